@@ -1,0 +1,51 @@
+# ClawRouter — `make run` starts the gateway, `make test` runs lint + the whole test suite.
+# Both create and fill a local virtualenv (.venv) on first use; only Python 3.11+ is needed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+RUN_STAMP  := $(VENV)/.run-installed
+TEST_STAMP := $(VENV)/.test-installed
+ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install dev run test test-fast lint fmt bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(RUN_STAMP): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(TEST_STAMP): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@ $(RUN_STAMP)
+
+install: $(RUN_STAMP) ## create .venv with the gateway installed
+
+dev: $(TEST_STAMP) ## create .venv with the test and lint tools too
+
+run: $(RUN_STAMP) ## set up and start the gateway on http://127.0.0.1:3000 (ARGS="--port 8080")
+	$(BIN)/python -m clawrouter $(ARGS)
+
+test: $(TEST_STAMP) lint ## lint, then the whole test suite
+	$(BIN)/python -m pytest $(ARGS)
+
+test-fast: $(TEST_STAMP) ## unit tests only (no servers)
+	$(BIN)/python -m pytest tests/unit $(ARGS)
+
+lint: $(TEST_STAMP) ## ruff check + format check
+	$(BIN)/ruff check clawrouter tests
+	$(BIN)/ruff format --check clawrouter tests
+
+fmt: $(TEST_STAMP) ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix clawrouter tests
+	$(BIN)/ruff format clawrouter tests
+
+clean: ## remove the virtualenv and caches (keeps ./data)
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -1,0 +1,89 @@
+"""create_app(config): the one way to build the application. The only module that knows every
+part: middlewares, cleanup contexts (databases, options, HTTP client), sub-apps, static SPA."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+
+import aiohttp
+from aiohttp import web
+
+from clawrouter.api import account, options, system
+from clawrouter.api.routing import Routes
+from clawrouter.auth.middleware import session_middleware
+from clawrouter.auth.sessions import SessionCodec, load_or_create_secret
+from clawrouter.config import Config
+from clawrouter.db.stores import open_stores
+from clawrouter.http.middlewares import request_context
+from clawrouter.http.ratelimit import Limiters, RateLimiter
+from clawrouter.http.static import add_spa_routes
+from clawrouter.keys import (
+    CLOCK,
+    CONFIG,
+    HTTP,
+    LIMITERS,
+    LOG_DB,
+    MAIN_DB,
+    OPTIONS,
+    SESSIONS,
+    STARTED_AT,
+)
+from clawrouter.options.store import Options
+
+API_MODULES = (system, account, options)
+
+
+async def _stores(app: web.Application) -> AsyncIterator[None]:
+    cfg = app[CONFIG]
+    main, logs, _ = await open_stores(cfg)
+    app[MAIN_DB], app[LOG_DB] = main, logs
+    secret = load_or_create_secret(cfg.data_dir, cfg.security.session_secret)
+    app[SESSIONS] = SessionCodec(secret, cfg.security.session_days * 86400)
+    opts = Options(main)
+    await opts.load()
+    app[OPTIONS] = opts
+    try:
+        yield
+    finally:
+        await logs.close()
+        await main.close()
+
+
+async def _http_client(app: web.Application) -> AsyncIterator[None]:
+    cfg = app[CONFIG].relay
+    connector = aiohttp.TCPConnector(limit=cfg.max_connections, ttl_dns_cache=300)
+    timeout = aiohttp.ClientTimeout(sock_connect=cfg.connect_timeout_seconds)
+    session = aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=True)
+    app[HTTP] = session
+    try:
+        yield
+    finally:
+        await session.close()
+
+
+def build_api() -> web.Application:
+    api = web.Application(middlewares=[session_middleware])
+    routes = Routes()
+    for module in API_MODULES:
+        module.routes(routes)
+    routes.install(api)
+    return api
+
+
+def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web.Application:
+    app = web.Application(middlewares=[request_context], client_max_size=config.max_body_bytes)
+    app[CONFIG] = config
+    app[CLOCK] = clock
+    app[STARTED_AT] = int(clock())
+    sec = config.security
+    app[LIMITERS] = Limiters(
+        login=RateLimiter(sec.login_rate_limit, sec.login_rate_window_seconds, clock),
+        api=RateLimiter(sec.api_rate_limit, sec.api_rate_window_seconds, clock),
+        search=RateLimiter(10, 60, clock),
+    )
+    app.cleanup_ctx.append(_stores)
+    app.cleanup_ctx.append(_http_client)
+    app.add_subapp("/api", build_api())
+    add_spa_routes(app, config.server.static_dir)
+    return app

@@ -1,0 +1,87 @@
+"""Resolves the caller of a management route: session cookie or access token, the New-Api-User
+rule, status and role checks (the reference's authHelper), plus the cookie round-trip."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from clawrouter.auth.roles import USER_DISABLED, VALID_ROLES
+from clawrouter.auth.sessions import COOKIE, Session
+from clawrouter.db.repo import users as users_repo
+from clawrouter.errors import ApiError, RateLimitedError, UnauthorizedError
+from clawrouter.http.request import client_ip
+from clawrouter.keys import CALLER, CLOCK, CONFIG, LIMITERS, MAIN_DB, SESSION, SESSIONS
+
+
+@web.middleware
+async def session_middleware(request: web.Request, handler):
+    """Per-IP API rate limit; load the session cookie; write it back when it changed."""
+    cfg = request.config_dict[CONFIG]
+    wait = request.config_dict[LIMITERS].api.hit(client_ip(request, cfg.server.trust_forwarded_for))
+    if wait is not None:
+        raise RateLimitedError(retry_after=wait)
+    codec = request.config_dict[SESSIONS]
+    now = int(request.config_dict[CLOCK]())
+    raw = request.cookies.get(COOKIE)
+    session = codec.decode(raw, now) if raw else Session()
+    request[SESSION] = session
+    response = await handler(request)
+    if session.changed and not response.prepared:
+        if session:
+            response.set_cookie(
+                COOKIE,
+                codec.encode(dict(session), now),
+                max_age=codec.max_age,
+                path="/",
+                httponly=True,
+                samesite="Strict",
+                secure=cfg.security.cookie_secure,
+            )
+        else:
+            response.del_cookie(COOKIE, path="/")
+    return response
+
+
+def _bearer(value: str) -> str:
+    value = value.strip()
+    if value[:7].lower() == "bearer ":
+        value = value[7:].strip()
+    return value
+
+
+async def authenticate(request: web.Request, min_role: int) -> dict[str, Any]:
+    """Return the caller's user row or raise; stores it under request[CALLER]."""
+    db = request.config_dict[MAIN_DB]
+    session = request[SESSION]
+    use_token = False
+    if session.get("id"):
+        user = await users_repo.get_user(db, int(session["id"]))
+        if user is None:
+            session.clear_all()
+            raise UnauthorizedError("not logged in or the session has expired")
+    else:
+        token = _bearer(request.headers.get("Authorization", ""))
+        if not token:
+            raise UnauthorizedError("not logged in and no access token was provided")
+        user = await users_repo.get_user_by_access_token(db, token)
+        if user is None:
+            raise ApiError("access token is invalid")
+        use_token = True
+    header = request.headers.get("New-Api-User", "").strip()
+    if not header:
+        raise UnauthorizedError("the New-Api-User header is required")
+    if not header.lstrip("-").isdigit():
+        raise UnauthorizedError("the New-Api-User header must be a user id")
+    if int(header) != user["id"]:
+        raise UnauthorizedError("the New-Api-User header does not match the logged-in user")
+    if user["status"] == USER_DISABLED:
+        raise ApiError("this user has been banned")
+    if user["role"] < min_role:
+        raise ApiError("insufficient privilege: this action needs a higher role")
+    if not user["username"] or user["role"] not in VALID_ROLES:
+        raise ApiError("insufficient privilege: invalid user role")
+    caller = {**user, "use_access_token": use_token}
+    request[CALLER] = caller
+    return caller

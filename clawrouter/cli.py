@@ -1,0 +1,128 @@
+"""Command line: serve (default), migrate, reset-password, config show, version."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import sys
+
+import orjson
+
+from clawrouter import __version__
+from clawrouter.config import Config, ConfigError, as_dict, load
+
+COMMANDS = ("serve", "migrate", "reset-password", "config", "version")
+
+
+def _common(p: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    p.add_argument("--config", metavar="PATH", default=default, help="TOML config file")
+    p.add_argument("--host", default=default, help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=default, help="port to listen on (default 3000)")
+    p.add_argument(
+        "--data-dir", default=default, help="where the SQLite stores live (default ./data)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clawrouter",
+        description="ClawRouter: a self-hosted LLM API gateway "
+        "(OpenAI, Anthropic and Gemini formats on one port).",
+    )
+    _common(parser, suppress=False)
+    parser.add_argument("--version", action="version", version=f"clawrouter {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, text in (
+        ("serve", "run the gateway (the default)"),
+        ("migrate", "create or upgrade the databases, then exit"),
+        ("version", "print the version"),
+    ):
+        _common(sub.add_parser(name, help=text, description=text), suppress=True)
+    rp = sub.add_parser(
+        "reset-password", help="set a user's password", description="set a user's password"
+    )
+    _common(rp, suppress=True)
+    rp.add_argument("username")
+    rp.add_argument("--password", help="the new password (default: generate and print one)")
+    cp = sub.add_parser(
+        "config", help="show the effective configuration", description="configuration"
+    )
+    _common(cp, suppress=True)
+    cp.add_argument(
+        "action", choices=["show"], help="show: print the effective config, secrets redacted"
+    )
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    overrides = {
+        "server.host": args.host,
+        "server.port": args.port,
+        "server.data_dir": args.data_dir,
+    }
+    return load(args.config, overrides=overrides)
+
+
+async def _migrate(config: Config) -> list[str]:
+    from clawrouter.db.stores import open_stores
+
+    main, logs, applied = await open_stores(config)
+    await main.close()
+    await logs.close()
+    return applied
+
+
+async def _reset_password(config: Config, username: str, password: str) -> bool:
+    from clawrouter.auth.passwords import hash_password
+    from clawrouter.db.repo import users
+    from clawrouter.db.stores import open_stores
+
+    main, logs, _ = await open_stores(config)
+    try:
+        user = await users.get_user_by_username(main, username)
+        if user is None:
+            return False
+        await users.set_password(main, user["id"], await hash_password(password))
+        return True
+    finally:
+        await main.close()
+        await logs.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = _config(args)
+    except ConfigError as e:
+        print(f"clawrouter: configuration error: {e}", file=sys.stderr)
+        return 2
+    command = args.command or "serve"
+    if command == "version":
+        print(f"clawrouter {__version__}")
+        return 0
+    if command == "config":
+        sys.stdout.write(orjson.dumps(as_dict(config), option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0
+    if command == "migrate":
+        applied = asyncio.run(_migrate(config))
+        print("applied: " + ", ".join(applied) if applied else "the databases are up to date")
+        return 0
+    if command == "reset-password":
+        from clawrouter.auth.passwords import check_length
+
+        password = args.password or secrets.token_urlsafe(12)
+        if len(password) < 8 or check_length(password):
+            print("clawrouter: the password must be 8 to 72 bytes", file=sys.stderr)
+            return 2
+        if not asyncio.run(_reset_password(config, args.username, password)):
+            print(f"clawrouter: no user named {args.username!r}", file=sys.stderr)
+            return 1
+        print(f"password of {args.username} set" + ("" if args.password else f" to: {password}"))
+        return 0
+    from clawrouter import logs
+    from clawrouter.runner import run
+
+    logs.setup(config.logging.level, config.logging.format)
+    return run(config)

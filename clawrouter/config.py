@@ -1,0 +1,257 @@
+"""Configuration: frozen dataclasses read once, defaults < TOML < CLAWROUTER_* env < CLI flags.
+
+The only module that reads os.environ. Unknown keys (in TOML or env) are errors that name the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "CLAWROUTER_"
+# Short env aliases people expect (and the benchmark kit uses).
+ENV_ALIASES = {
+    "CLAWROUTER_HOST": ("server", "host"),
+    "CLAWROUTER_PORT": ("server", "port"),
+    "CLAWROUTER_DATA_DIR": ("server", "data_dir"),
+}
+SECRET_KEYS = frozenset({("security", "session_secret")})
+
+
+class ConfigError(ValueError):
+    """A configuration value or key is wrong; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 3000
+    data_dir: str = "./data"
+    max_body_mb: float = 32.0
+    shutdown_grace_seconds: float = 10.0
+    trust_forwarded_for: bool = False
+    static_dir: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseConfig:
+    path: str = ""
+    log_path: str = ""
+    busy_timeout_ms: int = 5000
+    readers: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class LoggingConfig:
+    level: str = "info"
+    format: str = "console"
+    access_log: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityConfig:
+    session_secret: str = ""
+    cookie_secure: bool = False
+    session_days: int = 30
+    login_rate_limit: int = 20
+    login_rate_window_seconds: int = 1200
+    api_rate_limit: int = 180
+    api_rate_window_seconds: int = 180
+
+
+@dataclass(frozen=True, slots=True)
+class RelayConfig:
+    connect_timeout_seconds: float = 10.0
+    first_byte_timeout_seconds: float = 300.0
+    stream_idle_timeout_seconds: float = 300.0
+    max_connections: int = 1000
+    sync_interval_seconds: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    security: SecurityConfig = field(default_factory=SecurityConfig)
+    relay: RelayConfig = field(default_factory=RelayConfig)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.server.data_dir)
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.database.path) if self.database.path else self.data_dir / "clawrouter.db"
+
+    @property
+    def log_db_path(self) -> Path:
+        if self.database.log_path:
+            return Path(self.database.log_path)
+        return self.data_dir / "logs.db"
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.server.max_body_mb * 1024 * 1024)
+
+
+def sections() -> dict[str, type]:
+    return {f.name: f.default_factory for f in fields(Config)}  # type: ignore[misc]
+
+
+def _hint(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _coerce(value: Any, typ: Any, where: str) -> Any:
+    typ = {"str": str, "int": int, "float": float, "bool": bool}.get(typ, typ)
+    if typ is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if isinstance(value, str) and value.lower() in ("0", "false", "no", "off", ""):
+            return False
+    elif typ is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+    elif typ is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    elif typ is str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+    raise ConfigError(f"{where}: expected {typ.__name__}, got {value!r}")
+
+
+def _apply(layers: dict[str, dict[str, Any]], section: str, key: str, value: Any, where: str):
+    secs = sections()
+    if section not in secs:
+        raise ConfigError(
+            f"unknown config section {section!r} in {where}{_hint(section, list(secs))}"
+        )
+    names = {f.name: f.type for f in fields(secs[section])}
+    if key not in names:
+        raise ConfigError(f"unknown config key {section}.{key} in {where}{_hint(key, list(names))}")
+    layers.setdefault(section, {})[key] = _coerce(value, names[key], f"{section}.{key} ({where})")
+
+
+def _from_toml(path: Path, layers: dict[str, dict[str, Any]]) -> None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise ConfigError(f"config file not found: {path}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"config file {path} is not valid TOML: {e}") from e
+    for section, table in data.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: top-level key {section!r} must be a [table]")
+        for key, value in table.items():
+            _apply(layers, section, key, value, str(path))
+
+
+def _env_target(name: str) -> tuple[str, str, bool]:
+    """Map CLAWROUTER_<SECTION>_<KEY>[_FILE] to (section, key, is_file)."""
+    if name in ENV_ALIASES:
+        return (*ENV_ALIASES[name], False)
+    rest = name[len(ENV_PREFIX) :].lower()
+    is_file = rest.endswith("_file")
+    for section in sections():
+        if rest.startswith(section + "_"):
+            key = rest[len(section) + 1 :]
+            if is_file and (section, key[: -len("_file")]) in SECRET_KEYS:
+                return section, key[: -len("_file")], True
+            return section, key, False
+    known = [f"{ENV_PREFIX}{s.upper()}_..." for s in sections()]
+    raise ConfigError(f"unknown environment variable {name}{_hint(name, known)}")
+
+
+def _from_env(env: Mapping[str, str], layers: dict[str, dict[str, Any]]) -> None:
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+            continue
+        section, key, is_file = _env_target(name)
+        if is_file:
+            try:
+                value = Path(value).read_text(encoding="utf-8").strip()
+            except OSError as e:
+                raise ConfigError(f"{name}: cannot read {value}: {e}") from e
+        _apply(layers, section, key, value, f"environment {name}")
+
+
+def load(
+    config_path: str | os.PathLike[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Build the effective Config. `overrides` are CLI flags as {"section.key": value}."""
+    env = os.environ if env is None else env
+    layers: dict[str, dict[str, Any]] = {}
+    path = config_path or env.get(ENV_PREFIX + "CONFIG")
+    if path:
+        _from_toml(Path(path), layers)
+    _from_env(env, layers)
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        section, _, key = dotted.partition(".")
+        _apply(layers, section, key, value, "command line")
+    built = {name: cls(**layers.get(name, {})) for name, cls in sections().items()}
+    return _validate(Config(**built))
+
+
+def _validate(cfg: Config) -> Config:
+    if not 0 < cfg.server.port < 65536:
+        raise ConfigError(f"server.port must be 1..65535, got {cfg.server.port}")
+    if cfg.server.max_body_mb <= 0:
+        raise ConfigError("server.max_body_mb must be positive")
+    if cfg.logging.level.lower() not in ("debug", "info", "warning", "error"):
+        raise ConfigError(
+            f"logging.level must be debug/info/warning/error, got {cfg.logging.level!r}"
+        )
+    if cfg.logging.format not in ("console", "json"):
+        raise ConfigError(f"logging.format must be console or json, got {cfg.logging.format!r}")
+    if cfg.database.readers < 1:
+        raise ConfigError("database.readers must be at least 1")
+    return cfg
+
+
+def replace(cfg: Config, **sections_: dict[str, Any]) -> Config:
+    """A copy of cfg with some keys changed, e.g. replace(cfg, server={"port": 0})."""
+    return Config(
+        **{
+            name: dataclasses.replace(getattr(cfg, name), **sections_.get(name, {}))
+            for name in sections()
+        }
+    )
+
+
+def as_dict(cfg: Config, *, redact: bool = True) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name in sections():
+        table = dataclasses.asdict(getattr(cfg, name))
+        for key, value in table.items():
+            if redact and (name, key) in SECRET_KEYS and value:
+                table[key] = "********"
+        out[name] = table
+    return out

@@ -1,0 +1,62 @@
+"""SQL for the users table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clawrouter.db.database import Database, Row, Tx
+
+ROOT_ROLE = 100
+
+
+async def get_user(db: Database, user_id: int, *, with_deleted: bool = False) -> Row | None:
+    alive = "" if with_deleted else " AND deleted_at IS NULL"
+    return await db.fetchone(f"SELECT * FROM users WHERE id = ?{alive}", (user_id,))
+
+
+async def get_user_for_login(db: Database, name: str) -> Row | None:
+    """By username, or by email when it is non-empty (the reference allows either)."""
+    return await db.fetchone(
+        "SELECT * FROM users WHERE deleted_at IS NULL"
+        " AND (username = ? OR (email <> '' AND email = ?)) ORDER BY id LIMIT 1",
+        (name, name),
+    )
+
+
+async def get_user_by_username(db: Database, username: str) -> Row | None:
+    return await db.fetchone("SELECT * FROM users WHERE username = ?", (username,))
+
+
+async def get_user_by_access_token(db: Database, token: str) -> Row | None:
+    return await db.fetchone(
+        "SELECT * FROM users WHERE access_token = ? AND deleted_at IS NULL", (token,)
+    )
+
+
+async def root_exists(db: Database) -> bool:
+    return bool(await db.fetchval("SELECT COUNT(*) FROM users WHERE role >= ?", (ROOT_ROLE,)))
+
+
+async def insert_user(tx: Tx | Database, fields: dict[str, Any]) -> int:
+    cols = ", ".join(f'"{c}"' for c in fields)
+    marks = ", ".join("?" for _ in fields)
+    return await tx.insert(f"INSERT INTO users ({cols}) VALUES ({marks})", tuple(fields.values()))
+
+
+async def update_user(db: Database, user_id: int, fields: dict[str, Any]) -> int:
+    if not fields:
+        return 0
+    sets = ", ".join(f'"{c}" = ?' for c in fields)
+    return await db.execute(f"UPDATE users SET {sets} WHERE id = ?", (*fields.values(), user_id))
+
+
+async def set_last_login(db: Database, user_id: int, now: int) -> None:
+    await db.execute("UPDATE users SET last_login_at = ? WHERE id = ?", (now, user_id))
+
+
+async def set_access_token(db: Database, user_id: int, token: str) -> None:
+    await db.execute("UPDATE users SET access_token = ? WHERE id = ?", (token, user_id))
+
+
+async def set_password(db: Database, user_id: int, password_hash: str) -> int:
+    return await db.execute("UPDATE users SET password = ? WHERE id = ?", (password_hash, user_id))

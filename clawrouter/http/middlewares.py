@@ -1,0 +1,71 @@
+"""Root middlewares: request id, error rendering in the caller's protocol, body-size limit,
+security headers. Nothing here leaks a traceback to a client."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import string
+import time
+
+from aiohttp import web
+
+from clawrouter.errors import ClawError, NotFoundError, PayloadTooLargeError
+from clawrouter.http.render import error_response, protocol_for
+from clawrouter.keys import CONFIG, REQUEST_ID
+from clawrouter.logs import REQUEST_ID as LOG_REQUEST_ID
+
+log = logging.getLogger("clawrouter.http")
+_ALNUM = string.ascii_letters + string.digits
+
+
+def new_request_id() -> str:
+    """UTC yyyymmddHHMMSS + 9-digit nanoseconds + 8 random characters (the reference's shape)."""
+    ns = time.time_ns()
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(ns // 1_000_000_000))
+    return f"{stamp}{ns % 1_000_000_000:09d}{''.join(secrets.choice(_ALNUM) for _ in range(8))}"
+
+
+def _http_error(exc: web.HTTPException, request: web.Request) -> ClawError:
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        return PayloadTooLargeError("request body too large")
+    if isinstance(exc, web.HTTPNotFound):
+        return NotFoundError(f"Invalid URL ({request.method} {request.path})")
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return ClawError(
+            f"method {request.method} is not allowed on {request.path}",
+            status=405,
+            code="method_not_allowed",
+            type="invalid_request_error",
+        )
+    return ClawError(exc.reason or "error", status=exc.status, type="invalid_request_error")
+
+
+@web.middleware
+async def request_context(request: web.Request, handler):
+    """Assign the request id, render every error, stamp X-Request-Id on every response."""
+    rid = new_request_id()
+    request[REQUEST_ID] = rid
+    token = LOG_REQUEST_ID.set(rid)
+    try:
+        try:
+            limit = request.config_dict[CONFIG].max_body_bytes
+            if request.content_length is not None and request.content_length > limit:
+                raise PayloadTooLargeError(f"request body too large (limit {limit} bytes)")
+            response = await handler(request)
+        except ClawError as err:
+            response = error_response(err, protocol_for(request.path))
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            response = error_response(_http_error(exc, request), protocol_for(request.path))
+        except Exception:
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            err = ClawError(f"internal server error (request id: {rid})", code="internal_error")
+            response = error_response(err, protocol_for(request.path))
+        if not response.prepared:
+            response.headers["X-Request-Id"] = rid
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+    finally:
+        LOG_REQUEST_ID.reset(token)

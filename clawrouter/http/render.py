@@ -1,0 +1,110 @@
+"""JSON responses (orjson) and error bodies in each caller's protocol.
+
+Protocols: "api" (management envelope), "openai", "anthropic", "gemini".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from clawrouter.errors import ClawError
+
+JSON = "application/json"
+
+# HTTP status -> (Anthropic error type, Google status string)
+_ANTHROPIC_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    503: "overloaded_error",
+    529: "overloaded_error",
+}
+_GOOGLE_STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    413: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None):
+    return web.Response(body=orjson.dumps(data), status=status, content_type=JSON, headers=headers)
+
+
+def ok(data: Any = None, message: str = "", **extra: Any) -> web.Response:
+    """The management envelope {success: true, message, data}."""
+    body: dict[str, Any] = {"success": True, "message": message}
+    if data is not None:
+        body["data"] = data
+    body.update(extra)
+    return json_response(body)
+
+
+def page(items: list[Any], total: int, p: int, page_size: int, **extra: Any) -> web.Response:
+    return ok({"page": p, "page_size": page_size, "total": total, "items": items, **extra})
+
+
+def protocol_for(path: str) -> str:
+    if path.startswith("/api/") or path == "/api":
+        return "api"
+    if path.startswith("/v1/messages"):
+        return "anthropic"
+    if path.startswith("/v1beta/") or (path.startswith("/v1/models/") and ":" in path):
+        return "gemini"
+    return "openai"
+
+
+def anthropic_type(status: int) -> str:
+    return _ANTHROPIC_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
+
+
+def google_status(status: int) -> str:
+    return _GOOGLE_STATUS.get(status, "INTERNAL" if status >= 500 else "FAILED_PRECONDITION")
+
+
+def error_body(err: ClawError, protocol: str) -> dict[str, Any]:
+    if protocol == "api":
+        body: dict[str, Any] = {"success": False, "message": err.message}
+        body.update(err.extra)
+        return body
+    if protocol == "anthropic":
+        etype = err.extra.get("anthropic_type") or anthropic_type(err.status)
+        return {"type": "error", "error": {"type": etype, "message": err.message}}
+    if protocol == "gemini":
+        return {
+            "error": {
+                "code": err.status,
+                "message": err.message,
+                "status": err.extra.get("google_status") or google_status(err.status),
+            }
+        }
+    return {
+        "error": {
+            "message": err.message,
+            "type": err.type,
+            "param": err.param,
+            "code": err.code or None,
+        }
+    }
+
+
+def error_response(err: ClawError, protocol: str) -> web.Response:
+    headers = {}
+    if err.retry_after is not None:
+        headers["Retry-After"] = str(err.retry_after)
+    return json_response(error_body(err, protocol), status=err.status, headers=headers)

@@ -1,0 +1,29 @@
+"""Every typed key the application and its requests carry (state hangs off the app, not modules)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from clawrouter.auth.sessions import Session, SessionCodec
+from clawrouter.config import Config
+from clawrouter.db.database import Database
+from clawrouter.http.ratelimit import Limiters
+from clawrouter.options.store import Options
+
+CONFIG = web.AppKey("config", Config)
+MAIN_DB = web.AppKey("main_db", Database)
+LOG_DB = web.AppKey("log_db", Database)
+OPTIONS = web.AppKey("options", Options)
+SESSIONS = web.AppKey("sessions", SessionCodec)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+LIMITERS = web.AppKey("limiters", Limiters)
+CLOCK = web.AppKey("clock", Callable[[], float])
+STARTED_AT = web.AppKey("started_at", int)
+
+REQUEST_ID = web.RequestKey("request_id", str)
+SESSION = web.RequestKey("session", Session)
+CALLER = web.RequestKey("caller", dict[str, Any])
