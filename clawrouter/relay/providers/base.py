@@ -1,0 +1,183 @@
+"""The provider adapter interface: turn a relay request into an upstream call, and an upstream
+error into an UpstreamError. Adapters do no I/O; the pipeline owns the transport.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import orjson
+
+from clawrouter.http.sse import SSEDecoder
+
+# Endpoints a relay request can target (what the client called, after format conversion the
+# upstream may be asked for a different one: a chat client on an Anthropic channel -> "messages").
+CHAT = "chat"  # /v1/chat/completions
+COMPLETIONS = "completions"  # /v1/completions
+EMBEDDINGS = "embeddings"  # /v1/embeddings
+MODERATIONS = "moderations"  # /v1/moderations
+RESPONSES = "responses"  # /v1/responses
+MESSAGES = "messages"  # Anthropic /v1/messages
+GEMINI = "gemini"  # :generateContent / :streamGenerateContent
+GEMINI_EMBED = "gemini_embed"  # :embedContent / :batchEmbedContents
+MODELS = "models"  # model listing (channel tests, fetch_models)
+
+
+@dataclass(slots=True)
+class ChannelView:
+    """What an adapter may know about the chosen channel (already resolved: one key)."""
+
+    id: int
+    type: int
+    name: str
+    base_url: str
+    key: str
+    other: str = ""  # api version (Azure), region (Vertex), ...
+    organization: str = ""
+    setting: Mapping[str, Any] = field(default_factory=dict)  # ChannelSettings JSON
+    settings: Mapping[str, Any] = field(default_factory=dict)  # ChannelOtherSettings JSON
+    created_time: int = 0
+
+
+@dataclass(slots=True)
+class RelayRequest:
+    """One upstream attempt's input, in the format the upstream speaks."""
+
+    endpoint: str
+    model: str  # the model name the upstream must see (after mapping)
+    body: dict[str, Any]
+    stream: bool = False
+    client_headers: Mapping[str, str] = field(default_factory=dict)
+    client_query: Mapping[str, str] = field(default_factory=dict)
+    path: str = ""  # the client's request path
+
+
+@dataclass(slots=True)
+class UpstreamCall:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes | None = None
+
+
+@dataclass(slots=True)
+class UpstreamError(Exception):
+    """An upstream's error answer, normalised. `status` is the HTTP status (after mapping)."""
+
+    status: int
+    message: str
+    type: str = "upstream_error"
+    code: str = ""
+    protocol: str = "openai"  # the wire format the error came in
+    raw: bytes = b""
+    local: bool = False  # raised by ClawRouter itself (network failure, timeout, bad body)
+    retry_after: int | None = None  # seconds, from the upstream's Retry-After
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.message}"
+
+
+class ProviderAdapter(Protocol):
+    name: str
+    protocol: str  # wire format spoken upstream: "openai" | "anthropic" | "gemini" | "responses"
+
+    def supports(self, endpoint: str) -> bool: ...
+
+    def prepare(self, req: RelayRequest, ch: ChannelView) -> UpstreamCall: ...
+
+    def parse_error(self, status: int, body: bytes) -> UpstreamError: ...
+
+    def stream_decoder(self) -> StreamDecoder: ...
+
+
+class StreamDecoder(Protocol):
+    """Bytes in, decoded upstream events (JSON dicts) out; `done` once the terminator is seen."""
+
+    done: bool
+
+    def feed(self, chunk: bytes) -> list[dict[str, Any]]: ...
+
+    def finish(self) -> list[dict[str, Any]]: ...
+
+
+class SSEJsonDecoder:
+    """The usual decoder: SSE events whose data is JSON; `[DONE]` ends the stream."""
+
+    __slots__ = ("_sse", "done")
+
+    def __init__(self) -> None:
+        self._sse = SSEDecoder()
+        self.done = False
+
+    def _events(self, events: list) -> list[dict[str, Any]]:
+        out = []
+        for ev in events:
+            data = ev.data.strip()
+            if not data:
+                continue
+            if data == "[DONE]":
+                self.done = True
+                continue
+            try:
+                obj = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(obj, dict):
+                if ev.event and "type" not in obj:
+                    obj["type"] = ev.event
+                out.append(obj)
+        return out
+
+    def feed(self, chunk: bytes) -> list[dict[str, Any]]:
+        return self._events(self._sse.feed(chunk))
+
+    def finish(self) -> list[dict[str, Any]]:
+        return self._events(self._sse.finish())
+
+
+_MESSAGE_FIELDS = ("message", "msg", "err", "error_msg", "detail")
+
+
+def error_message(data: Any) -> tuple[str, str, str]:
+    """(message, type, code) from the many error shapes upstreams use."""
+    if isinstance(data, dict):
+        err = data.get("error")
+        if isinstance(err, dict):
+            code = err.get("code")
+            return (
+                str(err.get("message") or err.get("status") or ""),
+                str(err.get("type") or err.get("status") or ""),
+                "" if code is None else str(code),
+            )
+        if isinstance(err, str) and err:
+            return err, "", ""
+        for key in _MESSAGE_FIELDS:
+            value = data.get(key)
+            if isinstance(value, str) and value:
+                return value, str(data.get("type") or ""), str(data.get("code") or "")
+        if isinstance(data.get("header"), dict) and data["header"].get("message"):
+            return str(data["header"]["message"]), "", ""
+    if isinstance(data, list) and data:
+        return error_message(data[0])
+    return "", "", ""
+
+
+def parse_error_body(status: int, body: bytes, protocol: str) -> UpstreamError:
+    try:
+        data = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        data = None
+    message, etype, code = error_message(data)
+    if not message:
+        message = f"bad response status code {status}"
+        code = code or "bad_response_status_code"
+    return UpstreamError(
+        status=status,
+        message=message,
+        type=etype or "upstream_error",
+        code=code,
+        protocol=protocol,
+        raw=body[:4096],
+    )
