@@ -3,13 +3,16 @@ part: middlewares, cleanup contexts (databases, options, HTTP client), sub-apps,
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 from aiohttp import web
 
-from clawrouter.api import account, options, system
+from clawrouter.api import account, channels, logs, options, system, tokens
 from clawrouter.api.routing import Routes
 from clawrouter.auth.middleware import session_middleware
 from clawrouter.auth.sessions import SessionCodec, load_or_create_secret
@@ -18,6 +21,7 @@ from clawrouter.db.stores import open_stores
 from clawrouter.http.middlewares import request_context
 from clawrouter.http.ratelimit import Limiters, RateLimiter
 from clawrouter.http.static import add_spa_routes
+from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.keys import (
     CLOCK,
     CONFIG,
@@ -26,12 +30,18 @@ from clawrouter.keys import (
     LOG_DB,
     MAIN_DB,
     OPTIONS,
+    RELAY,
     SESSIONS,
     STARTED_AT,
+    WRITER,
 )
 from clawrouter.options.store import Options
+from clawrouter.relay import routes as relay_routes
+from clawrouter.relay.state import RelayState
 
-API_MODULES = (system, account, options)
+log = logging.getLogger(__name__)
+
+API_MODULES = (system, account, options, channels, tokens, logs)
 
 
 async def _stores(app: web.Application) -> AsyncIterator[None]:
@@ -62,6 +72,38 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
         await session.close()
 
 
+async def _sync(state: RelayState, interval: float) -> None:
+    """Pick up changes made outside this process (another instance, the CLI)."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await state.options.load()
+            await state.load_all()
+        except Exception:
+            log.exception("periodic reload failed")
+
+
+async def _relay(app: web.Application) -> AsyncIterator[None]:
+    cfg = app[CONFIG].relay
+    writer = UsageWriter(app[MAIN_DB], app[LOG_DB], interval=cfg.log_flush_interval_seconds)
+    state = RelayState(app[MAIN_DB], app[OPTIONS], writer, app[CLOCK])
+    await state.load_all()
+    app[WRITER], app[RELAY] = writer, state
+    tasks = [
+        asyncio.create_task(writer.run(), name="usage-writer"),
+        asyncio.create_task(_sync(state, cfg.sync_interval_seconds), name="relay-sync"),
+    ]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await writer.close()
+
+
 def build_api() -> web.Application:
     api = web.Application(middlewares=[session_middleware])
     routes = Routes()
@@ -84,6 +126,8 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     )
     app.cleanup_ctx.append(_stores)
     app.cleanup_ctx.append(_http_client)
+    app.cleanup_ctx.append(_relay)
     app.add_subapp("/api", build_api())
+    relay_routes.add_routes(app)
     add_spa_routes(app, config.server.static_dir)
     return app

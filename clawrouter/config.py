@@ -72,6 +72,7 @@ class RelayConfig:
     stream_idle_timeout_seconds: float = 300.0
     max_connections: int = 1000
     sync_interval_seconds: float = 60.0
+    log_flush_interval_seconds: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

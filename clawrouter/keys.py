@@ -12,7 +12,9 @@ from clawrouter.auth.sessions import Session, SessionCodec
 from clawrouter.config import Config
 from clawrouter.db.database import Database
 from clawrouter.http.ratelimit import Limiters
+from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.options.store import Options
+from clawrouter.relay.state import RelayState
 
 CONFIG = web.AppKey("config", Config)
 MAIN_DB = web.AppKey("main_db", Database)
@@ -23,7 +25,10 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 LIMITERS = web.AppKey("limiters", Limiters)
 CLOCK = web.AppKey("clock", Callable[[], float])
 STARTED_AT = web.AppKey("started_at", int)
+RELAY = web.AppKey("relay", RelayState)
+WRITER = web.AppKey("writer", UsageWriter)
 
 REQUEST_ID = web.RequestKey("request_id", str)
 SESSION = web.RequestKey("session", Session)
 CALLER = web.RequestKey("caller", dict[str, Any])
+STREAMING = web.RequestKey("streaming", bool)  # a streamed response has started

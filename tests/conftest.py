@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from clawrouter.config import Config, load, replace
-from tests.support.gateway import Gateway
+from tests.support.gateway import Gateway, RelayEnv
+from tests.support.upstreams import FakeUpstream
 
 
 @pytest.fixture
@@ -32,3 +33,22 @@ async def root(gateway: Gateway):
     """The gateway after first-run setup, with a logged-in root client."""
     await gateway.setup_root()
     return await gateway.login("root", "rootpass123")
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[FakeUpstream]:
+    async with FakeUpstream() as up:
+        yield up
+
+
+@pytest.fixture
+async def relay_env(gateway: Gateway, upstream: FakeUpstream) -> AsyncIterator[RelayEnv]:
+    """Root set up, one OpenAI channel on the fake upstream, one unlimited key for root."""
+    await gateway.setup_root()
+    env = RelayEnv(gateway, upstream)
+    env.channel_id = await gateway.add_channel(upstream.base_url, models="gpt-4o-mini,gpt-4o")
+    env.key = await gateway.add_token()
+    try:
+        yield env
+    finally:
+        await env.close()

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from clawrouter.errors import ClawError, NotFoundError, PayloadTooLargeError
 from clawrouter.http.render import error_response, protocol_for
-from clawrouter.keys import CONFIG, REQUEST_ID
+from clawrouter.keys import CONFIG, REQUEST_ID, STREAMING
 from clawrouter.logs import REQUEST_ID as LOG_REQUEST_ID
 
 log = logging.getLogger("clawrouter.http")
@@ -61,6 +61,8 @@ async def request_context(request: web.Request, handler):
             response = error_response(_http_error(exc, request), protocol_for(request.path))
         except Exception:
             log.exception("unhandled error on %s %s", request.method, request.path)
+            if request.get(STREAMING):
+                raise  # the status line is gone; let aiohttp drop the connection
             err = ClawError(f"internal server error (request id: {rid})", code="internal_error")
             response = error_response(err, protocol_for(request.path))
         if not response.prepared:

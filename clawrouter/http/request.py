@@ -7,11 +7,12 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from clawrouter.errors import BadRequestError, PayloadTooLargeError
+from clawrouter.errors import ApiError, BadRequestError, PayloadTooLargeError
 from clawrouter.keys import CONFIG
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 10
+MAX_INT = 2**62  # keeps integers inside SQLite's 64-bit range
 
 
 async def read_body(request: web.Request) -> bytes:
@@ -63,8 +64,33 @@ def _int_param(request: web.Request, *names: str) -> int | None:
     return None
 
 
+def query_int(request: web.Request, name: str, default: int = 0) -> int:
+    """An optional integer query parameter; a non-integer value is a 400 naming it."""
+    value = _int_param(request, name)
+    if value is not None and abs(value) > MAX_INT:
+        raise BadRequestError(f"query parameter {name} is out of range")
+    return default if value is None else value
+
+
+def query_bool(request: web.Request, name: str) -> bool:
+    """Go's strconv.ParseBool truth values; anything else (or absent) is false."""
+    return request.query.get(name, "") in ("1", "t", "T", "true", "TRUE", "True")
+
+
+def path_id(request: web.Request, name: str = "id") -> int:
+    """An integer path segment; anything else is a business error naming it."""
+    raw = request.match_info.get(name, "")
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or abs(value) > MAX_INT:
+        raise ApiError(f"invalid {name} {raw!r}: an integer is expected")
+    return value
+
+
 def pagination(request: web.Request, default_size: int = DEFAULT_PAGE_SIZE) -> tuple[int, int]:
     """(page, page_size): `p` is 1-based; `page_size` falls back to `ps` and `size`; cap 100."""
     p = _int_param(request, "p", "page") or 1
     size = _int_param(request, "page_size", "ps", "size") or default_size
-    return max(p, 1), min(max(size, 1), MAX_PAGE_SIZE)
+    return min(max(p, 1), MAX_INT // MAX_PAGE_SIZE), min(max(size, 1), MAX_PAGE_SIZE)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import aiohttp
+import orjson
 from aiohttp.test_utils import TestServer
 
 from clawrouter.app import create_app
 from clawrouter.auth.passwords import hash_password
 from clawrouter.config import Config
+from clawrouter.db.repo import channels as channels_repo
+from clawrouter.db.repo import tokens as tokens_repo
 from clawrouter.db.repo import users as users_repo
-from clawrouter.keys import MAIN_DB
+from clawrouter.keys import LOG_DB, MAIN_DB, RELAY, WRITER
 
 
 class Client:
@@ -104,4 +108,91 @@ class Gateway:
             "role": role,
             **fields,
         }
-        return await users_repo.insert_user(self.app[MAIN_DB], row)
+        uid = await users_repo.insert_user(self.app[MAIN_DB], row)
+        await self.app[RELAY].reload_user(uid)
+        return uid
+
+    async def add_channel(self, base_url: str, **fields: Any) -> int:
+        """Insert a channel straight into the store and refresh the relay's routing index."""
+        row = {
+            "type": 1,
+            "key": "sk-upstream-test",
+            "name": "test",
+            "base_url": base_url,
+            "models": "gpt-4o-mini",
+            "group": "default",
+            "status": 1,
+            "created_time": 1_800_000_000,
+            **fields,
+        }
+        (cid,) = await channels_repo.insert_channels(self.app[MAIN_DB], [row])
+        await self.app[RELAY].reload_channels([cid])
+        return cid
+
+    async def add_token(self, user_id: int = 1, **fields: Any) -> str:
+        """Insert an API key for user_id and return it as a client would send it (sk-...)."""
+        key = fields.pop("key", None) or secrets.token_hex(24)
+        row = {
+            "user_id": user_id,
+            "key": key,
+            "name": "test-key",
+            "status": 1,
+            "expired_time": -1,
+            "remain_quota": 0,
+            "unlimited_quota": 1,
+            **fields,
+        }
+        tid = await tokens_repo.insert_token(self.app[MAIN_DB], row)
+        await self.app[RELAY].reload_token(tid)
+        await self.app[RELAY].reload_user(user_id)
+        return "sk-" + key
+
+
+class RelayEnv:
+    """A gateway with a channel on a fake upstream and an API key, plus SDK clients."""
+
+    def __init__(self, gateway: Gateway, upstream: Any) -> None:
+        self.gw, self.up = gateway, upstream
+        self.channel_id = 0
+        self.key = ""
+        self._sdk_clients: list[Any] = []
+
+    def openai(self, key: str | None = None, **kw: Any):
+        import openai
+
+        client = openai.AsyncOpenAI(
+            base_url=self.gw.base + "/v1", api_key=key or self.key, max_retries=0, **kw
+        )
+        self._sdk_clients.append(client)
+        return client
+
+    async def close(self) -> None:
+        for client in self._sdk_clients:
+            await client.close()
+
+    async def flush(self) -> None:
+        """Write the pending balances and log rows now (the relay writes them behind)."""
+        await self.gw.app[WRITER].flush()
+
+    async def logs(self) -> list[dict[str, Any]]:
+        await self.flush()
+        return await self.gw.app[LOG_DB].fetchall("SELECT * FROM logs ORDER BY id")
+
+    async def user_row(self, user_id: int = 1) -> dict[str, Any]:
+        await self.flush()
+        row = await users_repo.get_user(self.gw.app[MAIN_DB], user_id)
+        assert row is not None
+        return row
+
+    async def post(self, path: str, body: Any, key: str | None = None, **headers: str):
+        """Raw POST with the API key; returns (status, parsed JSON or text, headers)."""
+        hdrs = {"Authorization": f"Bearer {key or self.key}", **headers}
+        async with aiohttp.ClientSession() as http:
+            kw = {"json": body} if not isinstance(body, bytes) else {"data": body}
+            async with http.post(self.gw.base + path, headers=hdrs, **kw) as resp:
+                text = await resp.text()
+                try:
+                    parsed: Any = orjson.loads(text)
+                except orjson.JSONDecodeError:
+                    parsed = text
+                return resp.status, parsed, resp.headers

@@ -60,3 +60,7 @@ async def set_access_token(db: Database, user_id: int, token: str) -> None:
 
 async def set_password(db: Database, user_id: int, password_hash: str) -> int:
     return await db.execute("UPDATE users SET password = ? WHERE id = ?", (password_hash, user_id))
+
+
+async def list_live_users(db: Database) -> list[Row]:
+    return await db.fetchall("SELECT * FROM users WHERE deleted_at IS NULL")

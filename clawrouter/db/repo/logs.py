@@ -1,0 +1,63 @@
+"""SQL that reads the request/consume logs (the log store); the usage writer inserts them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from clawrouter.db.database import Database, Row
+
+
+@dataclass(frozen=True, slots=True)
+class LogFilter:
+    """Filters of the log lists; zero / empty values mean "any"."""
+
+    type: int = 0
+    start: int = 0
+    end: int = 0
+    user_id: int = 0
+    username: str = ""
+    token_name: str = ""
+    model_name: str = ""  # a LIKE pattern
+    model_escaped: bool = False  # the pattern escapes _ and ! with '!'
+    channel: int = 0
+    group: str = ""
+    request_id: str = ""
+
+
+def _where(f: LogFilter) -> tuple[str, list]:
+    exact = (
+        ("user_id", f.user_id), ("type", f.type), ("username", f.username),
+        ("token_name", f.token_name), ("channel_id", f.channel), ('"group"', f.group),
+        ("request_id", f.request_id),
+    )  # fmt: skip
+    where = [f"{col} = ?" for col, value in exact if value]
+    params: list = [value for _, value in exact if value]
+    if f.model_name:
+        where.append("model_name LIKE ? ESCAPE '!'" if f.model_escaped else "model_name LIKE ?")
+        params.append(f.model_name)
+    if f.start:
+        where.append("created_at >= ?")
+        params.append(f.start)
+    if f.end:
+        where.append("created_at <= ?")
+        params.append(f.end)
+    return " AND ".join(where) or "1 = 1", params
+
+
+async def page_logs(
+    db: Database, f: LogFilter, offset: int, limit: int, *, count_cap: int = 0
+) -> tuple[list[Row], int]:
+    """Newest first; the total stops at count_cap when one is given."""
+    clause, params = _where(f)
+    if count_cap:
+        total = await db.fetchval(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM logs WHERE {clause} LIMIT ?)",
+            [*params, count_cap],
+        )
+    else:
+        total = await db.fetchval(f"SELECT COUNT(*) FROM logs WHERE {clause}", params)
+    rows = await db.fetchall(
+        f"SELECT * FROM logs WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    return rows, int(total)

@@ -1,0 +1,85 @@
+"""SQL for the tokens table (relay API keys, stored without the sk- prefix)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clawrouter.db.database import Database, Row
+
+COLUMNS = (
+    "user_id", "key", "status", "name", "created_time", "accessed_time", "expired_time",
+    "remain_quota", "unlimited_quota", "model_limits_enabled", "model_limits", "allow_ips",
+    "used_quota", "group", "cross_group_retry", "auto_groups",
+)  # fmt: skip
+
+
+async def list_live_tokens(db: Database) -> list[Row]:
+    return await db.fetchall("SELECT * FROM tokens WHERE deleted_at IS NULL")
+
+
+async def get_token(db: Database, token_id: int, user_id: int | None = None) -> Row | None:
+    if user_id is None:
+        sql, params = "SELECT * FROM tokens WHERE id = ? AND deleted_at IS NULL", (token_id,)
+    else:
+        sql = "SELECT * FROM tokens WHERE id = ? AND user_id = ? AND deleted_at IS NULL"
+        params = (token_id, user_id)
+    return await db.fetchone(sql, params)
+
+
+async def get_token_by_key(db: Database, key: str) -> Row | None:
+    return await db.fetchone('SELECT * FROM tokens WHERE "key" = ? AND deleted_at IS NULL', (key,))
+
+
+async def count_user_tokens(db: Database, user_id: int) -> int:
+    return int(
+        await db.fetchval(
+            "SELECT COUNT(*) FROM tokens WHERE user_id = ? AND deleted_at IS NULL", (user_id,)
+        )
+    )
+
+
+async def list_user_tokens(
+    db: Database, user_id: int, offset: int, limit: int, *, name: str = "", key: str = ""
+) -> tuple[list[Row], int]:
+    where, params = ["user_id = ?", "deleted_at IS NULL"], [user_id]
+    if name:
+        where.append("name LIKE ? ESCAPE '!'")
+        params.append(name)
+    if key:
+        where.append("\"key\" LIKE ? ESCAPE '!'")
+        params.append(key)
+    clause = " AND ".join(where)
+    total = await db.fetchval(f"SELECT COUNT(*) FROM tokens WHERE {clause}", params)
+    rows = await db.fetchall(
+        f"SELECT * FROM tokens WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    return rows, int(total)
+
+
+async def insert_token(db: Database, fields: dict[str, Any]) -> int:
+    cols = ", ".join(f'"{c}"' for c in fields)
+    marks = ", ".join("?" for _ in fields)
+    return await db.insert(f"INSERT INTO tokens ({cols}) VALUES ({marks})", tuple(fields.values()))
+
+
+async def update_token(db: Database, token_id: int, fields: dict[str, Any]) -> int:
+    if not fields:
+        return 0
+    sets = ", ".join(f'"{c}" = ?' for c in fields)
+    return await db.execute(f"UPDATE tokens SET {sets} WHERE id = ?", (*fields.values(), token_id))
+
+
+async def soft_delete_tokens(db: Database, user_id: int, ids: list[int], now: int) -> int:
+    if not ids:
+        return 0
+    marks = ", ".join("?" for _ in ids)
+    return await db.execute(
+        "UPDATE tokens SET deleted_at = ? WHERE user_id = ? AND deleted_at IS NULL"
+        f" AND id IN ({marks})",
+        (now, user_id, *ids),
+    )
+
+
+async def set_status(db: Database, token_id: int, status: int) -> None:
+    await db.execute("UPDATE tokens SET status = ? WHERE id = ?", (status, token_id))

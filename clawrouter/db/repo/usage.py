@@ -1,0 +1,62 @@
+"""SQL the usage writer flushes: balance deltas, token touches, log rows, hourly aggregates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from clawrouter.db.database import Database
+
+LOG_COLUMNS = (
+    "user_id", "created_at", "type", "content", "username", "token_name", "model_name", "quota",
+    "prompt_tokens", "completion_tokens", "use_time", "is_stream", "channel_id", "token_id",
+    "group", "ip", "request_id", "upstream_request_id", "other",
+)  # fmt: skip
+_LOG_INSERT = (
+    "INSERT INTO logs (" + ", ".join(f'"{c}"' for c in LOG_COLUMNS) + ") VALUES ("
+    + ", ".join("?" for _ in LOG_COLUMNS) + ")"
+)  # fmt: skip
+
+
+async def apply_balances(
+    db: Database,
+    users: Sequence[tuple[int, int, int, int]],
+    tokens: Sequence[tuple[int, int, int, int]],
+    channels: Sequence[tuple[int, int]],
+    statuses: Sequence[tuple[int, int]],
+) -> None:
+    """users: (quota_delta, used_delta, count_delta, id); tokens: (remain_delta, used_delta,
+    accessed_time, id); channels: (used_delta, id); statuses: token (status, id)."""
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "UPDATE users SET quota = quota + ?, used_quota = used_quota + ?,"
+            " request_count = request_count + ? WHERE id = ?",
+            users,
+        )
+        await tx.executemany(
+            "UPDATE tokens SET remain_quota = remain_quota + ?, used_quota = used_quota + ?,"
+            " accessed_time = MAX(accessed_time, ?) WHERE id = ?",
+            tokens,
+        )
+        await tx.executemany(
+            "UPDATE channels SET used_quota = used_quota + ? WHERE id = ?", channels
+        )
+        await tx.executemany("UPDATE tokens SET status = ? WHERE id = ?", statuses)
+
+
+async def insert_logs(
+    db: Database,
+    rows: Sequence[tuple],
+    quota_data: Sequence[tuple[int, str, str, int, int, int, int]],
+) -> None:
+    """rows: tuples in LOG_COLUMNS order; quota_data: (user_id, username, model_name,
+    hour, count, quota, token_used)."""
+    async with db.transaction() as tx:
+        await tx.executemany(_LOG_INSERT, rows)
+        await tx.executemany(
+            "INSERT INTO quota_data (user_id, username, model_name, created_at, count, quota,"
+            " token_used) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id, username, model_name, created_at) DO UPDATE SET"
+            " count = count + excluded.count, quota = quota + excluded.quota,"
+            " token_used = token_used + excluded.token_used",
+            quota_data,
+        )

@@ -1,0 +1,133 @@
+"""Write-behind for the relay: balance deltas, log rows and hourly aggregates are collected in
+memory and written in batches by one task, so no request waits on a database write. Flushed on
+a short timer, when the backlog grows, and on shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from clawrouter.db.database import Database
+from clawrouter.db.repo import usage as usage_repo
+
+log = logging.getLogger(__name__)
+
+
+class UsageWriter:
+    def __init__(
+        self, main: Database, logs: Database, *, interval: float = 1.0, max_rows: int = 100_000
+    ) -> None:
+        self._main, self._logs = main, logs
+        self.interval = interval
+        self.max_rows = max_rows
+        self.lock = asyncio.Lock()  # held while a flush commits; reloads take it too
+        self._users: dict[int, list[int]] = {}  # id -> [quota, used_quota, request_count]
+        self._tokens: dict[int, list[int]] = {}  # id -> [remain_quota, used_quota, accessed]
+        self._channels: dict[int, int] = {}
+        self._token_status: dict[int, int] = {}
+        self._logs_rows: list[tuple] = []
+        self._quota_data: dict[tuple[int, str, str, int], list[int]] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._wake = asyncio.Event()
+        self.dropped = 0
+
+    # ---- recording (synchronous, called on the hot path) -------------------------------------
+    def user(self, uid: int, quota: int = 0, used: int = 0, count: int = 0) -> None:
+        d = self._users.setdefault(uid, [0, 0, 0])
+        d[0] += quota
+        d[1] += used
+        d[2] += count
+
+    def token(self, tid: int, remain: int = 0, used: int = 0, accessed: int = 0) -> None:
+        d = self._tokens.setdefault(tid, [0, 0, 0])
+        d[0] += remain
+        d[1] += used
+        d[2] = max(d[2], accessed)
+
+    def channel(self, cid: int, used: int) -> None:
+        self._channels[cid] = self._channels.get(cid, 0) + used
+
+    def token_status(self, tid: int, status: int) -> None:
+        self._token_status[tid] = status
+
+    def log(self, row: tuple | None, aggregate: tuple[int, str, str, int, int, int] | None) -> None:
+        """row in usage_repo.LOG_COLUMNS order (None: no row); aggregate (user_id, username,
+        model, hour, quota, tokens) adds one request to the hourly quota_data bucket."""
+        if row is None:
+            pass
+        elif len(self._logs_rows) >= self.max_rows:
+            self.dropped += 1
+            if self.dropped in (1, 100, 10_000) or self.dropped % 100_000 == 0:
+                log.warning("log backlog full: %d log rows dropped so far", self.dropped)
+        else:
+            self._logs_rows.append(row)
+            if len(self._logs_rows) >= 1000:
+                self._wake.set()
+        if aggregate is not None:
+            uid, uname, model, hour, quota, tokens = aggregate
+            d = self._quota_data.setdefault((uid, uname, model, hour), [0, 0, 0])
+            d[0] += 1
+            d[1] += quota
+            d[2] += tokens
+
+    def pending_user(self, uid: int) -> list[int]:
+        return self._users.get(uid, [0, 0, 0])
+
+    def pending_token(self, tid: int) -> list[int]:
+        return self._tokens.get(tid, [0, 0, 0])
+
+    def pending_channel(self, cid: int) -> int:
+        return self._channels.get(cid, 0)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run a one-off write in the background; awaited before shutdown completes."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background write failed", exc_info=task.exception())
+
+    # ---- flushing ----------------------------------------------------------------------------
+    def _take(self) -> tuple:
+        taken = (
+            [(*v, k) for k, v in self._users.items()],
+            [(*v, k) for k, v in self._tokens.items()],
+            [(v, k) for k, v in self._channels.items()],
+            [(v, k) for k, v in self._token_status.items()],
+            self._logs_rows,
+            [(*k, *v) for k, v in self._quota_data.items()],
+        )
+        self._users, self._tokens, self._channels, self._token_status = {}, {}, {}, {}
+        self._logs_rows, self._quota_data = [], {}
+        return taken
+
+    async def flush(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        async with self.lock:
+            users, tokens, channels, statuses, rows, quota_data = self._take()
+            if users or tokens or channels or statuses:
+                await usage_repo.apply_balances(self._main, users, tokens, channels, statuses)
+            if rows or quota_data:
+                await usage_repo.insert_logs(self._logs, rows, quota_data)
+
+    async def run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.interval):
+                    await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("usage flush failed; will retry")
+
+    async def close(self) -> None:
+        """Wait for background writes, then flush what is left."""
+        await self.flush()

@@ -1,0 +1,183 @@
+"""In-memory records the relay works from: API keys, users and channels, parsed once from
+their rows so the hot path never touches the database or re-parses JSON."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _json(text: Any, default: Any) -> Any:
+    if not isinstance(text, str) or not text.strip():
+        return default
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return default
+    return value if isinstance(value, type(default)) else default
+
+
+def split_list(text: str | None, seps: str = ",") -> list[str]:
+    for sep in seps[1:]:
+        text = (text or "").replace(sep, seps[0])
+    return [p.strip() for p in (text or "").split(seps[0]) if p.strip()]
+
+
+def parse_networks(text: str) -> tuple[IPNetwork, ...]:
+    nets = []
+    for part in split_list(text, ",\n "):
+        try:
+            nets.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            continue
+    return tuple(nets)
+
+
+@dataclass(slots=True)
+class TokenEntry:
+    id: int
+    user_id: int
+    key: str
+    name: str
+    status: int
+    expired_time: int
+    remain_quota: int
+    unlimited: bool
+    used_quota: int
+    model_limits_enabled: bool
+    model_limits: frozenset[str]
+    allow_ips: tuple[IPNetwork, ...]
+    group: str
+    cross_group_retry: bool
+    auto_groups: list[str]
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> TokenEntry:
+        return cls(
+            id=r["id"],
+            user_id=r["user_id"],
+            key=r["key"],
+            name=r["name"],
+            status=r["status"],
+            expired_time=r["expired_time"],
+            remain_quota=r["remain_quota"],
+            unlimited=bool(r["unlimited_quota"]),
+            used_quota=r["used_quota"],
+            model_limits_enabled=bool(r["model_limits_enabled"]),
+            model_limits=frozenset(split_list(r["model_limits"])),
+            allow_ips=parse_networks(r["allow_ips"] or ""),
+            group=r["group"] or "",
+            cross_group_retry=bool(r["cross_group_retry"]),
+            auto_groups=[g for g in _json(r.get("auto_groups"), []) if isinstance(g, str)],
+        )
+
+
+@dataclass(slots=True)
+class UserEntry:
+    id: int
+    username: str
+    role: int
+    status: int
+    group: str
+    quota: int
+    used_quota: int
+    request_count: int
+    setting: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> UserEntry:
+        return cls(
+            id=r["id"],
+            username=r["username"],
+            role=r["role"],
+            status=r["status"],
+            group=r["group"] or "default",
+            quota=r["quota"],
+            used_quota=r["used_quota"],
+            request_count=r["request_count"],
+            setting=_json(r.get("setting"), {}),
+        )
+
+
+@dataclass(slots=True)
+class ChannelEntry:
+    id: int
+    type: int
+    name: str
+    status: int
+    base_url: str
+    keys: list[str]
+    other: str
+    organization: str
+    models: list[str]
+    groups: list[str]
+    priority: int
+    weight: int
+    tag: str
+    auto_ban: bool
+    created_time: int
+    test_model: str
+    model_mapping: dict[str, str]
+    status_code_mapping: dict[str, Any]
+    param_override: dict[str, Any] | None
+    header_override: dict[str, Any] | None
+    setting: dict[str, Any]
+    settings: dict[str, Any]
+    info: dict[str, Any]
+    other_info: dict[str, Any]
+    used_quota: int = 0
+    polling_index: int = field(default=0)
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> ChannelEntry:
+        key = r["key"] or ""
+        keys = _json(key, []) if key.lstrip().startswith("[") else split_list(key, "\n")
+        if key.lstrip().startswith("[") and keys:
+            keys = [k if isinstance(k, str) else orjson.dumps(k).decode() for k in keys]
+        info = _json(r.get("channel_info"), {})
+        return cls(
+            id=r["id"],
+            type=r["type"],
+            name=r["name"],
+            status=r["status"],
+            base_url=(r["base_url"] or "").rstrip("/"),
+            keys=keys or [key],
+            other=r["other"] or "",
+            organization=r["openai_organization"] or "",
+            models=split_list(r["models"]),
+            groups=split_list(r["group"]),
+            priority=r["priority"] or 0,
+            weight=r["weight"] or 0,
+            tag=r["tag"] or "",
+            auto_ban=bool(r["auto_ban"]),
+            created_time=r["created_time"],
+            test_model=r["test_model"] or "",
+            model_mapping={
+                str(k): str(v) for k, v in _json(r.get("model_mapping"), {}).items() if v
+            },
+            status_code_mapping=_json(r.get("status_code_mapping"), {}),
+            param_override=_json(r.get("param_override"), {}) or None,
+            header_override=_json(r.get("header_override"), {}) or None,
+            setting=_json(r.get("setting"), {}),
+            settings=_json(r.get("settings"), {}),
+            info=info,
+            other_info=_json(r.get("other_info"), {}),
+            used_quota=r["used_quota"],
+            polling_index=int(info.get("multi_key_polling_index") or 0),
+        )
+
+    @property
+    def multi_key(self) -> bool:
+        return bool(self.info.get("is_multi_key")) and len(self.keys) > 1
+
+    def key_status(self, index: int) -> int:
+        statuses = self.info.get("multi_key_status_list") or {}
+        return int(statuses.get(str(index), 1))
+
+    def enabled_key_indexes(self) -> list[int]:
+        return [i for i in range(len(self.keys)) if self.key_status(i) == 1]

@@ -1,0 +1,42 @@
+"""One relay request's working state, from authentication to the log row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from clawrouter.billing.pricing import Price
+from clawrouter.relay.entries import ChannelEntry
+from clawrouter.relay.keyauth import RelayCaller
+from clawrouter.relay.quota import Charge
+from clawrouter.relay.selection import Tiers
+
+
+@dataclass(slots=True)
+class Job:
+    request_id: str
+    path: str
+    client_format: str  # openai | anthropic | gemini | responses
+    endpoint: str  # chat | completions | embeddings | moderations | messages | gemini | responses
+    body: dict[str, Any]
+    model: str  # as requested (billing and the log use this name)
+    stream: bool
+    caller: RelayCaller
+    ip: str
+    started: float  # perf_counter at arrival
+    created_at: int  # unix seconds at arrival
+    routes: list[tuple[str, Tiers]]  # (group, tiers) candidates in order
+    group: str = ""
+    price: Price | None = None
+    charge: Charge | None = None
+    prompt_estimate: int = 0
+    include_usage: bool = True  # chat stream clients: send the usage chunk
+    tried: list[int] = field(default_factory=list)
+    channel: ChannelEntry | None = None
+    key_index: int = 0
+    upstream_model: str = ""
+    upstream_format: str = ""
+    frt_ms: int = 0
+    started_response: bool = False
+    end_reason: str = ""
+    content_notes: list[str] = field(default_factory=list)

@@ -1,0 +1,228 @@
+"""The relay pipeline: authenticate -> route -> price and reserve -> try channels (fail over
+before the first byte only) -> stream or collect -> settle and log. Reads only memory."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from clawrouter.billing import pricing
+from clawrouter.errors import BadRequestError, ClawError, ForbiddenError, ServiceUnavailableError
+from clawrouter.http.request import client_ip, read_body
+from clawrouter.keys import CONFIG, HTTP, RELAY, REQUEST_ID
+from clawrouter.relay import estimate
+from clawrouter.relay.attempt import attempt
+from clawrouter.relay.failover import handle_failure, should_retry
+from clawrouter.relay.job import Job
+from clawrouter.relay.keyauth import RelayCaller, authenticate_key
+from clawrouter.relay.providers.base import UpstreamError
+from clawrouter.relay.quota import Charge
+from clawrouter.relay.selection import matching_names, pick
+from clawrouter.relay.state import RelayState
+
+log = logging.getLogger(__name__)
+
+
+async def parse_body(request: web.Request) -> dict[str, Any]:
+    raw = await read_body(request)
+    if not raw.strip():
+        raise BadRequestError("request body is empty; a JSON object is expected")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as e:
+        raise BadRequestError(f"Invalid request: body is not valid JSON ({e})") from None
+    if not isinstance(body, dict):
+        raise BadRequestError("Invalid request: body must be a JSON object")
+    return body
+
+
+def _groups(state: RelayState, caller: RelayCaller) -> list[str]:
+    if caller.group != "auto":
+        return [caller.group]
+    auto = caller.token.auto_groups or state.options["AutoGroups"] or ["default"]
+    usable = state.usable_groups(caller.user.group)
+    return [g for g in auto if isinstance(g, str) and g in usable]
+
+
+def routes_for(state: RelayState, caller: RelayCaller, model: str) -> list[tuple[str, Any]]:
+    if caller.pinned_channel is not None:
+        ch = state.channels.get(caller.pinned_channel)
+        if ch is None:
+            raise BadRequestError(f"Invalid channel id {caller.pinned_channel}")
+        if ch.status != 1:
+            raise ForbiddenError("this channel has been disabled", code="channel_disabled")
+        return [(caller.group if caller.group != "auto" else "default", [[ch]])]
+    found = []
+    for group in _groups(state, caller):
+        for name in matching_names(model):
+            tiers = state.tiers(group, name)
+            if tiers:
+                found.append((group, tiers))
+                break
+    if not found:
+        group = caller.group
+        raise ServiceUnavailableError(
+            f"No available channel for model {model} under group {group}",
+            code="model_not_found",
+        )
+    return found
+
+
+def _check_model(caller: RelayCaller, model: str) -> None:
+    token = caller.token
+    if token.model_limits_enabled:
+        if not token.model_limits:
+            raise ForbiddenError(
+                "This API key has no access to any model", code="model_not_allowed"
+            )
+        if not any(name in token.model_limits for name in matching_names(model)):
+            raise ForbiddenError(
+                f"This API key has no access to model {model}", code="model_not_allowed"
+            )
+
+
+def _price(state: RelayState, job: Job, group: str) -> pricing.Price:
+    user = job.caller.user
+    self_use = state.options["SelfUseModeEnabled"] or bool(
+        user.setting.get("accept_unset_model_ratio_model")
+    )
+    try:
+        return pricing.price(job.model, group, user.group, state.ratios, self_use_mode=self_use)
+    except pricing.UnpricedModelError:
+        raise BadRequestError(
+            f"model {job.model} has no price or ratio configured; ask an administrator to set"
+            " one (or enable self-use mode)",
+            code="model_price_error",
+            type="new_api_error",
+        ) from None
+
+
+def _reserve(state: RelayState, job: Job) -> None:
+    price = job.price
+    assert price is not None
+    job.charge = Charge(state, job.caller.token, job.caller.user)
+    pre_min = state.options["PreConsumedQuota"]
+    amount = 0
+    if not price.free or state.options["quota_setting.enable_free_model_pre_consume"]:
+        try:
+            amount = pricing.pre_consume_quota(
+                price,
+                job.prompt_estimate,
+                estimate.max_output_tokens(job.body),
+                int(state.options["QuotaPerUnit"]),
+                pre_min,
+            )
+        except pricing.QuotaOverflowError as e:
+            raise BadRequestError(str(e), code="model_price_error") from None
+    job.charge.reserve(amount)
+
+
+def _include_usage(body: dict[str, Any]) -> bool:
+    opts = body.get("stream_options")
+    if isinstance(opts, dict) and "include_usage" in opts:
+        return bool(opts["include_usage"])
+    return True
+
+
+def to_client_error(err: UpstreamError) -> ClawError:
+    extra = {"anthropic_type": err.type} if err.protocol == "anthropic" and err.type else {}
+    return ClawError(
+        err.message,
+        status=err.status,
+        code=err.code or None,
+        type=err.type or "upstream_error",
+        retry_after=err.retry_after if err.status == 429 else None,
+        extra=extra,
+    )
+
+
+async def start_job(
+    request: web.Request,
+    client_format: str,
+    endpoint: str,
+    *,
+    path_model: str | None = None,
+    stream: bool | None = None,
+) -> tuple[RelayState, Job]:
+    state = request.config_dict[RELAY]
+    cfg = request.config_dict[CONFIG]
+    ip = client_ip(request, cfg.server.trust_forwarded_for)
+    caller = authenticate_key(state, request, ip)
+    body = await parse_body(request)
+    model = path_model if path_model is not None else body.get("model")
+    if model is None and endpoint == "moderations":
+        model = "text-moderation-stable"
+    if not isinstance(model, str) or not model.strip():
+        raise BadRequestError("Invalid request: model must be a non-empty string", param="model")
+    model = model.strip()
+    _check_model(caller, model)
+    if stream is None:
+        stream = body.get("stream") is True
+    job = Job(
+        request_id=request[REQUEST_ID], path=request.path, client_format=client_format,
+        endpoint=endpoint, body=body, model=model, stream=stream, caller=caller, ip=ip,
+        started=time.perf_counter(), created_at=int(state.clock()),
+        routes=routes_for(state, caller, model), include_usage=_include_usage(body),
+    )  # fmt: skip
+    job.group = job.routes[0][0]
+    job.price = _price(state, job, job.group)
+    job.prompt_estimate = estimate.request_tokens(body)
+    _reserve(state, job)
+    return state, job
+
+
+async def run_job(request: web.Request, state: RelayState, job: Job) -> web.StreamResponse:
+    http = request.config_dict[HTTP]
+    cfg = request.config_dict[CONFIG].relay
+    retries = max(int(state.options["RetryTimes"]), 0)
+    last: UpstreamError | None = None
+    route_idx, attempts = 0, 0
+    try:
+        while attempts <= retries and route_idx < len(job.routes):
+            group, tiers = job.routes[route_idx]
+            ch = pick(tiers, job.tried, state.rng)
+            if ch is None:
+                if not job.caller.token.cross_group_retry:
+                    break
+                route_idx += 1
+                continue
+            if group != job.group:
+                job.group, job.price = group, _price(state, job, group)
+            attempts += 1
+            job.tried.append(ch.id)
+            try:
+                return await attempt(request, state, job, ch, http, cfg)
+            except UpstreamError as err:
+                last = handle_failure(state, job, ch, err)
+                if job.started_response or not should_retry(state, job, last):
+                    break
+    except BaseException:
+        assert job.charge is not None
+        job.charge.refund()
+        raise
+    assert job.charge is not None
+    job.charge.refund()
+    if last is None:
+        raise ServiceUnavailableError(
+            f"No available channel for model {job.model} under group {job.group}",
+            code="model_not_found",
+        )
+    raise to_client_error(last)
+
+
+async def relay(
+    request: web.Request,
+    client_format: str,
+    endpoint: str,
+    *,
+    path_model: str | None = None,
+    stream: bool | None = None,
+) -> web.StreamResponse:
+    state, job = await start_job(
+        request, client_format, endpoint, path_model=path_model, stream=stream
+    )
+    return await run_job(request, state, job)

@@ -1,0 +1,84 @@
+"""Quota for one relay request, in memory: pre-consume (with the trust bypass), settle, refund.
+Every change is mirrored to the write-behind writer; nothing here waits on the database."""
+
+from __future__ import annotations
+
+from clawrouter.billing import pricing
+from clawrouter.errors import ForbiddenError
+from clawrouter.relay.entries import TokenEntry, UserEntry
+from clawrouter.relay.state import RelayState
+
+
+def _usd(quota: int, qpu: float) -> str:
+    return f"${quota / qpu:.6f}".rstrip("0").rstrip(".")
+
+
+class Charge:
+    """Reserve before the call; then exactly one of settle() or refund()."""
+
+    def __init__(self, state: RelayState, token: TokenEntry, user: UserEntry) -> None:
+        self.state, self.token, self.user = state, token, user
+        self.reserved = 0
+        self.done = False
+
+    def reserve(self, amount: int) -> None:
+        """Raises 403 when the key or the wallet cannot cover `amount`."""
+        token, user = self.token, self.user
+        qpu = self.state.options["QuotaPerUnit"]
+        if user.quota <= 0:
+            raise ForbiddenError(
+                f"insufficient user quota, remaining {_usd(user.quota, qpu)}",
+                code="insufficient_user_quota",
+                type="insufficient_quota",
+            )
+        if pricing.is_trusted(token.unlimited, token.remain_quota, user.quota, int(qpu)):
+            amount = 0
+        if amount and not token.unlimited and token.remain_quota < amount:
+            raise ForbiddenError(
+                f"API key quota is not enough: remaining {_usd(token.remain_quota, qpu)},"
+                f" needed {_usd(amount, qpu)}",
+                code="pre_consume_token_quota_failed",
+                type="insufficient_quota",
+            )
+        if amount and user.quota < amount:
+            raise ForbiddenError(
+                f"insufficient user quota: remaining {_usd(user.quota, qpu)},"
+                f" needed {_usd(amount, qpu)}",
+                code="insufficient_user_quota",
+                type="insufficient_quota",
+            )
+        self._move(-amount)
+        self.reserved = amount
+
+    def _move(self, delta: int) -> None:
+        """Add delta to the key's remaining quota and the wallet (negative = spend)."""
+        if delta == 0:
+            return
+        self.token.remain_quota += delta
+        self.user.quota += delta
+        self.state.writer.token(self.token.id, remain=delta)
+        self.state.writer.user(self.user.id, quota=delta)
+
+    def settle(self, quota: int, channel_id: int, now: int) -> None:
+        if self.done:
+            return
+        self.done = True
+        self._move(self.reserved - quota)
+        w = self.state.writer
+        self.token.used_quota += quota
+        self.user.used_quota += quota
+        self.user.request_count += 1
+        w.token(self.token.id, used=quota, accessed=now)
+        w.user(self.user.id, used=quota, count=1)
+        channel = self.state.channels.get(channel_id)
+        if channel is not None:
+            channel.used_quota += quota
+        if quota and channel_id:
+            w.channel(channel_id, quota)
+
+    def refund(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        self._move(self.reserved)
+        self.reserved = 0

@@ -1,0 +1,173 @@
+"""RelayState: every API key, user and channel the relay needs, in memory, plus the routing
+index (group -> model -> priority tiers). Loaded at start, refreshed at once by management
+writes and fully on a timer; balances merge with the write-behind deltas not yet flushed."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+
+from clawrouter.billing.ratios import Ratios
+from clawrouter.db.database import Database
+from clawrouter.db.repo import channels as channels_repo
+from clawrouter.db.repo import tokens as tokens_repo
+from clawrouter.db.repo import users as users_repo
+from clawrouter.jobs.usage_writer import UsageWriter
+from clawrouter.options.store import Options
+from clawrouter.relay.entries import ChannelEntry, TokenEntry, UserEntry
+
+log = logging.getLogger(__name__)
+Tiers = list[list[ChannelEntry]]  # channels grouped by priority, highest first
+_PRICE_KEYS = {
+    "ModelRatio", "CompletionRatio", "CacheRatio", "CreateCacheRatio", "ModelPrice",
+    "ImageRatio", "AudioRatio", "AudioCompletionRatio", "GroupRatio", "GroupGroupRatio",
+}  # fmt: skip
+
+
+class RelayState:
+    def __init__(
+        self,
+        db: Database,
+        options: Options,
+        writer: UsageWriter,
+        clock: Callable[[], float],
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.options = options
+        self.writer = writer
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.tokens: dict[str, TokenEntry] = {}
+        self.tokens_by_id: dict[int, TokenEntry] = {}
+        self.users: dict[int, UserEntry] = {}
+        self.channels: dict[int, ChannelEntry] = {}
+        self.index: dict[str, dict[str, Tiers]] = {}
+        self.ratios = Ratios.defaults()
+        self._groups_memo: dict[tuple[int, str], dict[str, str]] = {}
+        options.on_change(self._options_changed)
+
+    # ---- loading -------------------------------------------------------------------------------
+    async def load_all(self) -> None:
+        async with self.writer.lock:
+            tokens = await tokens_repo.list_live_tokens(self.db)
+            users = await users_repo.list_live_users(self.db)
+            channels = await channels_repo.list_channels(self.db)
+            self.tokens_by_id = {r["id"]: self._token(r) for r in tokens}
+            self.tokens = {t.key: t for t in self.tokens_by_id.values()}
+            self.users = {r["id"]: self._user(r) for r in users}
+            self.channels = {r["id"]: self._channel(r) for r in channels}
+        self.rebuild_index()
+        self._options_changed(_PRICE_KEYS)
+
+    def _token(self, row: dict[str, Any]) -> TokenEntry:
+        t = TokenEntry.from_row(row)
+        remain, used, _ = self.writer.pending_token(t.id)
+        t.remain_quota += remain
+        t.used_quota += used
+        return t
+
+    def _user(self, row: dict[str, Any]) -> UserEntry:
+        u = UserEntry.from_row(row)
+        quota, used, count = self.writer.pending_user(u.id)
+        u.quota += quota
+        u.used_quota += used
+        u.request_count += count
+        return u
+
+    def _channel(self, row: dict[str, Any]) -> ChannelEntry:
+        c = ChannelEntry.from_row(row)
+        old = self.channels.get(c.id)
+        if old is not None:
+            c.polling_index = old.polling_index
+        c.used_quota += self.writer.pending_channel(c.id)
+        return c
+
+    async def reload_token(self, token_id: int) -> None:
+        async with self.writer.lock:
+            row = await tokens_repo.get_token(self.db, token_id)
+            old = self.tokens_by_id.pop(token_id, None)
+            if old is not None:
+                self.tokens.pop(old.key, None)
+            if row is not None:
+                t = self._token(row)
+                self.tokens_by_id[t.id] = t
+                self.tokens[t.key] = t
+
+    async def reload_user(self, user_id: int) -> None:
+        async with self.writer.lock:
+            row = await users_repo.get_user(self.db, user_id)
+            if row is None:
+                self.users.pop(user_id, None)
+                for t in [t for t in self.tokens_by_id.values() if t.user_id == user_id]:
+                    self.tokens_by_id.pop(t.id, None)
+                    self.tokens.pop(t.key, None)
+            else:
+                self.users[user_id] = self._user(row)
+
+    async def reload_channels(self, ids: list[int] | None = None) -> None:
+        """Reload some channels (or all) and rebuild the routing index."""
+        async with self.writer.lock:
+            if ids is None:
+                rows = await channels_repo.list_channels(self.db)
+                self.channels = {r["id"]: self._channel(r) for r in rows}
+            else:
+                for cid in ids:
+                    row = await channels_repo.get_channel(self.db, cid)
+                    if row is None:
+                        self.channels.pop(cid, None)
+                    else:
+                        self.channels[cid] = self._channel(row)
+        self.rebuild_index()
+
+    # ---- routing index --------------------------------------------------------------------------
+    def rebuild_index(self) -> None:
+        by_pair: dict[str, dict[str, dict[int, list[ChannelEntry]]]] = {}
+        for ch in self.channels.values():
+            if ch.status != 1:
+                continue
+            for group in ch.groups:
+                models = by_pair.setdefault(group, {})
+                for model in ch.models:
+                    models.setdefault(model, {}).setdefault(ch.priority, []).append(ch)
+        self.index = {
+            group: {
+                model: [tiers[p] for p in sorted(tiers, reverse=True)]
+                for model, tiers in models.items()
+            }
+            for group, models in by_pair.items()
+        }
+
+    def tiers(self, group: str, model: str) -> Tiers:
+        return self.index.get(group, {}).get(model, [])
+
+    def group_models(self, group: str) -> set[str]:
+        return set(self.index.get(group, {}))
+
+    # ---- options-derived values -----------------------------------------------------------------
+    def _options_changed(self, keys: set[str]) -> None:
+        self._groups_memo.clear()
+        if keys & _PRICE_KEYS:
+            o = self.options
+            self.ratios = Ratios.from_options({k: o[k] for k in _PRICE_KEYS})
+
+    def usable_groups(self, user_group: str) -> dict[str, str]:
+        """Groups a user of `user_group` may use: UserUsableGroups, the per-group special
+        rules (append / -:remove), and the user's own group."""
+        memo_key = (self.options.version, user_group)
+        cached = self._groups_memo.get(memo_key)
+        if cached is not None:
+            return cached
+        groups = dict(self.options["UserUsableGroups"])
+        special = self.options["group_ratio_setting.group_special_usable_group"].get(user_group)
+        if isinstance(special, dict):
+            for rule, name in special.items():
+                if str(rule).startswith("-:"):
+                    groups.pop(str(name), None)
+                else:
+                    groups[str(name)] = str(name)
+        groups.setdefault(user_group, user_group)
+        self._groups_memo[memo_key] = groups
+        return groups

@@ -1,0 +1,193 @@
+"""Pumping an upstream event stream to the client as it arrives: pass-through (same format) or
+through a converter's state machine; usage tracking, error events in the client's format,
+idle timeout and client disconnects (which cancel the upstream request)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import aiohttp
+import orjson
+from aiohttp import web
+
+from clawrouter.http.render import anthropic_type, google_status
+from clawrouter.http.sse import SSEDecoder, encode_data, encode_done, encode_named
+from clawrouter.keys import STREAMING
+from clawrouter.relay import estimate
+from clawrouter.relay import usage as usage_mod
+from clawrouter.relay.convert.base import CHAT, GEMINI, MESSAGES, RESPONSES
+from clawrouter.relay.job import Job
+from clawrouter.relay.providers.base import ProviderAdapter
+from clawrouter.relay.usage import Usage
+
+log = logging.getLogger(__name__)
+SSE_HEADERS = {
+    "Content-Type": "text/event-stream",
+    "Cache-Control": "no-cache",
+    "Connection": "keep-alive",
+    "X-Accel-Buffering": "no",
+}
+
+
+def error_event(client_format: str, status: int, message: str, code: str = "") -> bytes:
+    if client_format == MESSAGES:
+        body = {"type": "error", "error": {"type": anthropic_type(status), "message": message}}
+        return encode_named(body)
+    if client_format == GEMINI:
+        err = {"code": status, "message": message, "status": google_status(status)}
+        return encode_data({"error": err})
+    if client_format == RESPONSES:
+        return encode_named({"type": "error", "code": code or "upstream_error", "message": message})
+    return encode_data({"error": {"message": message, "type": "upstream_error", "code": code}})
+
+
+def usage_in(protocol: str, obj: dict[str, Any], current: Usage | None) -> Usage | None:
+    """Fold the usage a stream event carries into what is known so far."""
+    if protocol == MESSAGES:
+        if obj.get("type") == "message_start":
+            return usage_mod.from_anthropic((obj.get("message") or {}).get("usage"))
+        if obj.get("type") == "message_delta" and isinstance(obj.get("usage"), dict):
+            u = obj["usage"]
+            merged = usage_mod.from_anthropic({**usage_mod.to_anthropic(current or Usage()), **u})
+            return merged
+        return current
+    if protocol == GEMINI:
+        return usage_mod.from_gemini(obj.get("usageMetadata")) or current
+    if protocol == RESPONSES:
+        resp = obj.get("response")
+        if isinstance(resp, dict) and resp.get("usage"):
+            return usage_mod.from_responses(resp["usage"])
+        return current
+    u = usage_mod.from_openai(obj.get("usage"))
+    return u if u is not None and not u.is_empty() else current
+
+
+class Pump:
+    """Copies one upstream stream to the client response."""
+
+    def __init__(
+        self, job: Job, out: web.StreamResponse, protocol: str, converter: Any | None
+    ) -> None:
+        self.job, self.out, self.protocol, self.conv = job, out, protocol, converter
+        self.usage: Usage | None = None
+        self.texts: list[str] = []  # raw event data kept for estimating a missing usage
+        self.client_gone = False
+
+    def output_text(self) -> str:
+        """What the stream generated, for estimating usage the upstream did not report."""
+        parts: list[str] = []
+        for data in self.texts:
+            try:
+                estimate.output_text(orjson.loads(data), parts)
+            except orjson.JSONDecodeError:
+                continue
+        return " ".join(parts)
+
+    async def write(self, data: bytes) -> None:
+        try:
+            await self.out.write(data)
+        except (ConnectionError, aiohttp.ClientConnectionResetError):
+            self.client_gone = True
+            raise
+
+    # ---- pass-through --------------------------------------------------------------------------
+    async def passthrough(self, resp: aiohttp.ClientResponse) -> None:
+        decoder, job = SSEDecoder(), self.job
+        async for chunk in resp.content.iter_any():
+            self._first_byte()
+            for ev in decoder.feed(chunk):
+                if await self._forward(ev.event, ev.data):
+                    return
+        for ev in decoder.finish():
+            if await self._forward(ev.event, ev.data):
+                return
+        job.end_reason = "eof"
+
+    async def _forward(self, event: str | None, data: str) -> bool:
+        """Forward one event; True once the stream's terminator was seen."""
+        if data == "[DONE]":
+            self.job.end_reason = "done"
+            return True
+        if len(self.texts) < 100_000:
+            self.texts.append(data)
+        if '"usage' in data or "usageMetadata" in data:
+            try:
+                obj = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                obj = None
+            if isinstance(obj, dict):
+                self.usage = usage_in(self.protocol, obj, self.usage)
+                if self._swallow(obj):
+                    return False
+        head = b"event: " + event.encode() + b"\n" if event else b""
+        await self.write(head + b"data: " + data.encode() + b"\n\n")
+        if self.protocol == MESSAGES and event == "message_stop":
+            self.job.end_reason = "done"
+            return True
+        return False
+
+    def _swallow(self, obj: dict[str, Any]) -> bool:
+        """A chat client that said include_usage=false never sees the usage-only chunk."""
+        return (
+            self.protocol == CHAT
+            and not self.job.include_usage
+            and not obj.get("choices")
+            and bool(obj.get("usage"))
+        )
+
+    # ---- converted -----------------------------------------------------------------------------
+    async def converted(self, resp: aiohttp.ClientResponse, adapter: ProviderAdapter) -> None:
+        decoder = adapter.stream_decoder()
+        async for chunk in resp.content.iter_any():
+            self._first_byte()
+            for obj in decoder.feed(chunk):
+                if await self._convert_one(obj):
+                    return
+            if decoder.done:
+                break
+        for obj in decoder.finish():
+            if await self._convert_one(obj):
+                return
+        self.job.end_reason = "done" if decoder.done or self.protocol != CHAT else "eof"
+        await self._emit(self.conv.finish())
+
+    async def _convert_one(self, obj: dict[str, Any]) -> bool:
+        if ("error" in obj and not obj.get("choices")) or obj.get("type") == "error":
+            err = obj.get("error")
+            message = err.get("message", "upstream error") if isinstance(err, dict) else str(err)
+            await self.write(error_event(self.job.client_format, 500, message))
+            self.job.end_reason = "upstream_error"
+            return True
+        if len(self.texts) < 100_000:
+            self.texts.append(orjson.dumps(obj).decode())
+        await self._emit(self.conv.feed(obj))
+        return False
+
+    async def _emit(self, events: list[dict[str, Any]]) -> None:
+        fmt = self.job.client_format
+        named = fmt in (MESSAGES, RESPONSES)
+        for ev in events:
+            await self.write(encode_named(ev) if named else encode_data(ev))
+
+    # ---- shared --------------------------------------------------------------------------------
+    def _first_byte(self) -> None:
+        if not self.job.frt_ms:
+            self.job.frt_ms = max(1, int((time.perf_counter() - self.job.started) * 1000))
+
+    async def terminate(self, usage_chunk: dict[str, Any] | None) -> None:
+        """Close the client stream the way its format expects."""
+        if self.job.client_format == CHAT:
+            if usage_chunk is not None:
+                await self.write(encode_data(usage_chunk))
+            await self.write(encode_done())
+
+
+async def open_stream(request: web.Request, job: Job) -> web.StreamResponse:
+    out = web.StreamResponse(status=200, headers=SSE_HEADERS)
+    out.headers["X-Request-Id"] = job.request_id
+    await out.prepare(request)
+    request[STREAMING] = True
+    job.started_response = True
+    return out

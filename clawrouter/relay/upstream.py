@@ -1,0 +1,74 @@
+"""Transport to an upstream: send a prepared call on the shared session with the configured
+timeouts; turn network failures and error answers into UpstreamError."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from clawrouter.config import RelayConfig
+from clawrouter.relay.providers.base import ProviderAdapter, UpstreamCall, UpstreamError
+
+MAX_ERROR_BODY = 1 << 20
+
+
+def timeout_for(cfg: RelayConfig, stream: bool) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(
+        total=None,
+        sock_connect=cfg.connect_timeout_seconds,
+        sock_read=cfg.stream_idle_timeout_seconds if stream else cfg.first_byte_timeout_seconds,
+    )
+
+
+async def send(
+    http: aiohttp.ClientSession, call: UpstreamCall, limits: aiohttp.ClientTimeout
+) -> aiohttp.ClientResponse:
+    try:
+        return await http.request(
+            call.method,
+            call.url,
+            headers=call.headers,
+            data=call.body,
+            timeout=limits,
+            allow_redirects=False,
+        )
+    except TimeoutError:
+        raise UpstreamError(
+            504, "upstream timed out", code="upstream_timeout", local=True
+        ) from None
+    except aiohttp.ClientError as e:
+        raise UpstreamError(
+            502,
+            f"upstream request failed: {type(e).__name__}",
+            code="do_request_failed",
+            local=True,
+        ) from None
+
+
+async def read_error(resp: aiohttp.ClientResponse, adapter: ProviderAdapter) -> UpstreamError:
+    try:
+        body = await resp.content.read(MAX_ERROR_BODY)
+    except (aiohttp.ClientError, TimeoutError):
+        body = b""
+    finally:
+        resp.release()
+    err = adapter.parse_error(resp.status, body)
+    retry_after = resp.headers.get("Retry-After")
+    if retry_after and retry_after.isdigit():
+        err.retry_after = int(retry_after)
+    return err
+
+
+async def read_body(resp: aiohttp.ClientResponse) -> bytes:
+    try:
+        return await resp.read()
+    except TimeoutError:
+        raise UpstreamError(
+            504, "upstream timed out", code="upstream_timeout", local=True
+        ) from None
+    except aiohttp.ClientError as e:
+        raise UpstreamError(
+            502, f"reading the upstream response failed: {type(e).__name__}",
+            code="read_response_body_failed", local=True,
+        ) from None  # fmt: skip
+    finally:
+        resp.release()
