@@ -201,6 +201,7 @@ async def _collect(state, job, resp, adapter, conv, ctx) -> web.Response:
 async def _stream(request, state, job, resp, adapter, conv) -> web.StreamResponse:
     out = await open_stream(request, job)
     pump = Pump(job, out, adapter.protocol if conv else job.client_format, conv)
+    pinger = _start_keepalive(state, job, pump)
     try:
         if conv is None:
             await pump.passthrough(resp)
@@ -223,11 +224,23 @@ async def _stream(request, state, job, resp, adapter, conv) -> web.StreamRespons
         settle(state, job, finalize_usage(job, _stream_usage(pump), pump.output_text()))
         raise
     finally:
+        if pinger is not None:
+            pinger.cancel()
         resp.close()
     usage = finalize_usage(job, _stream_usage(pump), pump.output_text())
     await _finish_stream(pump, job, usage)
     settle(state, job, usage)
     return out
+
+
+def _start_keepalive(state: RelayState, job: Job, pump: Pump) -> asyncio.Task | None:
+    o = state.options
+    if not o["general_setting.ping_interval_enabled"] or job.client_format == GEMINI:
+        return None
+    interval = max(int(o["general_setting.ping_interval_seconds"]), 1)
+    task = asyncio.get_running_loop().create_task(pump.keepalive(interval))
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())
+    return task
 
 
 def _needs_usage_chunk(pump: Pump, job: Job) -> bool:

@@ -26,6 +26,16 @@ _PRICE_KEYS = {
 }  # fmt: skip
 
 
+def _kept(old: Any, new: Any) -> Any:
+    """Update `old` in place from `new` (requests in flight hold references to it and will
+    still settle on it), or take `new` when there is no old one."""
+    if old is None:
+        return new
+    for name in new.__slots__:
+        setattr(old, name, getattr(new, name))
+    return old
+
+
 class RelayState:
     def __init__(
         self,
@@ -55,10 +65,14 @@ class RelayState:
             tokens = await tokens_repo.list_live_tokens(self.db)
             users = await users_repo.list_live_users(self.db)
             channels = await channels_repo.list_channels(self.db)
-            self.tokens_by_id = {r["id"]: self._token(r) for r in tokens}
+            self.tokens_by_id = {
+                r["id"]: _kept(self.tokens_by_id.get(r["id"]), self._token(r)) for r in tokens
+            }
             self.tokens = {t.key: t for t in self.tokens_by_id.values()}
-            self.users = {r["id"]: self._user(r) for r in users}
-            self.channels = {r["id"]: self._channel(r) for r in channels}
+            self.users = {r["id"]: _kept(self.users.get(r["id"]), self._user(r)) for r in users}
+            self.channels = {
+                r["id"]: _kept(self.channels.get(r["id"]), self._channel(r)) for r in channels
+            }
         self.rebuild_index()
         self._options_changed(_PRICE_KEYS)
 
@@ -92,7 +106,7 @@ class RelayState:
             if old is not None:
                 self.tokens.pop(old.key, None)
             if row is not None:
-                t = self._token(row)
+                t = _kept(old, self._token(row))
                 self.tokens_by_id[t.id] = t
                 self.tokens[t.key] = t
 
@@ -105,21 +119,23 @@ class RelayState:
                     self.tokens_by_id.pop(t.id, None)
                     self.tokens.pop(t.key, None)
             else:
-                self.users[user_id] = self._user(row)
+                self.users[user_id] = _kept(self.users.get(user_id), self._user(row))
 
     async def reload_channels(self, ids: list[int] | None = None) -> None:
         """Reload some channels (or all) and rebuild the routing index."""
         async with self.writer.lock:
             if ids is None:
                 rows = await channels_repo.list_channels(self.db)
-                self.channels = {r["id"]: self._channel(r) for r in rows}
+                self.channels = {
+                    r["id"]: _kept(self.channels.get(r["id"]), self._channel(r)) for r in rows
+                }
             else:
                 for cid in ids:
                     row = await channels_repo.get_channel(self.db, cid)
                     if row is None:
                         self.channels.pop(cid, None)
                     else:
-                        self.channels[cid] = self._channel(row)
+                        self.channels[cid] = _kept(self.channels.get(cid), self._channel(row))
         self.rebuild_index()
 
     # ---- routing index --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ idle timeout and client disconnects (which cancel the upstream request)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -13,7 +14,7 @@ import orjson
 from aiohttp import web
 
 from clawrouter.http.render import anthropic_type, google_status
-from clawrouter.http.sse import SSEDecoder, encode_data, encode_done, encode_named
+from clawrouter.http.sse import KEEPALIVE, SSEDecoder, encode_data, encode_done, encode_named
 from clawrouter.keys import STREAMING
 from clawrouter.relay import estimate
 from clawrouter.relay import usage as usage_mod
@@ -74,6 +75,14 @@ class Pump:
         self.usage: Usage | None = None
         self.texts: list[str] = []  # raw event data kept for estimating a missing usage
         self.client_gone = False
+        self.last_write = time.monotonic()
+
+    async def keepalive(self, interval: float) -> None:
+        """Send `: PING` comments while the upstream is silent (general_setting.ping_*)."""
+        while True:
+            await asyncio.sleep(max(interval - (time.monotonic() - self.last_write), 0.01))
+            if time.monotonic() - self.last_write >= interval:
+                await self.write(KEEPALIVE)
 
     def output_text(self) -> str:
         """What the stream generated, for estimating usage the upstream did not report."""
@@ -86,6 +95,7 @@ class Pump:
         return " ".join(parts)
 
     async def write(self, data: bytes) -> None:
+        self.last_write = time.monotonic()
         try:
             await self.out.write(data)
         except (ConnectionError, aiohttp.ClientConnectionResetError):

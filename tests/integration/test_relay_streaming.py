@@ -131,3 +131,20 @@ async def test_sdk_stream_of_anthropic_and_gemini_clients_errors(relay_env: Rela
         events = await read_events(resp)
     assert events[0].startswith("event: message_start")
     assert events[-1].startswith("event: error")
+
+
+async def test_keepalive_pings_while_upstream_is_silent(relay_env: RelayEnv):
+    from clawrouter.keys import OPTIONS
+
+    opts = relay_env.gw.app[OPTIONS]
+    await opts.set("general_setting.ping_interval_enabled", True)
+    await opts.set("general_setting.ping_interval_seconds", 1)
+    await mapped(relay_env, "gpt-4o-slow-1300")
+    headers = {"Authorization": f"Bearer {relay_env.key}"}
+    req = body("gpt-4o", max_tokens=2)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(relay_env.gw.base + "/v1/chat/completions", json=req, headers=headers) as resp,
+    ):
+        events = await read_events(resp)
+    assert ": PING" in events and events[-1] == "data: [DONE]"
