@@ -120,7 +120,7 @@ def settle(state: RelayState, job: Job, usage: Usage) -> pricing.Settlement:
     return settlement
 
 
-def _prepare(state: RelayState, request: web.Request, job: Job, ch: ChannelEntry):
+async def _prepare(state: RelayState, request: web.Request, job: Job, ch: ChannelEntry, http):
     picked = pick_key(ch, state.rng)
     if picked is None:
         raise UpstreamError(503, "channel has no enabled key", code="channel:no_available_key")
@@ -153,7 +153,9 @@ def _prepare(state: RelayState, request: web.Request, job: Job, ch: ChannelEntry
         endpoint=endpoint, model=job.upstream_model, body=body, stream=job.stream,
         client_headers=request.headers, client_query=request.query, path=request.path,
     )  # fmt: skip
-    call = adapter.prepare(req, _view(ch, key))
+    view = _view(ch, key)
+    view.access_token = await state.credentials.token(adapter, view, http, 30.0)
+    call = adapter.prepare(req, view)
     overrides.apply_header_override(ch.header_override, call.headers, request.headers, key)
     return adapter, conv, ctx, call
 
@@ -167,7 +169,7 @@ async def attempt(
     cfg: RelayConfig,
 ) -> web.StreamResponse:
     job.channel = ch
-    adapter, conv, ctx, call = _prepare(state, request, job, ch)
+    adapter, conv, ctx, call = await _prepare(state, request, job, ch, http)
     resp = await upstream.send(http, call, upstream.timeout_for(cfg, job.stream))
     if resp.status != 200:
         raise await upstream.read_error(resp, adapter)

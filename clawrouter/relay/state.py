@@ -16,6 +16,7 @@ from clawrouter.db.repo import tokens as tokens_repo
 from clawrouter.db.repo import users as users_repo
 from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.options.store import Options
+from clawrouter.relay.credentials import CredentialCache
 from clawrouter.relay.entries import ChannelEntry, TokenEntry, UserEntry
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class RelayState:
         self.channels: dict[int, ChannelEntry] = {}
         self.index: dict[str, dict[str, Tiers]] = {}
         self.ratios = Ratios.defaults()
+        self.credentials = CredentialCache(clock)
         self._groups_memo: dict[tuple[int, str], dict[str, str]] = {}
         options.on_change(self._options_changed)
 

@@ -164,3 +164,33 @@ async def test_channel_change_seen_without_restart(relay_env: RelayEnv):
     await state.reload_channels([relay_env.channel_id])
     status, body, _ = await relay_env.post("/v1/chat/completions", CHAT)
     assert status == 503 and body["error"]["code"] == "model_not_found"
+
+
+async def test_error_log_rows_when_enabled(relay_env: RelayEnv):
+    await failing_channel(relay_env, "fail-500")
+    await relay_env.post("/v1/chat/completions", CHAT)
+    assert await relay_env.logs() == [], "error rows are off by default"
+    await set_option(relay_env, "ErrorLogEnabled", True)
+    await relay_env.post("/v1/chat/completions", CHAT)
+    (row,) = await relay_env.logs()
+    other = orjson.loads(row["other"])
+    assert row["type"] == 5 and row["quota"] == 0 and row["content"].startswith("status_code=500")
+    assert other["status_code"] == 500 and other["channel_name"] == "bad-fail-500"
+
+
+async def test_auto_group_and_cross_group_retry(relay_env: RelayEnv):
+    gw = relay_env.gw
+    await set_option(relay_env, "AutoGroups", '["vip", "default"]')
+    await set_option(relay_env, "RetryTimes", 3)
+    await gw.add_channel(
+        relay_env.up.base_url, models="gpt-4o", group="vip", name="vip-bad",
+        model_mapping='{"gpt-4o": "gpt-4o-fail-503"}',
+    )  # fmt: skip
+    key = await gw.add_token(group="auto")
+    status, _, _ = await relay_env.post("/v1/chat/completions", CHAT, key=key)
+    assert status == 503, "the first auto group serves; without cross_group_retry no fallback"
+    key = await gw.add_token(group="auto", cross_group_retry=1)
+    status, _, _ = await relay_env.post("/v1/chat/completions", CHAT, key=key)
+    assert status == 200
+    logs = await relay_env.logs()
+    assert logs[-1]["group"] == "default"

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from clawrouter.db.database import Database, Row, Tx
+from clawrouter.db.repo.rows import insert_row, update_row
 
 COLUMNS = (
     "type", "key", "openai_organization", "test_model", "status", "name", "weight",
@@ -76,11 +77,7 @@ async def insert_channels(db: Database, rows: Iterable[dict[str, Any]]) -> list[
     ids = []
     async with db.transaction() as tx:
         for row in rows:
-            cols = ", ".join(f'"{c}"' for c in row)
-            marks = ", ".join("?" for _ in row)
-            cid = await tx.insert(
-                f"INSERT INTO channels ({cols}) VALUES ({marks})", tuple(row.values())
-            )
+            cid = await insert_row(tx, "channels", row)
             await _write_abilities(tx, cid, row)
             ids.append(cid)
     return ids
@@ -88,11 +85,7 @@ async def insert_channels(db: Database, rows: Iterable[dict[str, Any]]) -> list[
 
 async def update_channel(db: Database, channel_id: int, fields: dict[str, Any]) -> Row | None:
     async with db.transaction() as tx:
-        if fields:
-            sets = ", ".join(f'"{c}" = ?' for c in fields)
-            await tx.execute(
-                f"UPDATE channels SET {sets} WHERE id = ?", (*fields.values(), channel_id)
-            )
+        await update_row(tx, "channels", channel_id, fields)
         row = await tx.fetchone("SELECT * FROM channels WHERE id = ?", (channel_id,))
         if row is not None:
             await _write_abilities(tx, channel_id, row)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from clawrouter.db.database import Database, Row
+from clawrouter.db.repo.rows import insert_row, update_row
 
 COLUMNS = (
     "user_id", "key", "status", "name", "created_time", "accessed_time", "expired_time",
@@ -58,16 +59,11 @@ async def list_user_tokens(
 
 
 async def insert_token(db: Database, fields: dict[str, Any]) -> int:
-    cols = ", ".join(f'"{c}"' for c in fields)
-    marks = ", ".join("?" for _ in fields)
-    return await db.insert(f"INSERT INTO tokens ({cols}) VALUES ({marks})", tuple(fields.values()))
+    return await insert_row(db, "tokens", fields)
 
 
 async def update_token(db: Database, token_id: int, fields: dict[str, Any]) -> int:
-    if not fields:
-        return 0
-    sets = ", ".join(f'"{c}" = ?' for c in fields)
-    return await db.execute(f"UPDATE tokens SET {sets} WHERE id = ?", (*fields.values(), token_id))
+    return await update_row(db, "tokens", token_id, fields)
 
 
 async def soft_delete_tokens(db: Database, user_id: int, ids: list[int], now: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from clawrouter.db.database import Database, Row, Tx
+from clawrouter.db.repo.rows import insert_row, update_row
 
 ROOT_ROLE = 100
 
@@ -38,16 +39,11 @@ async def root_exists(db: Database) -> bool:
 
 
 async def insert_user(tx: Tx | Database, fields: dict[str, Any]) -> int:
-    cols = ", ".join(f'"{c}"' for c in fields)
-    marks = ", ".join("?" for _ in fields)
-    return await tx.insert(f"INSERT INTO users ({cols}) VALUES ({marks})", tuple(fields.values()))
+    return await insert_row(tx, "users", fields)
 
 
 async def update_user(db: Database, user_id: int, fields: dict[str, Any]) -> int:
-    if not fields:
-        return 0
-    sets = ", ".join(f'"{c}" = ?' for c in fields)
-    return await db.execute(f"UPDATE users SET {sets} WHERE id = ?", (*fields.values(), user_id))
+    return await update_row(db, "users", user_id, fields)
 
 
 async def set_last_login(db: Database, user_id: int, now: int) -> None:

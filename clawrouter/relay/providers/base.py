@@ -39,6 +39,7 @@ class ChannelView:
     setting: Mapping[str, Any] = field(default_factory=dict)  # ChannelSettings JSON
     settings: Mapping[str, Any] = field(default_factory=dict)  # ChannelOtherSettings JSON
     created_time: int = 0
+    access_token: str = ""  # filled by the pipeline for adapters with credentials (Vertex)
 
 
 @dataclass(slots=True)
@@ -90,6 +91,21 @@ class ProviderAdapter(Protocol):
     def parse_error(self, status: int, body: bytes) -> UpstreamError: ...
 
     def stream_decoder(self) -> StreamDecoder: ...
+
+
+class CredentialSource(Protocol):
+    """Optional adapter side for providers whose key must first be exchanged for a short-lived
+    access token (e.g. a Vertex AI service account). The pipeline performs the call, caches
+    the token per channel key until shortly before it expires, and passes it in
+    ChannelView.access_token."""
+
+    def credential_request(self, ch: ChannelView, now: int) -> UpstreamCall | None:
+        """The token exchange to perform, or None when the key is used as is."""
+        ...
+
+    def parse_credential(self, status: int, body: bytes, now: int) -> tuple[str, int]:
+        """(access token, expiry unix time); raise UpstreamError when the exchange failed."""
+        ...
 
 
 class StreamDecoder(Protocol):
