@@ -42,12 +42,11 @@ _NATIVE = {CHAT: base.CHAT, MESSAGES: base.MESSAGES, GEMINI: base.GEMINI}
 _ID_PREFIX = {CHAT: "chatcmpl-", MESSAGES: "msg_", GEMINI: "", RESPONSES: "resp_"}
 
 
-def _plan(job: Job, adapter: base.ProviderAdapter) -> tuple[str, Any]:
-    """(upstream endpoint, converter or None)."""
+def _plan(job: Job, adapter: base.ProviderAdapter, target: str) -> tuple[str, Any]:
+    """(upstream endpoint, converter or None); `target` is the model's upstream protocol."""
     if adapter.supports(job.endpoint):
         return job.endpoint, None
     if job.endpoint in (base.CHAT, base.MESSAGES, base.GEMINI, base.RESPONSES):
-        target = adapter.protocol
         try:
             return _NATIVE[target], converter(job.client_format, target)
         except KeyError:
@@ -138,8 +137,9 @@ async def _prepare(state: RelayState, request: web.Request, job: Job, ch: Channe
             500, f"channel type {ch.type} is not supported yet",
             code="channel:unsupported_type", local=True,
         )  # fmt: skip
-    endpoint, conv = _plan(job, adapter)
-    job.upstream_format = adapter.protocol if conv is not None else job.client_format
+    protocol = base.protocol_for(adapter, job.upstream_model)
+    endpoint, conv = _plan(job, adapter, protocol)
+    job.upstream_format = protocol if conv is not None else job.client_format
     ctx = _context(state, job)
     if conv is not None:
         body = conv.request(job.body, ctx)
@@ -147,11 +147,14 @@ async def _prepare(state: RelayState, request: web.Request, job: Job, ch: Channe
         body = dict(job.body)
         if "model" in body or endpoint not in (base.GEMINI, base.GEMINI_EMBED):
             body["model"] = job.upstream_model
+    if endpoint == base.MESSAGES and conv is None and "max_tokens" not in body:
+        body["max_tokens"] = ctx.default_max_tokens  # Anthropic requires it
     overrides.system_prompt(ch, endpoint, body)
     body = overrides.apply_param_override(ch.param_override, body)
     req = RelayRequest(
         endpoint=endpoint, model=job.upstream_model, body=body, stream=job.stream,
         client_headers=request.headers, client_query=request.query, path=request.path,
+        now=int(state.clock()),
     )  # fmt: skip
     view = _view(ch, key)
     view.access_token = await state.credentials.token(adapter, view, http, 30.0)
@@ -189,7 +192,7 @@ async def _collect(state, job, resp, adapter, conv, ctx) -> web.Response:
         ) from None
     if not isinstance(data, dict):
         raise UpstreamError(502, "upstream returned an unexpected body", code="bad_response_body")
-    up_usage = _usage_of(adapter.protocol if conv else job.client_format, job.endpoint, data)
+    up_usage = _usage_of(job.upstream_format, job.endpoint, data)
     out = conv.response(data, ctx) if conv is not None else None
     usage = finalize_usage(job, up_usage, " ".join(estimate.output_text(data)))
     if out is None and usage.estimated and job.endpoint in (base.CHAT, base.COMPLETIONS):
@@ -202,10 +205,12 @@ async def _collect(state, job, resp, adapter, conv, ctx) -> web.Response:
 
 async def _stream(request, state, job, resp, adapter, conv) -> web.StreamResponse:
     out = await open_stream(request, job)
-    pump = Pump(job, out, adapter.protocol if conv else job.client_format, conv)
+    pump = Pump(job, out, job.upstream_format, conv)
     pinger = _start_keepalive(state, job, pump)
     try:
-        if conv is None:
+        if conv is None and getattr(adapter, "binary_stream", False):
+            await pump.decoded(resp, adapter)
+        elif conv is None:
             await pump.passthrough(resp)
         else:
             await pump.converted(resp, adapter)

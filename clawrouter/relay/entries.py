@@ -136,9 +136,12 @@ class ChannelEntry:
     @classmethod
     def from_row(cls, r: dict[str, Any]) -> ChannelEntry:
         key = r["key"] or ""
-        keys = _json(key, []) if key.lstrip().startswith("[") else split_list(key, "\n")
-        if key.lstrip().startswith("[") and keys:
-            keys = [k if isinstance(k, str) else orjson.dumps(k).decode() for k in keys]
+        if key.lstrip().startswith("{"):
+            keys = [key.strip()]  # one JSON credential (a service account), newlines and all
+        elif key.lstrip().startswith("["):  # a JSON array of credentials (multi-key Vertex)
+            keys = [k if isinstance(k, str) else orjson.dumps(k).decode() for k in _json(key, [])]
+        else:
+            keys = split_list(key, "\n")
         info = _json(r.get("channel_info"), {})
         return cls(
             id=r["id"],

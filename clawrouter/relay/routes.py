@@ -22,6 +22,8 @@ MODEL_CREATED = 1626777600
 _GEMINI_ACTIONS = {
     "generateContent": (False, base.GEMINI),
     "streamGenerateContent": (True, base.GEMINI),
+    "embedContent": (False, base.GEMINI_EMBED),
+    "batchEmbedContents": (False, base.GEMINI_EMBED),
 }
 
 

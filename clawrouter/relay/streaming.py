@@ -52,6 +52,9 @@ def usage_in(protocol: str, obj: dict[str, Any], current: Usage | None) -> Usage
         if obj.get("type") == "message_delta" and isinstance(obj.get("usage"), dict):
             u = obj["usage"]
             merged = usage_mod.from_anthropic({**usage_mod.to_anthropic(current or Usage()), **u})
+            if current is not None and "cache_creation" not in u:  # keep message_start's split
+                merged.cache_write_5m_tokens = current.cache_write_5m_tokens
+                merged.cache_write_1h_tokens = current.cache_write_1h_tokens
             return merged
         return current
     if protocol == GEMINI:
@@ -131,11 +134,37 @@ class Pump:
                 self.usage = usage_in(self.protocol, obj, self.usage)
                 if self._swallow(obj):
                     return False
+        if event == "error" or (event is None and data.startswith('{"error"')):
+            self.job.end_reason = "upstream_error"
         head = b"event: " + event.encode() + b"\n" if event else b""
         await self.write(head + b"data: " + data.encode() + b"\n\n")
+        if self.job.end_reason == "upstream_error":
+            return True
         if self.protocol == MESSAGES and event == "message_stop":
             self.job.end_reason = "done"
             return True
+        return False
+
+    async def decoded(self, resp: aiohttp.ClientResponse, adapter: ProviderAdapter) -> None:
+        """Pass-through of a stream that is not SSE (Bedrock's event stream): the adapter's
+        decoder yields the events, forwarded as SSE in the same format."""
+        decoder = adapter.stream_decoder()
+        async for chunk in resp.content.iter_any():
+            self._first_byte()
+            if await self._forward_decoded(decoder.feed(chunk)):
+                return
+        if not await self._forward_decoded(decoder.finish()):
+            self.job.end_reason = "eof"
+
+    async def _forward_decoded(self, events: list[dict[str, Any]]) -> bool:
+        for obj in events:
+            name = obj.get("type") if self.protocol == MESSAGES else None
+            if obj.get("type") == "error":
+                await self.write(encode_named(obj) if name else encode_data(obj))
+                self.job.end_reason = "upstream_error"
+                return True
+            if await self._forward(name, orjson.dumps(obj).decode()):
+                return True
         return False
 
     def _swallow(self, obj: dict[str, Any]) -> bool:

@@ -13,6 +13,8 @@ thinking adapter.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -42,7 +44,7 @@ DEFAULT_MAX_TOKENS = 8192
 THINKING_SUFFIX = "-thinking"
 THINKING_BUDGET_SHARE = 0.8  # the reference's claude.thinking_adapter_budget_tokens_percentage
 MIN_THINKING_MAX_TOKENS = 1280
-PATHS = {MESSAGES: "/v1/messages", MODELS: "/v1/models"}
+PATHS: Mapping[str, str] = MappingProxyType({MESSAGES: "/v1/messages", MODELS: "/v1/models"})
 _MAX_TOKEN_ALIASES = ("max_completion_tokens", "max_output_tokens")
 
 
@@ -175,7 +177,9 @@ class AnthropicAdapter:
             data = orjson.loads(body) if body else None
         except orjson.JSONDecodeError:
             return err
-        inner = data.get("error") if isinstance(data, dict) else None
+        if not isinstance(data, dict) or data.get("type") != "error":
+            return err
+        inner = data.get("error")
         if isinstance(inner, dict) and isinstance(inner.get("type"), str) and inner["type"]:
             err.type = err.code = inner["type"]
         return err

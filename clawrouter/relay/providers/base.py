@@ -53,6 +53,7 @@ class RelayRequest:
     client_headers: Mapping[str, str] = field(default_factory=dict)
     client_query: Mapping[str, str] = field(default_factory=dict)
     path: str = ""  # the client's request path
+    now: int = 0  # unix seconds at the attempt, for adapters that sign calls (Bedrock SigV4)
 
 
 @dataclass(slots=True)
@@ -91,6 +92,15 @@ class ProviderAdapter(Protocol):
     def parse_error(self, status: int, body: bytes) -> UpstreamError: ...
 
     def stream_decoder(self) -> StreamDecoder: ...
+
+
+def protocol_for(adapter: ProviderAdapter, model: str) -> str:
+    """The wire protocol an upstream model speaks. Adapters serving several (Vertex AI: Gemini
+    and Claude) define `protocol_for(model)`; the others speak `adapter.protocol`. Optional
+    attribute too: `binary_stream = True` when streams are not SSE (Bedrock's event stream), so
+    even a same-format stream is decoded through `stream_decoder()`."""
+    pick = getattr(adapter, "protocol_for", None)
+    return str(pick(model)) if pick is not None else adapter.protocol
 
 
 class CredentialSource(Protocol):

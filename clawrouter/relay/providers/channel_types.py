@@ -112,7 +112,7 @@ CHANNEL_TYPES: MappingProxyType[int, ChannelType] = MappingProxyType(
         PERPLEXITY: ChannelType("Perplexity", "https://api.perplexity.ai", _O),
         LINGYIWANWU: ChannelType("LingYiWanWu", "https://api.lingyiwanwu.com", _O),
         AWS: ChannelType("AWS", "", _A),  # Bedrock: Anthropic Messages bodies, SigV4 auth
-        COHERE: ChannelType("Cohere", "https://api.cohere.ai", _X),
+        COHERE: ChannelType("Cohere", "https://api.cohere.ai", _O),  # its OpenAI-compatibility API
         MINIMAX: ChannelType("MiniMax", "https://api.minimax.chat", _O),
         SUNO: ChannelType("SunoAPI", "", _X),
         DIFY: ChannelType("Dify", "https://api.dify.ai", _X),

@@ -10,8 +10,10 @@ Google's error shape; an SSE JSON stream decoder. Pure: builds calls, no I/O.
 - Thinking suffixes on the model (reference thinking adapter), stripped from the URL model:
   `-thinking` → includeThoughts (budget THINKING_BUDGET_SHARE of maxOutputTokens when set),
   `-thinking-<n>` → budget n clamped to the model's range, `-thinking-<low|high|...>` →
-  thinkingLevel, `-nothinking` → budget 0 (not for models that cannot stop thinking). Other
-  names containing "-thinking-" (gemini-2.0-flash-thinking-exp) are real models, kept as is.
+  thinkingLevel on Gemini 3 (a share of the largest budget on 2.5 models), `-nothinking` →
+  budget 0 (not for models that cannot stop thinking). Other names containing "-thinking-"
+  (gemini-2.0-flash-thinking-exp) are real models, kept as is. A client's own thinkingConfig
+  fields are overridden by what the suffix says.
 - Streams: Gemini has no terminator, so the decoder's `done` stays False and the stream ends at
   EOF (a chunk with finishReason is not always the last: usage may follow).
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
@@ -50,6 +53,7 @@ _SUFFIX = re.compile(
     r"^(?P<model>.+?)-(?:(?P<off>nothinking)"
     r"|thinking(?:-(?P<budget>\d+)|-(?P<level>minimal|low|medium|high))?)$"
 )
+_EFFORT_SHARE = MappingProxyType({"minimal": 0.05, "low": 0.2, "medium": 0.5, "high": 0.8})
 _RETRY_DELAY = re.compile(r"^(\d+(?:\.\d+)?)s$")
 
 
@@ -90,8 +94,11 @@ def split_thinking(model: str, max_output: int | None) -> tuple[str, Json | None
             "thinkingBudget": clamp_budget(base, int(found["budget"])),
             "includeThoughts": True,
         }
-    if found["level"]:
+    if found["level"] and base.startswith("gemini-3"):
         return base, {"thinkingLevel": found["level"].upper(), "includeThoughts": True}
+    if found["level"]:  # budget models: a share of the largest budget, as reasoning effort
+        budget = int(_budget_range(base)[1] * _EFFORT_SHARE[found["level"]])
+        return base, {"thinkingBudget": clamp_budget(base, budget), "includeThoughts": True}
     config: Json = {"includeThoughts": True}
     if max_output and not base.startswith("gemini-3"):
         config["thinkingBudget"] = clamp_budget(base, int(max_output * THINKING_BUDGET_SHARE))
@@ -111,8 +118,20 @@ def with_thinking(body: Json, fields: Json) -> Json:
     tc = dict(gen.get(tc_key) or {})
     for snake in ("thinking_budget", "include_thoughts", "thinking_level"):
         tc.pop(snake, None)
+    if "thinkingLevel" in fields or "thinkingBudget" in fields:  # Google accepts only one
+        tc.pop("thinkingLevel", None)
+        tc.pop("thinkingBudget", None)
     gen[tc_key] = {**tc, **fields}
     return {**body, gen_key: gen}
+
+
+def _batch_with_model(body: Json, model: str) -> Json:
+    """batchEmbedContents: every inner request must name the URL's model."""
+    requests = body.get("requests")
+    if not isinstance(requests, list):
+        return body
+    named = [{**r, "model": f"models/{model}"} if isinstance(r, dict) else r for r in requests]
+    return {**body, "requests": named}
 
 
 def _max_output(body: Json) -> int | None:
@@ -153,12 +172,8 @@ class GeminiAdapter:
             action = "streamGenerateContent?alt=sse" if req.stream else "generateContent"
         else:
             action = self.embed_action(req)
-            if action == "batchEmbedContents" and isinstance(body.get("requests"), list):
-                inner = [
-                    {**r, "model": f"models/{model}"} if isinstance(r, dict) else r
-                    for r in body["requests"]
-                ]
-                body["requests"] = inner
+            if action == "batchEmbedContents":
+                body = _batch_with_model(body, model)
         url = f"{root}/models/{quote(model, safe='')}:{action}"
         return UpstreamCall("POST", url, headers, orjson.dumps(body))
 

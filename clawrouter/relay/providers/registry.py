@@ -10,6 +10,8 @@ from clawrouter.relay.providers import channel_types as ct
 from clawrouter.relay.providers.anthropic import AnthropicAdapter
 from clawrouter.relay.providers.azure import AzureAdapter
 from clawrouter.relay.providers.base import ProviderAdapter
+from clawrouter.relay.providers.bedrock import BedrockAdapter
+from clawrouter.relay.providers.cohere import CohereAdapter
 from clawrouter.relay.providers.compat import (
     AliAdapter,
     BaiduV2Adapter,
@@ -29,6 +31,7 @@ from clawrouter.relay.providers.custom import CustomAdapter
 from clawrouter.relay.providers.gemini import GeminiAdapter
 from clawrouter.relay.providers.openai import OpenAIAdapter
 from clawrouter.relay.providers.strict import MistralAdapter, PerplexityAdapter
+from clawrouter.relay.providers.vertex import VertexAdapter
 
 _openai = OpenAIAdapter()  # adapters hold no state: one instance serves every channel
 
@@ -69,6 +72,10 @@ ADAPTERS: MappingProxyType[int, ProviderAdapter] = MappingProxyType(
         # Native protocols.
         ct.ANTHROPIC: AnthropicAdapter(),
         ct.GEMINI: GeminiAdapter(),
+        # Cloud platforms.
+        ct.VERTEX_AI: VertexAdapter(),  # Gemini and Claude: protocol per model (protocol_for)
+        ct.AWS: BedrockAdapter(),  # Claude on Bedrock: SigV4, event-stream answers
+        ct.COHERE: CohereAdapter(),  # OpenAI-compatibility API
     }
 )
 

@@ -264,7 +264,7 @@ def test_registry():
     assert adapter_for(12345) is None
     assert protocol_of(ct.OPENAI) == protocol_of(ct.OPENROUTER) == "openai"
     assert protocol_of(ct.ANTHROPIC) == "anthropic" and protocol_of(ct.VERTEX_AI) == "gemini"
-    assert protocol_of(ct.COHERE) == "other" and protocol_of(12345) == "other"
+    assert protocol_of(ct.DIFY) == "other" and protocol_of(12345) == "other"
     for type_, adapter in OPENAI_FAMILY.items():
         assert ct.native_protocol(type_) == adapter.protocol == "openai", type_
         assert adapter.supports(CHAT) or adapter.supports(EMBEDDINGS)
