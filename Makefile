@@ -1,11 +1,13 @@
 # ClawRouter — `make run` starts the gateway, `make test` runs lint + the whole test suite.
 # Both create and fill a local virtualenv (.venv) on first use; only Python 3.11+ is needed.
+# `make bench` compares it with a raw pass-through and direct-to-upstream (~2 min).
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 RUN_STAMP  := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
+BENCH_STAMP := $(VENV)/.bench-installed
 ARGS ?=
 
 .DEFAULT_GOAL := help
@@ -40,12 +42,21 @@ test-fast: $(TEST_STAMP) ## unit tests only (no servers)
 	$(BIN)/python -m pytest tests/unit $(ARGS)
 
 lint: $(TEST_STAMP) ## ruff check + format check
-	$(BIN)/ruff check clawrouter tests
-	$(BIN)/ruff format --check clawrouter tests
+	$(BIN)/ruff check clawrouter tests bench
+	$(BIN)/ruff format --check clawrouter tests bench
 
 fmt: $(TEST_STAMP) ## apply ruff fixes and formatting
-	$(BIN)/ruff check --fix clawrouter tests
-	$(BIN)/ruff format clawrouter tests
+	$(BIN)/ruff check --fix clawrouter tests bench
+	$(BIN)/ruff format clawrouter tests bench
+
+# psutil (the `bench` extra) is installed only when missing; without it bench reads /proc.
+$(BENCH_STAMP): $(RUN_STAMP)
+	@$(BIN)/python -c 'import psutil' 2>/dev/null || $(BIN)/pip install -q -e '.[bench]' \
+		|| echo 'psutil could not be installed: RSS/CPU will be read from /proc'
+	@touch $@
+
+bench: $(BENCH_STAMP) ## benchmark vs a raw pass-through and direct, ~2 min (ARGS="--duration 15")
+	$(BIN)/python -m bench.run $(ARGS)
 
 clean: ## remove the virtualenv and caches (keeps ./data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

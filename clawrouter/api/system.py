@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import secrets
+import string
 import time
 from typing import Any
 
@@ -18,9 +20,10 @@ from clawrouter.db.repo import users as users_repo
 from clawrouter.errors import ApiError, ServiceUnavailableError
 from clawrouter.http.render import json_response, ok
 from clawrouter.http.request import read_object
-from clawrouter.keys import CLOCK, LOG_DB, MAIN_DB, OPTIONS, STARTED_AT
+from clawrouter.keys import CLOCK, LOG_DB, MAIN_DB, OPTIONS, RELAY, STARTED_AT
 from clawrouter.options.store import Options
 
+_AFF_CHARS = string.ascii_letters + string.digits
 _USERNAME = re.compile(r"^[\w.\-@]+$")
 
 
@@ -158,7 +161,7 @@ async def post_setup(request: web.Request) -> web.Response:
         if await setups_repo.is_initialised(tx):
             raise ApiError("the system has already been initialised")
         if need_root:
-            await users_repo.insert_user(
+            root_id = await users_repo.insert_user(
                 tx,
                 {
                     "username": username,
@@ -167,6 +170,7 @@ async def post_setup(request: web.Request) -> web.Response:
                     "role": ROOT,
                     "status": 1,
                     "quota": 100_000_000,
+                    "aff_code": "".join(secrets.choice(_AFF_CHARS) for _ in range(4)),
                     "created_at": now,
                 },
             )
@@ -174,6 +178,8 @@ async def post_setup(request: web.Request) -> web.Response:
     await options.set_many(
         {f: bool(body.get(f, False)) for f in ("SelfUseModeEnabled", "DemoSiteEnabled")}
     )
+    if need_root:
+        await app[RELAY].reload_user(root_id)
     return ok(message="system initialised")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import string
 import time
 
 from aiohttp import web
@@ -16,14 +15,13 @@ from clawrouter.keys import CONFIG, REQUEST_ID, STREAMING
 from clawrouter.logs import REQUEST_ID as LOG_REQUEST_ID
 
 log = logging.getLogger("clawrouter.http")
-_ALNUM = string.ascii_letters + string.digits
 
 
 def new_request_id() -> str:
     """UTC yyyymmddHHMMSS + 9-digit nanoseconds + 8 random characters (the reference's shape)."""
     ns = time.time_ns()
     stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(ns // 1_000_000_000))
-    return f"{stamp}{ns % 1_000_000_000:09d}{''.join(secrets.choice(_ALNUM) for _ in range(8))}"
+    return f"{stamp}{ns % 1_000_000_000:09d}{secrets.token_hex(4)}"
 
 
 def _http_error(exc: web.HTTPException, request: web.Request) -> ClawError:

@@ -18,6 +18,8 @@ _SKIP_KEYS = frozenset({"model", "stream", "stream_options", "temperature", "top
 def text_tokens(text: str) -> int:
     if not text:
         return 0
+    if text.isascii():
+        return math.ceil(len(text) / 4)
     ascii_chars = cjk = other = 0
     for ch in text:
         o = ord(ch)

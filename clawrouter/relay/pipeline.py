@@ -91,7 +91,7 @@ def _price(state: RelayState, job: Job, group: str) -> pricing.Price:
         user.setting.get("accept_unset_model_ratio_model")
     )
     try:
-        return pricing.price(job.model, group, user.group, state.ratios, self_use_mode=self_use)
+        return state.price(job.model, group, user.group, self_use)
     except pricing.UnpricedModelError:
         raise BadRequestError(
             f"model {job.model} has no price or ratio configured; ask an administrator to set"

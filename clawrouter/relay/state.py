@@ -9,6 +9,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from clawrouter.billing import pricing
 from clawrouter.billing.ratios import Ratios
 from clawrouter.db.database import Database
 from clawrouter.db.repo import channels as channels_repo
@@ -59,6 +60,7 @@ class RelayState:
         self.ratios = Ratios.defaults()
         self.credentials = CredentialCache(clock)
         self._groups_memo: dict[tuple[int, str], dict[str, str]] = {}
+        self._prices: dict[tuple[str, str, str, bool], pricing.Price | None] = {}
         options.on_change(self._options_changed)
 
     # ---- loading -------------------------------------------------------------------------------
@@ -111,6 +113,10 @@ class RelayState:
                 t = _kept(old, self._token(row))
                 self.tokens_by_id[t.id] = t
                 self.tokens[t.key] = t
+                if t.user_id not in self.users:  # a user created since the last full load
+                    user = await users_repo.get_user(self.db, t.user_id)
+                    if user is not None:
+                        self.users[t.user_id] = self._user(user)
 
     async def reload_user(self, user_id: int) -> None:
         async with self.writer.lock:
@@ -165,8 +171,26 @@ class RelayState:
         return set(self.index.get(group, {}))
 
     # ---- options-derived values -----------------------------------------------------------------
+    def price(self, model: str, group: str, user_group: str, self_use: bool) -> pricing.Price:
+        """pricing.price, memoised until the price tables change (raises UnpricedModelError)."""
+        key = (model, group, user_group, self_use)
+        try:
+            hit = self._prices[key]
+        except KeyError:
+            try:
+                hit = pricing.price(model, group, user_group, self.ratios, self_use_mode=self_use)
+            except pricing.UnpricedModelError:
+                hit = None
+            if len(self._prices) > 10_000:
+                self._prices.clear()
+            self._prices[key] = hit
+        if hit is None:
+            raise pricing.UnpricedModelError(model)
+        return hit
+
     def _options_changed(self, keys: set[str]) -> None:
         self._groups_memo.clear()
+        self._prices.clear()
         if keys & _PRICE_KEYS:
             o = self.options
             self.ratios = Ratios.from_options({k: o[k] for k in _PRICE_KEYS})

@@ -207,3 +207,24 @@ async def test_models_in_three_shapes(relay_env: RelayEnv):
         ) as resp:
             body = await resp.json()
             assert resp.status == 404 and body["error"]["code"] == "model_not_found"
+
+
+async def test_fresh_install_through_the_api_only(gateway, upstream):
+    """setup -> login -> channel and key through /api -> relay call, with no restart."""
+    await gateway.setup_root()
+    root = await gateway.login("root", "rootpass123")
+    channel = {"type": 1, "name": "up", "key": "sk-x", "base_url": upstream.base_url,
+               "models": "gpt-4o-mini", "group": "default"}  # fmt: skip
+    status, body = await root.json(
+        "POST", "/api/channel/", json={"mode": "single", "channel": channel}
+    )
+    assert body["success"], body
+    status, body = await root.json(
+        "POST", "/api/token/", json={"name": "k", "unlimited_quota": True}
+    )
+    key = body["data"]["key"]
+    env = RelayEnv(gateway, upstream)
+    status, reply, _ = await env.post(
+        "/v1/chat/completions", {"model": "gpt-4o-mini", "messages": MSG}, key=key
+    )
+    assert status == 200, reply
