@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -32,6 +33,24 @@ QUOTA_MAX = 2**53 - 1  # ≈ $18 billion at 500000/USD; exact in JSON and JavaSc
 SELF_USE_MODEL_RATIO = 37.5  # the reference's ratio for an unpriced model in self-use mode
 
 _HALF = Fraction(1, 2)
+SCALE = 10**20  # ratios are exact to 20 decimals (any float repr) in the integer path
+
+
+def scaled_int(value: float) -> int:
+    """A ratio as an integer × SCALE, exact for values written with up to 12 decimals."""
+    return round(Decimal(repr(float(value))) * SCALE)
+
+
+def _round_half_up(num: int, den: int) -> tuple[int, bool]:
+    """Round num/den half up and clamp to [0, QUOTA_MAX]; the flag says whether clamped."""
+    rounded = (2 * num + den) // (2 * den)
+    if rounded > QUOTA_MAX:
+        return QUOTA_MAX, True
+    if rounded < 0:
+        return 0, True
+    return rounded, False
+
+
 _TOKEN_RATIO_FIELDS = (
     "completion_ratio",
     "cache_ratio",
@@ -80,6 +99,17 @@ class Price:
     audio_completion_ratio: float = 1.0
     matched_model: str = ""  # the table key that priced it ("" when unset)
     unset: bool = False  # unpriced model billed at SELF_USE_MODEL_RATIO
+    # The ratios as exact integers × SCALE (model, group, completion, cache, write 5m,
+    # write 1h, image, per-call USD), so settling a request needs no Fraction arithmetic.
+    scaled: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        values = (
+            self.model_ratio, self.group_ratio, self.completion_ratio, self.cache_ratio,
+            self.cache_creation_ratio, self.cache_creation_ratio_1h, self.image_ratio,
+            max(self.model_price, 0.0),
+        )  # fmt: skip
+        object.__setattr__(self, "scaled", tuple(scaled_int(v) for v in values))
 
     @property
     def free(self) -> bool:
@@ -157,15 +187,18 @@ def pre_consume_quota(
     Per call: model_price × quota_per_unit × group_ratio × Π other_ratios (image size, n…).
     Raises QuotaOverflowError past QUOTA_MAX.
     """
-    group = as_fraction(price.group_ratio)
+    model, group = price.scaled[0], price.scaled[1]
     if price.per_call:
-        raw = as_fraction(price.model_price) * quota_per_unit * group * _product(other_ratios)
+        raw = Fraction(price.scaled[7] * quota_per_unit * group, SCALE * SCALE)
+        if other_ratios:
+            raw *= _product(other_ratios)
+        num, den = raw.numerator, raw.denominator
     else:
         tokens = max(prompt_tokens_estimate, pre_consumed_min, 0) + max(max_tokens, 0)
-        raw = tokens * as_fraction(price.model_ratio) * group
-    quota, clamped = round_quota(raw)
+        num, den = tokens * model * group, SCALE * SCALE
+    quota, clamped = _round_half_up(num, den)
     if clamped:
-        raise QuotaOverflowError(f"pre-consume quota {float(raw):.0f} exceeds the limit")
+        raise QuotaOverflowError(f"pre-consume quota {num / den:.0f} exceeds the limit")
     return quota
 
 
@@ -309,22 +342,22 @@ class _Tokens:
         return self.prompt + side + self.completion
 
 
-def _token_units(p: Price, u: _Tokens) -> tuple[Fraction, int]:
-    """Σ tokens × their ratio (before model and group ratio), and the plain-input base."""
+def _token_units(p: Price, u: _Tokens) -> tuple[int, int]:
+    """Σ tokens × their ratio × SCALE (before model and group ratio), and the plain-input base."""
     base = u.prompt
     if not u.anthropic:
         base = max(base - u.cached - u.write, 0)
     image = min(u.image, base)
     base -= image
     rest = max(u.write - u.write_5m - u.write_1h, 0)
-    r5m, r1h = as_fraction(p.cache_creation_ratio), as_fraction(p.cache_creation_ratio_1h)
+    _, _, completion, cache, r5m, r1h, image_r, _ = p.scaled
     units = (
-        base
-        + u.cached * as_fraction(p.cache_ratio)
+        base * SCALE
+        + u.cached * cache
         + (rest + u.write_5m) * r5m
         + u.write_1h * r1h
-        + image * as_fraction(p.image_ratio)
-        + u.completion * as_fraction(p.completion_ratio)
+        + image * image_r
+        + u.completion * completion
     )
     return units, base
 
@@ -346,18 +379,22 @@ def settle_quota(
     Tool surcharges are USD per 1000 calls × group_ratio; `tool_prices` None = built-ins.
     """
     t = _Tokens.of(usage)
-    surcharge, tools = _surcharges(price, tool_calls, tool_prices, quota_per_unit)
-    group, others = as_fraction(price.group_ratio), _product(other_ratios)
+    model, group = price.scaled[0], price.scaled[1]
     if price.per_call:
         base = t.prompt
-        raw = as_fraction(price.model_price) * quota_per_unit * group * others + surcharge
+        num, den = price.scaled[7] * quota_per_unit * group, SCALE * SCALE
     else:
         units, base = _token_units(price, t)
-        raw = units * as_fraction(price.model_ratio) * group * others + surcharge
+        num, den = units * model * group, SCALE**3
+    surcharge, tools = Fraction(0), ()
+    if tool_calls or other_ratios:
+        surcharge, tools = _surcharges(price, tool_calls, tool_prices, quota_per_unit)
+        raw = Fraction(num, den) * _product(other_ratios) + surcharge
+        num, den = raw.numerator, raw.denominator
     no_usage = not price.per_call and t.total == 0 and surcharge == 0
-    quota, saturated = (0, False) if no_usage else round_quota(raw)
+    quota, saturated = (0, False) if no_usage else _round_half_up(num, den)
     nonfree = not price.per_call and price.model_ratio != 0 and price.group_ratio != 0
-    billable = raw > 0 or (nonfree and t.total > 0)
+    billable = num > 0 or (nonfree and t.total > 0)
     if quota == 0 and billable and not no_usage:
         quota = 1
     return Settlement(
@@ -373,7 +410,7 @@ def settle_quota(
         image_tokens=t.image,
         billed_prompt_tokens=base,
         tool_surcharges=tools,
-        exact=raw,
+        exact=Fraction(num, den),
         saturated=saturated,
         no_usage=no_usage,
     )

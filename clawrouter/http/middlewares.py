@@ -4,7 +4,7 @@ security headers. Nothing here leaks a traceback to a client."""
 from __future__ import annotations
 
 import logging
-import secrets
+import random
 import time
 
 from aiohttp import web
@@ -18,10 +18,11 @@ log = logging.getLogger("clawrouter.http")
 
 
 def new_request_id() -> str:
-    """UTC yyyymmddHHMMSS + 9-digit nanoseconds + 8 random characters (the reference's shape)."""
+    """UTC yyyymmddHHMMSS + 9-digit nanoseconds + 8 random hex characters (the reference's
+    shape). An id, not a secret: no cryptographic randomness needed."""
     ns = time.time_ns()
     stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(ns // 1_000_000_000))
-    return f"{stamp}{ns % 1_000_000_000:09d}{secrets.token_hex(4)}"
+    return f"{stamp}{ns % 1_000_000_000:09d}{random.getrandbits(32):08x}"
 
 
 def _http_error(exc: web.HTTPException, request: web.Request) -> ClawError:
@@ -47,7 +48,7 @@ async def request_context(request: web.Request, handler):
     token = LOG_REQUEST_ID.set(rid)
     try:
         try:
-            limit = request.config_dict[CONFIG].max_body_bytes
+            limit = request.app[CONFIG].max_body_bytes  # the root app: this is its middleware
             if request.content_length is not None and request.content_length > limit:
                 raise PayloadTooLargeError(f"request body too large (limit {limit} bytes)")
             response = await handler(request)

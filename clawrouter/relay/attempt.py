@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -66,7 +66,7 @@ def _context(state: RelayState, job: Job) -> ConvertContext:
     return ConvertContext(
         model=job.upstream_model,
         client_model=job.model,
-        id=prefix + secrets.token_hex(12),
+        id=prefix + job.request_id,
         created=job.created_at,
         prompt_tokens_estimate=job.prompt_estimate,
         default_max_tokens=int(
@@ -96,13 +96,14 @@ def _usage_of(protocol: str, endpoint: str, data: dict[str, Any]) -> Usage | Non
     return usage_mod.from_openai(data.get("usage"))
 
 
-def finalize_usage(job: Job, usage: Usage | None, output_text: str) -> Usage:
-    """Upstream usage when it has any; otherwise the documented estimate."""
+def finalize_usage(job: Job, usage: Usage | None, output_text: Callable[[], str]) -> Usage:
+    """Upstream usage when it has any; otherwise the documented estimate (output_text is
+    only called then)."""
     if usage is not None and not usage.is_empty():
         return usage
     est = Usage(
         prompt_tokens=job.prompt_estimate,
-        completion_tokens=estimate.text_tokens(output_text),
+        completion_tokens=estimate.text_tokens(output_text()),
         estimated=True,
     )
     job.content_notes.append("upstream sent no usage; tokens estimated")
@@ -194,7 +195,7 @@ async def _collect(state, job, resp, adapter, conv, ctx) -> web.Response:
         raise UpstreamError(502, "upstream returned an unexpected body", code="bad_response_body")
     up_usage = _usage_of(job.upstream_format, job.endpoint, data)
     out = conv.response(data, ctx) if conv is not None else None
-    usage = finalize_usage(job, up_usage, " ".join(estimate.output_text(data)))
+    usage = finalize_usage(job, up_usage, lambda: " ".join(estimate.output_text(data)))
     if out is None and usage.estimated and job.endpoint in (base.CHAT, base.COMPLETIONS):
         data["usage"] = usage_mod.to_openai(usage)
         out = data
@@ -228,13 +229,13 @@ async def _stream(request, state, job, resp, adapter, conv) -> web.StreamRespons
         # produced (synchronously), then let the cancellation through.
         job.end_reason = "client_gone"
         resp.close()
-        settle(state, job, finalize_usage(job, _stream_usage(pump), pump.output_text()))
+        settle(state, job, finalize_usage(job, _stream_usage(pump), pump.output_text))
         raise
     finally:
         if pinger is not None:
             pinger.cancel()
         resp.close()
-    usage = finalize_usage(job, _stream_usage(pump), pump.output_text())
+    usage = finalize_usage(job, _stream_usage(pump), pump.output_text)
     await _finish_stream(pump, job, usage)
     settle(state, job, usage)
     return out

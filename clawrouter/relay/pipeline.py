@@ -148,8 +148,8 @@ async def start_job(
     path_model: str | None = None,
     stream: bool | None = None,
 ) -> tuple[RelayState, Job]:
-    state = request.config_dict[RELAY]
-    cfg = request.config_dict[CONFIG]
+    state = request.app[RELAY]
+    cfg = request.app[CONFIG]
     ip = client_ip(request, cfg.server.trust_forwarded_for)
     caller = authenticate_key(state, request, ip)
     body = await parse_body(request)
@@ -176,8 +176,8 @@ async def start_job(
 
 
 async def run_job(request: web.Request, state: RelayState, job: Job) -> web.StreamResponse:
-    http = request.config_dict[HTTP]
-    cfg = request.config_dict[CONFIG].relay
+    http = request.app[HTTP]
+    cfg = request.app[CONFIG].relay
     retries = max(int(state.options["RetryTimes"]), 0)
     last: UpstreamError | None = None
     route_idx, attempts = 0, 0

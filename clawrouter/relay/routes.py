@@ -81,7 +81,7 @@ def _listing_format(request: web.Request) -> str:
 
 
 def visible_models(state: RelayState, request: web.Request) -> list[str]:
-    cfg = request.config_dict[CONFIG]
+    cfg = request.app[CONFIG]
     caller = authenticate_key(state, request, client_ip(request, cfg.server.trust_forwarded_for))
     if caller.group == "auto":
         groups = caller.token.auto_groups or state.options["AutoGroups"]
@@ -135,17 +135,17 @@ def _listing(kind: str, models: list[str]) -> dict[str, Any]:
 
 
 async def list_models(request: web.Request) -> web.Response:
-    state = request.config_dict[RELAY]
+    state = request.app[RELAY]
     return json_response(_listing(_listing_format(request), visible_models(state, request)))
 
 
 async def list_gemini_models(request: web.Request) -> web.Response:
-    state = request.config_dict[RELAY]
+    state = request.app[RELAY]
     return json_response(_listing(GEMINI, visible_models(state, request)))
 
 
 async def retrieve_model(request: web.Request) -> web.Response:
-    state = request.config_dict[RELAY]
+    state = request.app[RELAY]
     model = request.match_info["model"]
     if model not in visible_models(state, request):
         raise NotFoundError(

@@ -76,9 +76,10 @@ class Pump:
     ) -> None:
         self.job, self.out, self.protocol, self.conv = job, out, protocol, converter
         self.usage: Usage | None = None
-        self.texts: list[str] = []  # raw event data kept for estimating a missing usage
+        self.texts: list[str | dict[str, Any]] = []  # events kept to estimate a missing usage
         self.client_gone = False
         self.last_write = time.monotonic()
+        self._buf = bytearray()
 
     async def keepalive(self, interval: float) -> None:
         """Send `: PING` comments while the upstream is silent (general_setting.ping_*)."""
@@ -90,11 +91,13 @@ class Pump:
     def output_text(self) -> str:
         """What the stream generated, for estimating usage the upstream did not report."""
         parts: list[str] = []
-        for data in self.texts:
-            try:
-                estimate.output_text(orjson.loads(data), parts)
-            except orjson.JSONDecodeError:
-                continue
+        for item in self.texts:
+            if isinstance(item, str):
+                try:
+                    item = orjson.loads(item)
+                except orjson.JSONDecodeError:
+                    continue
+            estimate.output_text(item, parts)
         return " ".join(parts)
 
     async def write(self, data: bytes) -> None:
@@ -106,20 +109,23 @@ class Pump:
             raise
 
     # ---- pass-through --------------------------------------------------------------------------
+    # Events of one upstream chunk are re-framed into a buffer and written with one write.
     async def passthrough(self, resp: aiohttp.ClientResponse) -> None:
         decoder, job = SSEDecoder(), self.job
         async for chunk in resp.content.iter_any():
             self._first_byte()
-            for ev in decoder.feed(chunk):
-                if await self._forward(ev.event, ev.data):
-                    return
-        for ev in decoder.finish():
-            if await self._forward(ev.event, ev.data):
+            done = any(self._forward(ev.event, ev.data) for ev in decoder.feed(chunk))
+            await self.flush()
+            if done:
                 return
-        job.end_reason = "eof"
+        done = any(self._forward(ev.event, ev.data) for ev in decoder.finish())
+        await self.flush()
+        if not done:
+            job.end_reason = "eof"
 
-    async def _forward(self, event: str | None, data: str) -> bool:
-        """Forward one event; True once the stream's terminator was seen."""
+    def _forward(self, event: str | None, data: str) -> bool:
+        """Queue one event; True once the stream's terminator was seen (later events of the
+        same chunk are then ignored, as `any` stops at the first True)."""
         if data == "[DONE]":
             self.job.end_reason = "done"
             return True
@@ -136,8 +142,9 @@ class Pump:
                     return False
         if event == "error" or (event is None and data.startswith('{"error"')):
             self.job.end_reason = "upstream_error"
-        head = b"event: " + event.encode() + b"\n" if event else b""
-        await self.write(head + b"data: " + data.encode() + b"\n\n")
+        if event:
+            self._buf += b"event: " + event.encode() + b"\n"
+        self._buf += b"data: " + data.encode() + b"\n\n"
         if self.job.end_reason == "upstream_error":
             return True
         if self.protocol == MESSAGES and event == "message_stop":
@@ -151,19 +158,23 @@ class Pump:
         decoder = adapter.stream_decoder()
         async for chunk in resp.content.iter_any():
             self._first_byte()
-            if await self._forward_decoded(decoder.feed(chunk)):
+            done = self._forward_decoded(decoder.feed(chunk))
+            await self.flush()
+            if done:
                 return
-        if not await self._forward_decoded(decoder.finish()):
+        done = self._forward_decoded(decoder.finish())
+        await self.flush()
+        if not done:
             self.job.end_reason = "eof"
 
-    async def _forward_decoded(self, events: list[dict[str, Any]]) -> bool:
+    def _forward_decoded(self, events: list[dict[str, Any]]) -> bool:
         for obj in events:
             name = obj.get("type") if self.protocol == MESSAGES else None
             if obj.get("type") == "error":
-                await self.write(encode_named(obj) if name else encode_data(obj))
+                self._buf += encode_named(obj) if name else encode_data(obj)
                 self.job.end_reason = "upstream_error"
                 return True
-            if await self._forward(name, orjson.dumps(obj).decode()):
+            if self._forward(name, orjson.dumps(obj).decode()):
                 return True
         return False
 
@@ -181,34 +192,40 @@ class Pump:
         decoder = adapter.stream_decoder()
         async for chunk in resp.content.iter_any():
             self._first_byte()
-            for obj in decoder.feed(chunk):
-                if await self._convert_one(obj):
-                    return
+            done = any(self._convert_one(obj) for obj in decoder.feed(chunk))
+            await self.flush()
+            if done:
+                return
             if decoder.done:
                 break
-        for obj in decoder.finish():
-            if await self._convert_one(obj):
-                return
+        if any(self._convert_one(obj) for obj in decoder.finish()):
+            await self.flush()
+            return
         self.job.end_reason = "done" if decoder.done or self.protocol != CHAT else "eof"
-        await self._emit(self.conv.finish())
+        self._emit(self.conv.finish())
+        await self.flush()
 
-    async def _convert_one(self, obj: dict[str, Any]) -> bool:
+    def _convert_one(self, obj: dict[str, Any]) -> bool:
         if ("error" in obj and not obj.get("choices")) or obj.get("type") == "error":
             err = obj.get("error")
             message = err.get("message", "upstream error") if isinstance(err, dict) else str(err)
-            await self.write(error_event(self.job.client_format, 500, message))
+            self._buf += error_event(self.job.client_format, 500, message)
             self.job.end_reason = "upstream_error"
             return True
         if len(self.texts) < 100_000:
-            self.texts.append(orjson.dumps(obj).decode())
-        await self._emit(self.conv.feed(obj))
+            self.texts.append(obj)
+        self._emit(self.conv.feed(obj))
         return False
 
-    async def _emit(self, events: list[dict[str, Any]]) -> None:
-        fmt = self.job.client_format
-        named = fmt in (MESSAGES, RESPONSES)
+    def _emit(self, events: list[dict[str, Any]]) -> None:
+        named = self.job.client_format in (MESSAGES, RESPONSES)
         for ev in events:
-            await self.write(encode_named(ev) if named else encode_data(ev))
+            self._buf += encode_named(ev) if named else encode_data(ev)
+
+    async def flush(self) -> None:
+        if self._buf:
+            data, self._buf = bytes(self._buf), bytearray()
+            await self.write(data)
 
     # ---- shared --------------------------------------------------------------------------------
     def _first_byte(self) -> None:
