@@ -11,7 +11,7 @@ BENCH_STAMP := $(VENV)/.bench-installed
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install dev run test test-fast lint fmt bench clean
+.PHONY: help install dev run test test-fast lint fmt bench clean openapi
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ $(BENCH_STAMP): $(RUN_STAMP)
 
 bench: $(BENCH_STAMP) ## benchmark vs a raw pass-through and direct, ~2 min (ARGS="--duration 15")
 	$(BIN)/python -m bench.run $(ARGS)
+
+openapi: $(RUN_STAMP) ## regenerate docs/openapi.json from the registered routes
+	$(BIN)/python -m clawrouter.openapi > docs/openapi.json
 
 clean: ## remove the virtualenv and caches (keeps ./data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -12,7 +12,26 @@ from collections.abc import AsyncIterator, Callable
 import aiohttp
 from aiohttp import web
 
-from clawrouter.api import account, channels, logs, options, system, tokens
+from clawrouter.api import (
+    account,
+    apidoc,
+    channels,
+    groups,
+    logs,
+    models_meta,
+    options,
+    pricing,
+    profile,
+    ratios,
+    redemptions,
+    stats,
+    system,
+    tasks,
+    tokens,
+    topups,
+    users,
+    vendors,
+)
 from clawrouter.api.routing import Routes
 from clawrouter.auth.middleware import session_middleware
 from clawrouter.auth.sessions import SessionCodec, load_or_create_secret
@@ -21,8 +40,10 @@ from clawrouter.db.stores import open_stores
 from clawrouter.http.middlewares import request_context
 from clawrouter.http.ratelimit import Limiters, RateLimiter
 from clawrouter.http.static import add_spa_routes
+from clawrouter.jobs.channel_tests import BackgroundRun
 from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.keys import (
+    CHANNEL_TESTS,
     CLOCK,
     CONFIG,
     HTTP,
@@ -41,7 +62,26 @@ from clawrouter.relay.state import RelayState
 
 log = logging.getLogger(__name__)
 
-API_MODULES = (system, account, options, channels, tokens, logs)
+API_MODULES = (
+    system,
+    account,
+    options,
+    channels,
+    tokens,
+    logs,
+    users,
+    profile,
+    redemptions,
+    topups,
+    stats,
+    tasks,
+    groups,
+    ratios,
+    models_meta,
+    vendors,
+    pricing,
+    apidoc,
+)
 
 
 async def _stores(app: web.Application) -> AsyncIterator[None]:
@@ -127,6 +167,8 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app.cleanup_ctx.append(_stores)
     app.cleanup_ctx.append(_http_client)
     app.cleanup_ctx.append(_relay)
+    app[CHANNEL_TESTS] = tests_run = BackgroundRun("channel-tests")
+    app.on_shutdown.append(tests_run.shutdown)
     app.add_subapp("/api", build_api())
     relay_routes.add_routes(app)
     add_spa_routes(app, config.server.static_dir)

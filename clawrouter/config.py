@@ -73,6 +73,8 @@ class RelayConfig:
     max_connections: int = 1000
     sync_interval_seconds: float = 60.0
     log_flush_interval_seconds: float = 1.0
+    models_metadata_url: str = "https://basellm.github.io/llm-metadata"
+    models_metadata_timeout_seconds: float = 15.0
 
 
 @dataclass(frozen=True, slots=True)

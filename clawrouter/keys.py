@@ -12,6 +12,7 @@ from clawrouter.auth.sessions import Session, SessionCodec
 from clawrouter.config import Config
 from clawrouter.db.database import Database
 from clawrouter.http.ratelimit import Limiters
+from clawrouter.jobs.channel_tests import BackgroundRun
 from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.options.store import Options
 from clawrouter.relay.state import RelayState
@@ -27,6 +28,7 @@ CLOCK = web.AppKey("clock", Callable[[], float])
 STARTED_AT = web.AppKey("started_at", int)
 RELAY = web.AppKey("relay", RelayState)
 WRITER = web.AppKey("writer", UsageWriter)
+CHANNEL_TESTS = web.AppKey("channel_tests", BackgroundRun)  # the "test all channels" run
 
 REQUEST_ID = web.RequestKey("request_id", str)
 SESSION = web.RequestKey("session", Session)

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from clawrouter.api import channel_keys, channel_ops, channel_probe, channel_tags
 from clawrouter.api.channel_input import channel_view, new_channels, update_changes
 from clawrouter.api.routing import Routes
 from clawrouter.api.validate import int_field
@@ -96,6 +97,8 @@ async def delete_channel(request: web.Request) -> web.Response:
 
 def routes(r: Routes) -> None:
     # Fixed paths (/channel/search, /channel/models, …) must be added before /channel/{id}.
+    for module in (channel_ops, channel_tags, channel_keys, channel_probe):
+        module.routes(r)
     r.add("GET", "/channel/", list_channels, ADMIN)
     r.add("POST", "/channel/", create_channel, ADMIN)
     r.add("PUT", "/channel/", update_channel, ADMIN)

@@ -4,21 +4,27 @@ Reads the log store only (the relay's usage writer inserts the rows)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
 from aiohttp import web
 
+from clawrouter.api.account import login_limit
 from clawrouter.api.routing import Routes
-from clawrouter.auth.roles import ADMIN, COMMON
+from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, USER_ENABLED
 from clawrouter.db.repo import logs as logs_repo
 from clawrouter.db.repo.logs import LogFilter
-from clawrouter.errors import ApiError
-from clawrouter.http.render import page
+from clawrouter.errors import ApiError, ForbiddenError, UnauthorizedError
+from clawrouter.http.render import ok, page
 from clawrouter.http.request import pagination, query_int
-from clawrouter.keys import CALLER, LOG_DB, RELAY
+from clawrouter.keys import CALLER, CLOCK, LOG_DB, RELAY
+from clawrouter.relay.keyauth import split_key
 
 SELF_COUNT_CAP = 10_000
+TOKEN_LOG_LIMIT = 1000  # the reference's MaxRecentItems
+DELETE_BATCH = 1000  # rows per delete transaction; the usage writer gets the lock in between
+STAT_WINDOW = 60  # seconds behind rpm / tpm
 _ADMIN_ONLY = ("admin_info", "stream_status")
 
 
@@ -116,13 +122,95 @@ async def list_own_logs(request: web.Request) -> web.Response:
     rows, total = await logs_repo.page_logs(
         request.config_dict[LOG_DB], f, offset, size, count_cap=SELF_COUNT_CAP
     )
-    items = [
+    return page(user_logs(rows, offset), total, p, size)
+
+
+def user_logs(rows: list[dict[str, Any]], offset: int = 0) -> list[dict[str, Any]]:
+    """Rows as a user sees them: ids renumbered from offset + 1, admin-only details removed."""
+    return [
         {**log_view(row), "id": offset + i + 1, "other": user_other(row["other"])}
         for i, row in enumerate(rows)
     ]
-    return page(items, total, p, size)
+
+
+async def _stat(request: web.Request, f: LogFilter) -> web.Response:
+    now = int(request.config_dict[CLOCK]())
+    quota, rpm, tpm = await logs_repo.log_stat(request.config_dict[LOG_DB], f, now - STAT_WINDOW)
+    return ok({"quota": quota, "rpm": rpm, "tpm": tpm})
+
+
+async def log_stat(request: web.Request) -> web.Response:
+    """Σ quota of consume logs in the range; rpm / tpm over the last minute (same filters)."""
+    f = _filter(
+        request,
+        username=request.query.get("username", ""),
+        model_name=request.query.get("model_name", ""),
+        channel=query_int(request, "channel"),
+    )
+    return await _stat(request, f)
+
+
+async def own_log_stat(request: web.Request) -> web.Response:
+    f = _filter(
+        request,
+        user_id=request[CALLER]["id"],
+        model_name=like_pattern(request.query.get("model_name", "")),
+        model_escaped=True,
+    )
+    return await _stat(request, f)
+
+
+def _request_key(request: web.Request) -> str:
+    auth = request.headers.get("Authorization", "").strip()
+    scheme, _, rest = auth.partition(" ")
+    if scheme.lower() == "bearer":
+        auth = rest.strip()
+    return auth or request.query.get("key", "").strip()
+
+
+async def token_logs(request: web.Request) -> web.Response:
+    """The newest logs of one API key, read with the key itself (no login)."""
+    login_limit(request)
+    raw = _request_key(request)
+    if not raw:
+        raise UnauthorizedError("no API key given (Authorization: Bearer sk-... or ?key=)")
+    state = request.config_dict[RELAY]
+    token = state.tokens.get(split_key(raw)[0])
+    if token is None:
+        raise UnauthorizedError("invalid API key")
+    user = state.users.get(token.user_id)
+    if user is None or user.status != USER_ENABLED:
+        raise ForbiddenError("the user of this API key is disabled")
+    rows = await logs_repo.recent_token_logs(request.config_dict[LOG_DB], token.id, TOKEN_LOG_LIMIT)
+    resp = ok(user_logs(rows))
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp
+
+
+async def delete_logs(request: web.Request) -> web.Response:
+    """Delete logs older than target_timestamp, a short transaction per batch."""
+    target = query_int(request, "target_timestamp")
+    if target <= 0:
+        raise ApiError("target_timestamp is required (a unix time in seconds)")
+    db, total = request.config_dict[LOG_DB], 0
+    while True:
+        n = await logs_repo.delete_logs_batch(db, target, DELETE_BATCH)
+        total += n
+        if n < DELETE_BATCH:
+            return ok(total)
+        await asyncio.sleep(0)  # let the usage writer and readers in between batches
+
+
+async def deprecated_search(request: web.Request) -> web.Response:
+    raise ApiError("this endpoint is deprecated")
 
 
 def routes(r: Routes) -> None:
     r.add("GET", "/log/", list_logs, ADMIN)
+    r.add("DELETE", "/log/", delete_logs, ADMIN)
     r.add("GET", "/log/self", list_own_logs, COMMON)
+    r.add("GET", "/log/stat", log_stat, ADMIN)
+    r.add("GET", "/log/self/stat", own_log_stat, COMMON)
+    r.add("GET", "/log/token", token_logs, PUBLIC)
+    r.add("GET", "/log/search", deprecated_search, ADMIN)
+    r.add("GET", "/log/self/search", deprecated_search, COMMON)

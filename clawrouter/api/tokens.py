@@ -15,7 +15,7 @@ from aiohttp import web
 
 from clawrouter.api.account import login_limit
 from clawrouter.api.routing import Routes
-from clawrouter.api.validate import bool_field, comma_list, int_field, str_field
+from clawrouter.api.validate import bool_field, comma_list, id_list, int_field, str_field
 from clawrouter.auth.roles import COMMON
 from clawrouter.db.repo import tokens as tokens_repo
 from clawrouter.errors import ApiError
@@ -27,6 +27,8 @@ NOT_FOUND = "token not found"
 KEY_ALPHABET = string.ascii_letters + string.digits
 KEY_LENGTH = 48
 MAX_NAME = 50
+MAX_SEARCH = 100
+MAX_BATCH_KEYS = 100
 SETTABLE_STATUSES = (1, 2)  # enabled, disabled (3 expired and 4 exhausted are set by the relay)
 _IP_SEPARATORS = re.compile(r"[\s,]+")
 
@@ -239,10 +241,59 @@ async def reveal_token_key(request: web.Request) -> web.Response:
     return _no_store(ok({"key": row["key"]}))
 
 
+def _pattern(text: str, what: str) -> str:
+    """A LIKE pattern: exact unless `%` is given (at most 2, and 2 other characters)."""
+    escaped = text.replace("!", "!!").replace("_", "!_")
+    if "%" in text and (text.count("%") > 2 or len(text.replace("%", "")) < 2):
+        raise ApiError(f"{what}: at most 2 % wildcards and at least 2 other characters")
+    return escaped
+
+
+async def search_tokens(request: web.Request) -> web.Response:
+    """?keyword= (name) &token= (key, sk- stripped): exact unless `%` is used; ≤ 100 rows."""
+    app, uid = request.config_dict, request[CALLER]["id"]
+    name = request.query.get("keyword", "").strip()
+    key = request.query.get("token", "").strip().removeprefix("sk-")
+    name_p, key_p = _pattern(name, "keyword"), _pattern(key, "token")
+    if "%" in name + key:
+        limit = app[OPTIONS]["token_setting.max_user_tokens"]
+        if await tokens_repo.count_user_tokens(app[MAIN_DB], uid) > limit:
+            raise ApiError("too many API keys for a fuzzy search; search for an exact name")
+    p, size = pagination(request)
+    offset = (p - 1) * size
+    rows, total = await tokens_repo.list_user_tokens(
+        app[MAIN_DB], uid, offset, max(min(size, MAX_SEARCH - offset), 0), name=name_p, key=key_p
+    )
+    return page([_view(request, r) for r in rows], min(total, MAX_SEARCH), p, size)
+
+
+async def delete_tokens(request: web.Request) -> web.Response:
+    ids = id_list(await read_object(request))
+    app = request.config_dict
+    count = await tokens_repo.soft_delete_tokens(
+        app[MAIN_DB], request[CALLER]["id"], ids, int(app[CLOCK]())
+    )
+    for token_id in ids:
+        await app[RELAY].reload_token(token_id)
+    return ok(count)
+
+
+async def reveal_token_keys(request: web.Request) -> web.Response:
+    login_limit(request)
+    ids = id_list(await read_object(request), max_len=MAX_BATCH_KEYS)
+    rows = await tokens_repo.get_user_tokens(
+        request.config_dict[MAIN_DB], request[CALLER]["id"], ids
+    )
+    return _no_store(ok({"keys": {str(r["id"]): r["key"] for r in rows}}))
+
+
 def routes(r: Routes) -> None:
     r.add("GET", "/token/", list_tokens, COMMON)
     r.add("POST", "/token/", create_token, COMMON)
     r.add("PUT", "/token/", update_token, COMMON)
+    r.add("GET", "/token/search", search_tokens, COMMON)
+    r.add("POST", "/token/batch", delete_tokens, COMMON)
+    r.add("POST", "/token/batch/keys", reveal_token_keys, COMMON)
     r.add("GET", "/token/{id}", get_token, COMMON)
     r.add("DELETE", "/token/{id}", delete_token, COMMON)
     r.add("POST", "/token/{id}/key", reveal_token_key, COMMON)

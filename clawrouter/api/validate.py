@@ -84,3 +84,15 @@ def comma_list(text: str) -> list[str]:
         if part.strip():
             seen.setdefault(part.strip(), None)
     return list(seen)
+
+
+def id_list(body: dict[str, Any], key: str = "ids", *, max_len: int | None = None) -> list[int]:
+    """A non-empty JSON array of integer ids (duplicates dropped, order kept)."""
+    value = body.get(key)
+    if not isinstance(value, list) or not value:
+        raise ApiError(f"{key} must be a non-empty array of ids")
+    if max_len is not None and len(value) > max_len:
+        raise ApiError(f"{key}: at most {max_len} ids per request")
+    if any(isinstance(v, bool) or not isinstance(v, int) or abs(v) > MAX_INT for v in value):
+        raise ApiError(f"{key} must contain integer ids only")
+    return list(dict.fromkeys(value))

@@ -66,7 +66,10 @@ class SessionCodec:
     def decode(self, token: str, now: int) -> Session:
         try:
             claims = jwt.decode(
-                token, self._secret, algorithms=[_ALG], options={"verify_exp": False}
+                token,
+                self._secret,
+                algorithms=[_ALG],
+                options={"verify_exp": False, "verify_iat": False},
             )
         except jwt.PyJWTError:
             return Session()

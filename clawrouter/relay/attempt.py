@@ -120,7 +120,13 @@ def settle(state: RelayState, job: Job, usage: Usage) -> pricing.Settlement:
     return settlement
 
 
-async def _prepare(state: RelayState, request: web.Request, job: Job, ch: ChannelEntry, http):
+async def prepare_call(
+    state: RelayState, job: Job, ch: ChannelEntry, http, headers: Any = None, query: Any = None
+):
+    """Key, model mapping, conversion and overrides for one attempt on `ch` -> (adapter,
+    converter, context, UpstreamCall). `headers`/`query` are the client's (pass-through)."""
+    headers = {} if headers is None else headers
+    query = {} if query is None else query
     picked = pick_key(ch, state.rng)
     if picked is None:
         raise UpstreamError(503, "channel has no enabled key", code="channel:no_available_key")
@@ -141,7 +147,7 @@ async def _prepare(state: RelayState, request: web.Request, job: Job, ch: Channe
     protocol = base.protocol_for(adapter, job.upstream_model)
     endpoint, conv = _plan(job, adapter, protocol)
     job.upstream_format = protocol if conv is not None else job.client_format
-    ctx = _context(state, job)
+    ctx = _context(state, job) if conv is not None or endpoint == base.MESSAGES else None
     if conv is not None:
         body = conv.request(job.body, ctx)
     else:
@@ -149,18 +155,18 @@ async def _prepare(state: RelayState, request: web.Request, job: Job, ch: Channe
         if "model" in body or endpoint not in (base.GEMINI, base.GEMINI_EMBED):
             body["model"] = job.upstream_model
     if endpoint == base.MESSAGES and conv is None and "max_tokens" not in body:
-        body["max_tokens"] = ctx.default_max_tokens  # Anthropic requires it
+        body["max_tokens"] = ctx.default_max_tokens if ctx else 8192  # Anthropic requires it
     overrides.system_prompt(ch, endpoint, body)
     body = overrides.apply_param_override(ch.param_override, body)
     req = RelayRequest(
         endpoint=endpoint, model=job.upstream_model, body=body, stream=job.stream,
-        client_headers=request.headers, client_query=request.query, path=request.path,
+        client_headers=headers, client_query=query, path=job.path,
         now=int(state.clock()),
     )  # fmt: skip
     view = _view(ch, key)
     view.access_token = await state.credentials.token(adapter, view, http, 30.0)
     call = adapter.prepare(req, view)
-    overrides.apply_header_override(ch.header_override, call.headers, request.headers, key)
+    overrides.apply_header_override(ch.header_override, call.headers, headers, key)
     return adapter, conv, ctx, call
 
 
@@ -173,7 +179,9 @@ async def attempt(
     cfg: RelayConfig,
 ) -> web.StreamResponse:
     job.channel = ch
-    adapter, conv, ctx, call = await _prepare(state, request, job, ch, http)
+    adapter, conv, ctx, call = await prepare_call(
+        state, job, ch, http, request.headers, request.query
+    )
     resp = await upstream.send(http, call, upstream.timeout_for(cfg, job.stream))
     if resp.status != 200:
         raise await upstream.read_error(resp, adapter)

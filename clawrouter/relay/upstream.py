@@ -3,6 +3,8 @@ timeouts; turn network failures and error answers into UpstreamError."""
 
 from __future__ import annotations
 
+import functools
+
 import aiohttp
 
 from clawrouter.config import RelayConfig
@@ -11,6 +13,7 @@ from clawrouter.relay.providers.base import ProviderAdapter, UpstreamCall, Upstr
 MAX_ERROR_BODY = 1 << 20
 
 
+@functools.lru_cache(maxsize=8)  # a pure function of the frozen config: two values per app
 def timeout_for(cfg: RelayConfig, stream: bool) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(
         total=None,

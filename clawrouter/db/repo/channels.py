@@ -118,3 +118,96 @@ async def set_status(
         await tx.execute(
             "UPDATE abilities SET enabled = ? WHERE channel_id = ?", (int(status == 1), channel_id)
         )
+
+
+# ---- search, bulk and tag operations ------------------------------------------------------------
+def like_escape(text: str) -> str:
+    """Escape LIKE wildcards with '!' (pair with ESCAPE '!')."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+async def search_channels(
+    db: Database, *, keyword: str, group: str, model: str, status: int | None, id_sort: bool
+) -> list[Row]:
+    """Channels matching keyword (id, name, base_url substring or the exact key), group and
+    model substring and the status filter (1 enabled, 0 any other)."""
+    where, params = ["1 = 1"], []
+    if keyword:
+        kw = f"%{like_escape(keyword)}%"
+        where.append(
+            "(CAST(id AS TEXT) = ? OR name LIKE ? ESCAPE '!' OR \"key\" = ?"
+            " OR base_url LIKE ? ESCAPE '!')"
+        )
+        params += [keyword, kw, keyword, kw]
+    if model:
+        where.append("models LIKE ? ESCAPE '!'")
+        params.append(f"%{like_escape(model)}%")
+    if group:
+        where.append("(',' || \"group\" || ',') LIKE ? ESCAPE '!'")
+        params.append(f"%,{like_escape(group)},%")
+    if status is not None:
+        where.append("status = 1" if status == 1 else "status <> 1")
+    order = "id DESC" if id_sort else "priority DESC, id DESC"
+    return await db.fetchall(
+        f"SELECT * FROM channels WHERE {' AND '.join(where)} ORDER BY {order}", params
+    )
+
+
+async def ids_where(db: Database, *, tag: str | None = None, disabled: bool = False) -> list[int]:
+    """Ids of the channels carrying `tag`, or of every disabled (status 2 or 3) channel."""
+    if tag is not None:
+        rows = await db.fetchall("SELECT id FROM channels WHERE tag = ?", (tag,))
+    elif disabled:
+        rows = await db.fetchall("SELECT id FROM channels WHERE status IN (2, 3)")
+    else:
+        rows = await db.fetchall("SELECT id FROM channels")
+    return [r["id"] for r in rows]
+
+
+async def update_channels(db: Database, ids: list[int], fields: dict[str, Any]) -> int:
+    """Write the same fields to several channels and rebuild their abilities."""
+    count = 0
+    async with db.transaction() as tx:
+        for cid in ids:
+            count += await update_row(tx, "channels", cid, fields)
+            row = await tx.fetchone("SELECT * FROM channels WHERE id = ?", (cid,))
+            if row is not None:
+                await _write_abilities(tx, cid, row)
+    return count
+
+
+async def tag_models(db: Database, tag: str) -> str:
+    """The longest models string among the tag's channels ('' when none)."""
+    value = await db.fetchval(
+        "SELECT models FROM channels WHERE tag = ? ORDER BY LENGTH(models) DESC, id LIMIT 1",
+        (tag,),
+    )
+    return value or ""
+
+
+async def rebuild_abilities(db: Database) -> tuple[int, int]:
+    """Truncate abilities and rebuild them for every channel -> (channels done, failed)."""
+    done = failed = 0
+    async with db.transaction() as tx:
+        await tx.execute("DELETE FROM abilities")
+        for row in await tx.fetchall("SELECT * FROM channels ORDER BY id"):
+            try:
+                await _write_abilities(tx, row["id"], row)
+                done += 1
+            except Exception:  # one bad row must not stop the rebuild
+                failed += 1
+    return done, failed
+
+
+async def set_test_result(db: Database, channel_id: int, tested_at: int, response_ms: int) -> None:
+    await db.execute(
+        "UPDATE channels SET test_time = ?, response_time = ? WHERE id = ?",
+        (tested_at, response_ms, channel_id),
+    )
+
+
+async def set_balance(db: Database, channel_id: int, balance: float, now: int) -> None:
+    await db.execute(
+        "UPDATE channels SET balance = ?, balance_updated_time = ? WHERE id = ?",
+        (balance, now, channel_id),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from clawrouter.db.database import Database, Row
 
@@ -61,3 +61,35 @@ async def page_logs(
         [*params, limit, offset],
     )
     return rows, int(total)
+
+
+async def log_stat(db: Database, f: LogFilter, since: int) -> tuple[int, int, int]:
+    """(Σ quota of consume logs matching f, then the consume count and Σ tokens since `since`
+    under the same filters but ignoring f's time range)."""
+    clause, params = _where(replace(f, type=0))
+    quota = await db.fetchval(
+        f"SELECT COALESCE(SUM(quota), 0) FROM logs WHERE {clause} AND type = 2", params
+    )
+    clause, params = _where(replace(f, type=0, start=0, end=0))
+    row = await db.fetchone(
+        "SELECT COUNT(*) AS rpm, COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS tpm"
+        f" FROM logs WHERE {clause} AND type = 2 AND created_at >= ?",
+        [*params, since],
+    )
+    assert row is not None
+    return int(quota), int(row["rpm"]), int(row["tpm"])
+
+
+async def recent_token_logs(db: Database, token_id: int, limit: int) -> list[Row]:
+    """The newest `limit` log rows written under one API key."""
+    return await db.fetchall(
+        "SELECT * FROM logs WHERE token_id = ? ORDER BY id DESC LIMIT ?", (token_id, limit)
+    )
+
+
+async def delete_logs_batch(db: Database, before: int, limit: int) -> int:
+    """Delete up to `limit` rows older than `before` in one short transaction; rows deleted."""
+    return await db.execute(
+        "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE created_at < ? LIMIT ?)",
+        (before, limit),
+    )

@@ -24,3 +24,8 @@ async def upsert_option(db: Database, key: str, value: str) -> None:
 async def upsert_options(db: Database, values: Mapping[str, str]) -> None:
     async with db.transaction() as tx:
         await tx.executemany(_UPSERT, list(values.items()))
+
+
+async def delete_options(db: Database, keys: list[str]) -> None:
+    async with db.transaction() as tx:
+        await tx.executemany('DELETE FROM options WHERE "key" = ?', [(k,) for k in keys])

@@ -79,3 +79,13 @@ async def soft_delete_tokens(db: Database, user_id: int, ids: list[int], now: in
 
 async def set_status(db: Database, token_id: int, status: int) -> None:
     await db.execute("UPDATE tokens SET status = ? WHERE id = ?", (status, token_id))
+
+
+async def get_user_tokens(db: Database, user_id: int, ids: list[int]) -> list[Row]:
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    return await db.fetchall(
+        f"SELECT * FROM tokens WHERE user_id = ? AND deleted_at IS NULL AND id IN ({marks})",
+        (user_id, *ids),
+    )

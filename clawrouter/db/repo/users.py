@@ -60,3 +60,71 @@ async def set_password(db: Database, user_id: int, password_hash: str) -> int:
 
 async def list_live_users(db: Database) -> list[Row]:
     return await db.fetchall("SELECT * FROM users WHERE deleted_at IS NULL")
+
+
+def _like(text: str) -> str:
+    """`%text%` with LIKE wildcards escaped by '!'."""
+    return "%" + text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+
+
+async def page_users(
+    db: Database, offset: int, limit: int, *, keyword: str = "", group: str = ""
+) -> tuple[list[Row], int]:
+    """Every user, soft-deleted ones included, newest first; `keyword` matches username,
+    email or display name (and the id when numeric), `group` exactly."""
+    where: list[str] = []
+    params: list[Any] = []
+    if keyword:
+        like = _like(keyword)
+        cond = "username LIKE ? ESCAPE '!' OR email LIKE ? ESCAPE '!'"
+        cond += " OR display_name LIKE ? ESCAPE '!'"
+        params += [like, like, like]
+        if keyword.isdigit():
+            cond += " OR id = ?"
+            params.append(int(keyword))
+        where.append(f"({cond})")
+    if group:
+        where.append('"group" = ?')
+        params.append(group)
+    clause = " AND ".join(where) or "1 = 1"
+    total = await db.fetchval(f"SELECT COUNT(*) FROM users WHERE {clause}", params)
+    rows = await db.fetchall(
+        f"SELECT * FROM users WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    return rows, int(total)
+
+
+async def aff_code_taken(db: Database, code: str) -> bool:
+    return bool(await db.fetchval("SELECT COUNT(*) FROM users WHERE aff_code = ?", (code,)))
+
+
+async def set_aff_code_if_empty(db: Database, user_id: int, code: str) -> int:
+    return await db.execute(
+        "UPDATE users SET aff_code = ? WHERE id = ? AND (aff_code IS NULL OR aff_code = '')",
+        (code, user_id),
+    )
+
+
+async def hard_delete_user(db: Database, user_id: int, now: int) -> int:
+    """Remove the user row for good; their API keys are soft-deleted with it."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE tokens SET deleted_at = ? WHERE user_id = ? AND deleted_at IS NULL",
+            (now, user_id),
+        )
+        return await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
+
+
+async def soft_delete_user(db: Database, user_id: int, now: int) -> int:
+    return await db.execute(
+        "UPDATE users SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", (now, user_id)
+    )
+
+
+async def change_quota(db: Database, user_id: int, delta: int) -> int:
+    return await db.execute("UPDATE users SET quota = quota + ? WHERE id = ?", (delta, user_id))
+
+
+async def set_quota(db: Database, user_id: int, quota: int) -> int:
+    return await db.execute("UPDATE users SET quota = ? WHERE id = ?", (quota, user_id))

@@ -1,0 +1,67 @@
+"""Wallet top-ups under /api/user: redeeming a code (any user) and the top-up order history
+(own orders, or everyone's for admins). Online payment flows are not here."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from clawrouter.api import audit
+from clawrouter.api.account import login_limit
+from clawrouter.api.routing import Routes
+from clawrouter.auth.roles import ADMIN, COMMON
+from clawrouter.db.repo import redemptions as redemptions_repo
+from clawrouter.db.repo import topups as topups_repo
+from clawrouter.errors import ApiError
+from clawrouter.http.render import ok, page
+from clawrouter.http.request import pagination, read_object
+from clawrouter.keys import CALLER, CLOCK, MAIN_DB, RELAY
+
+MAX_KEY = 64
+
+
+async def redeem(request: web.Request) -> web.Response:
+    login_limit(request)
+    body = await read_object(request)
+    key = body.get("key")
+    if not isinstance(key, str) or not key.strip():
+        raise ApiError("key is required")
+    if len(key.strip()) > MAX_KEY:
+        raise ApiError("invalid redemption code")
+    app, user = request.config_dict, request[CALLER]
+    try:
+        code = await redemptions_repo.redeem(
+            app[MAIN_DB], key.strip(), user["id"], int(app[CLOCK]())
+        )
+    except redemptions_repo.RedeemRefused as e:
+        raise ApiError(f"redeem failed: {e}") from None
+    await app[RELAY].reload_user(user["id"])
+    quota = code["quota"]
+    text = f"top-up with redemption code #{code['id']}: +{quota} quota"
+    await audit.write_log(request, user, audit.LOG_TOPUP, text, quota=quota)
+    return ok(quota)
+
+
+async def _history(request: web.Request, user_id: int) -> web.Response:
+    p, size = pagination(request)
+    rows, total = await topups_repo.page_topups(
+        request.config_dict[MAIN_DB],
+        (p - 1) * size,
+        size,
+        user_id=user_id,
+        keyword=request.query.get("keyword", "").strip(),
+    )
+    return page(rows, total, p, size)
+
+
+async def own_topups(request: web.Request) -> web.Response:
+    return await _history(request, request[CALLER]["id"])
+
+
+async def all_topups(request: web.Request) -> web.Response:
+    return await _history(request, 0)
+
+
+def routes(r: Routes) -> None:
+    r.add("POST", "/user/topup", redeem, COMMON)
+    r.add("GET", "/user/topup/self", own_topups, COMMON)
+    r.add("GET", "/user/topup", all_topups, ADMIN)

@@ -1,0 +1,95 @@
+"""SQL for async jobs: the tasks (video, music, …) and midjourneys tables, read by the
+management lists; inserts are used by the task relay and by tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from clawrouter.db.database import Database, Row
+
+TASK_COLUMNS = (
+    "created_at", "updated_at", "task_id", "platform", "user_id", "group", "channel_id", "quota",
+    "action", "status", "fail_reason", "submit_time", "start_time", "finish_time", "progress",
+    "properties", "private_data", "data",
+)  # fmt: skip
+MJ_COLUMNS = (
+    "code", "user_id", "action", "mj_id", "prompt", "prompt_en", "description", "state",
+    "submit_time", "start_time", "finish_time", "image_url", "video_url", "video_urls", "status",
+    "progress", "fail_reason", "channel_id", "quota", "buttons", "properties",
+)  # fmt: skip
+_TASK_READ = ", ".join(["id", *(f'"{c}"' for c in TASK_COLUMNS if c != "private_data")])
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFilter:
+    """Zero / empty values mean "any"; start and end bound submit_time."""
+
+    user_id: int = 0
+    channel_id: int = 0
+    platform: str = ""
+    task_id: str = ""
+    status: str = ""
+    action: str = ""
+    mj_id: str = ""
+    start: int = 0
+    end: int = 0
+
+
+def _where(f: TaskFilter, *, mj: bool) -> tuple[str, list]:
+    exact: list[tuple[str, Any]] = [("user_id", f.user_id), ("channel_id", f.channel_id)]
+    if mj:
+        exact.append(("mj_id", f.mj_id))
+    else:
+        exact += [
+            ("platform", f.platform), ("task_id", f.task_id), ("status", f.status),
+            ("action", f.action),
+        ]  # fmt: skip
+    where = [f"{col} = ?" for col, value in exact if value]
+    params: list = [value for _, value in exact if value]
+    if f.start:
+        where.append("submit_time >= ?")
+        params.append(f.start)
+    if f.end:
+        where.append("submit_time <= ?")
+        params.append(f.end)
+    return " AND ".join(where) or "1 = 1", params
+
+
+async def _page(
+    db: Database, table: str, columns: str, clause: str, params: list, offset: int, limit: int
+) -> tuple[list[Row], int]:
+    total = await db.fetchval(f"SELECT COUNT(*) FROM {table} WHERE {clause}", params)
+    rows = await db.fetchall(
+        f"SELECT {columns} FROM {table} WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    return rows, int(total)
+
+
+async def page_tasks(db: Database, f: TaskFilter, offset: int, limit: int) -> tuple[list[Row], int]:
+    """Newest first, without private_data."""
+    clause, params = _where(f, mj=False)
+    return await _page(db, "tasks", _TASK_READ, clause, params, offset, limit)
+
+
+async def page_midjourneys(
+    db: Database, f: TaskFilter, offset: int, limit: int
+) -> tuple[list[Row], int]:
+    clause, params = _where(f, mj=True)
+    return await _page(db, "midjourneys", "*", clause, params, offset, limit)
+
+
+def _insert_sql(table: str, fields: dict[str, Any]) -> str:
+    cols = ", ".join(f'"{c}"' for c in fields)
+    return f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' for _ in fields)})"
+
+
+async def insert_task(db: Database, fields: dict[str, Any]) -> int:
+    row = {k: v for k, v in fields.items() if k in TASK_COLUMNS}
+    return await db.insert(_insert_sql("tasks", row), list(row.values()))
+
+
+async def insert_midjourney(db: Database, fields: dict[str, Any]) -> int:
+    row = {k: v for k, v in fields.items() if k in MJ_COLUMNS}
+    return await db.insert(_insert_sql("midjourneys", row), list(row.values()))

@@ -1,0 +1,33 @@
+"""SQL for the top_ups table (payment orders): the paged history lists."""
+
+from __future__ import annotations
+
+from clawrouter.db.database import Database, Row
+from clawrouter.db.repo.rows import insert_row
+
+
+async def page_topups(
+    db: Database, offset: int, limit: int, *, user_id: int = 0, keyword: str = ""
+) -> tuple[list[Row], int]:
+    """Newest first; `user_id` 0 means everyone; `keyword` is a substring of trade_no."""
+    where: list[str] = []
+    params: list = []
+    if user_id:
+        where.append("user_id = ?")
+        params.append(user_id)
+    if keyword:
+        escaped = keyword.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+        where.append("trade_no LIKE ? ESCAPE '!'")
+        params.append(f"%{escaped}%")
+    clause = " AND ".join(where) or "1 = 1"
+    total = await db.fetchval(f"SELECT COUNT(*) FROM top_ups WHERE {clause}", params)
+    rows = await db.fetchall(
+        f"SELECT * FROM top_ups WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    return rows, int(total)
+
+
+async def insert_topup(db: Database, fields: dict) -> int:
+    """For payment flows and tests."""
+    return await insert_row(db, "top_ups", fields)
