@@ -41,14 +41,15 @@ class _Console(logging.Formatter):
     _second = -1
     _stamp = ""
 
-    def format(self, record: logging.LogRecord) -> str:
-        second = int(record.created)
+    def stamp(self, created: float) -> str:
+        second = int(created)
         if second != self._second:  # one strftime per second, not per line
-            self._second, self._stamp = (
-                second,
-                time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second)),
-            )
-        stamp = self._stamp
+            self._second = second
+            self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+        return self._stamp
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = self.stamp(record.created)
         line = f"{stamp} {record.levelname:<7} [{record.request_id}] {record.getMessage()}"
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
@@ -86,7 +87,22 @@ class _Stream(logging.StreamHandler):
 
     def emit(self, record: logging.LogRecord) -> None:
         super().emit(record)
-        if self._tty or record.levelno >= logging.WARNING:
+        self._after_write(record.levelno)
+
+    def access(self, request_id: str, message: str) -> None:
+        """An access-log line without building a LogRecord (console format only)."""
+        fmt = self.formatter
+        assert isinstance(fmt, _Console)
+        line = f"{fmt.stamp(time.time())} INFO    [{request_id}] {message}\n"
+        self.acquire()
+        try:
+            self.stream.write(line)
+        finally:
+            self.release()
+        self._after_write(logging.INFO)
+
+    def _after_write(self, level: int) -> None:
+        if self._tty or level >= logging.WARNING:
             super().flush()
         elif self._pending is None:
             try:
@@ -118,14 +134,16 @@ class AccessLogger(AbstractAccessLogger):
     """One line per request: method, path (query redacted), status, ms, request id."""
 
     def log(self, request, response, time: float) -> None:
+        if not self.logger.isEnabledFor(logging.INFO):
+            return
         rid = response.headers.get("X-Request-Id", "-")
-        path = redact(request.path_qs)
-        self.logger.info(
-            "%s %s %s %.1fms %s %s",
-            request.remote,
-            request.method,
-            path,
-            time * 1000,
-            response.status,
-            rid,
+        message = (
+            f"{request.remote} {request.method} {redact(request.path_qs)}"
+            f" {time * 1000:.1f}ms {response.status}"
         )
+        handlers = logging.getLogger().handlers
+        fast = handlers[0] if len(handlers) == 1 else None
+        if isinstance(fast, _Stream) and isinstance(fast.formatter, _Console):
+            fast.access(rid, message)  # the hot path: no LogRecord, no formatting machinery
+        else:
+            self.logger.info("%s %s", message, rid)

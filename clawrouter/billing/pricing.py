@@ -1,9 +1,10 @@
 """Quota arithmetic: price a request, pre-consume, settle (pure integers, no I/O, no clock).
 
 Units: `quota_per_unit` (default 500000) quota = 1 USD; ratio 1 = $2 per 1M input tokens.
-Arithmetic is exact (`fractions.Fraction`, each ratio taken as the decimal it is written as),
-then rounded once, half up (x.5 → x+1), and clamped to [0, QUOTA_MAX]. Settlement follows the
-reference (§4.5) with these deliberate choices:
+Arithmetic is exact (each ratio taken as the decimal it is written as, held as an integer
+× SCALE; Fractions only where tool surcharges or extra ratios come in), then rounded once, half
+up (x.5 → x+1), and clamped to [0, QUOTA_MAX]. Settlement follows the reference (§4.5) with
+these deliberate choices:
 - OpenAI semantic: cache reads and writes are inside prompt_tokens, so they are subtracted and
   re-priced; Anthropic semantic: input excludes them, nothing is subtracted. The base never
   goes below 0, and image tokens are capped at what is left, so no token is billed twice.
@@ -37,7 +38,7 @@ SCALE = 10**20  # ratios are exact to 20 decimals (any float repr) in the intege
 
 
 def scaled_int(value: float) -> int:
-    """A ratio as an integer × SCALE, exact for values written with up to 12 decimals."""
+    """A ratio as an integer × SCALE, exact for values written with up to 20 decimals."""
     return round(Decimal(repr(float(value))) * SCALE)
 
 
@@ -255,9 +256,14 @@ class Settlement:
     image_tokens: int
     billed_prompt_tokens: int  # prompt tokens charged at the plain input ratio
     tool_surcharges: tuple[ToolSurcharge, ...] = ()
-    exact: Fraction = Fraction(0)  # the amount before rounding
+    exact_parts: tuple[int, int] = (0, 1)  # the amount before rounding, as numerator/denominator
     saturated: bool = False
     no_usage: bool = False  # upstream reported no tokens: nothing charged
+
+    @property
+    def exact(self) -> Fraction:
+        """The amount before rounding (built on demand: the reduction is not free)."""
+        return Fraction(*self.exact_parts)
 
     def log_other(self) -> dict[str, Any]:
         p = self.price
@@ -410,7 +416,7 @@ def settle_quota(
         image_tokens=t.image,
         billed_prompt_tokens=base,
         tool_surcharges=tools,
-        exact=Fraction(num, den),
+        exact_parts=(num, den),
         saturated=saturated,
         no_usage=no_usage,
     )
