@@ -16,7 +16,7 @@ from aiohttp import web
 
 from clawrouter.billing import pricing
 from clawrouter.config import RelayConfig
-from clawrouter.relay import estimate, overrides, upstream
+from clawrouter.relay import conversations, estimate, overrides, upstream
 from clawrouter.relay import usage as usage_mod
 from clawrouter.relay.convert.base import CHAT, GEMINI, MESSAGES, RESPONSES, ConvertContext
 from clawrouter.relay.convert.registry import converter
@@ -149,7 +149,11 @@ async def prepare_call(
     job.upstream_format = protocol if conv is not None else job.client_format
     ctx = _context(state, job) if conv is not None or endpoint == base.MESSAGES else None
     if conv is not None:
+        history = await conversations.history_for(state, job, conv)
+        if history is not None:
+            ctx.extra["history"] = history
         body = conv.request(job.body, ctx)
+        job.upstream_body, job.response_id = body, ctx.id
     else:
         body = dict(job.body)
         if "model" in body or endpoint not in (base.GEMINI, base.GEMINI_EMBED):
@@ -203,6 +207,8 @@ async def _collect(state, job, resp, adapter, conv, ctx) -> web.Response:
         raise UpstreamError(502, "upstream returned an unexpected body", code="bad_response_body")
     up_usage = _usage_of(job.upstream_format, job.endpoint, data)
     out = conv.response(data, ctx) if conv is not None else None
+    if conversations.tracks(job, conv) and data.get("choices"):
+        conversations.remember(state, job, job.response_id, data["choices"][0].get("message", {}))
     usage = finalize_usage(job, up_usage, lambda: " ".join(estimate.output_text(data)))
     if out is None and usage.estimated and job.endpoint in (base.CHAT, base.COMPLETIONS):
         data["usage"] = usage_mod.to_openai(usage)
@@ -246,6 +252,8 @@ async def _stream(request, state, job, resp, adapter, conv) -> web.StreamRespons
     usage = finalize_usage(job, _stream_usage(pump), pump.output_text)
     await _finish_stream(pump, job, usage)
     settle(state, job, usage)
+    if conversations.tracks(job, conv) and job.end_reason == "done":
+        conversations.remember(state, job, job.response_id, conv.assistant_message())
     return out
 
 

@@ -36,6 +36,8 @@ class Job:
     key_index: int = 0
     upstream_model: str = ""
     upstream_format: str = ""
+    upstream_body: dict[str, Any] = field(default_factory=dict)  # as sent, before overrides
+    response_id: str = ""  # the id of the object returned to the client (converted formats)
     frt_ms: int = 0
     started_response: bool = False
     end_reason: str = ""

@@ -17,6 +17,7 @@ from clawrouter.db.repo import tokens as tokens_repo
 from clawrouter.db.repo import users as users_repo
 from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.options.store import Options
+from clawrouter.relay.conversations import ConversationStore
 from clawrouter.relay.credentials import CredentialCache
 from clawrouter.relay.entries import ChannelEntry, TokenEntry, UserEntry
 
@@ -59,6 +60,7 @@ class RelayState:
         self.index: dict[str, dict[str, Tiers]] = {}
         self.ratios = Ratios.defaults()
         self.credentials = CredentialCache(clock)
+        self.conversations = ConversationStore(db, writer, clock)
         self._groups_memo: dict[tuple[int, str], dict[str, str]] = {}
         self._prices: dict[tuple[str, str, str, bool], pricing.Price | None] = {}
         options.on_change(self._options_changed)
