@@ -85,3 +85,28 @@ async def test_previous_response_id_on_a_converted_channel(chat_only: RelayEnv):
         model="gpt-4o", input="Still there?", previous_response_id=third.id
     )
     assert fourth.output_text and len(chat_only.up.last.json["messages"]) == 7
+
+
+@pytest.mark.parametrize("target", ["claude", "gemini"])
+async def test_responses_client_on_anthropic_and_gemini_channels(relay_env: RelayEnv, target):
+    """Responses -> chat -> Messages / Gemini (composite conversion), JSON, stream, tools."""
+    from tests.support import native
+
+    await native.add_native_channels(relay_env)
+    model = native.CLAUDE if target == "claude" else native.GEMINI
+    check = native.claude_upstream if target == "claude" else native.gemini_upstream
+    client = relay_env.openai()
+    r = await client.responses.create(model=model, input="What is the weather in Paris")
+    assert r.output_text.startswith("Hello from fake-")
+    if target == "claude":
+        check(relay_env, stream=False, version="2023-06-01")
+    else:
+        check(relay_env, stream=False)
+    await native.billed(relay_env, model)
+    async with client.responses.stream(model=model, input="Hello there") as stream:
+        final = await stream.get_final_response()
+    assert final.output_text.startswith("Hello from fake-") and final.usage.output_tokens > 0
+    await native.billed(relay_env, model)
+    r = await client.responses.create(model=model, input="Weather in Paris?", tools=TOOLS)
+    (call,) = [o for o in r.output if o.type == "function_call"]
+    assert call.name == "get_weather"
