@@ -10,7 +10,7 @@ from aiohttp import web
 from clawrouter.api import channel_keys, channel_ops, channel_probe, channel_tags
 from clawrouter.api.channel_input import channel_view, new_channels, update_changes
 from clawrouter.api.routing import Routes
-from clawrouter.api.validate import int_field
+from clawrouter.api.validate import required_id
 from clawrouter.auth.roles import ADMIN
 from clawrouter.db.repo import channels as channels_repo
 from clawrouter.errors import ApiError
@@ -72,9 +72,7 @@ async def create_channel(request: web.Request) -> web.Response:
 
 async def update_channel(request: web.Request) -> web.Response:
     body = await read_object(request)
-    cid = int_field(body, "id")
-    if not cid:
-        raise ApiError("id is required")
+    cid = required_id(body)
     app = request.config_dict
     stored = await channels_repo.get_channel(app[MAIN_DB], cid)
     if stored is None:

@@ -19,7 +19,7 @@ from clawrouter.api.model_catalog import (
     rule_matches,
 )
 from clawrouter.api.routing import Routes
-from clawrouter.api.validate import int_field, str_field
+from clawrouter.api.validate import int_field, required_id, str_field
 from clawrouter.auth.roles import ADMIN
 from clawrouter.db.repo import models as models_repo
 from clawrouter.db.repo import vendors as vendors_repo
@@ -140,9 +140,7 @@ async def create_model_meta(request: web.Request) -> web.Response:
 
 async def update_model_meta(request: web.Request) -> web.Response:
     body = await read_object(request)
-    model_id = int_field(body, "id")
-    if not model_id:
-        raise ApiError("id is required")
+    model_id = required_id(body)
     db = request.config_dict[MAIN_DB]
     if await models_repo.get_model(db, model_id) is None:
         raise ApiError(NOT_FOUND)

@@ -15,7 +15,14 @@ from aiohttp import web
 
 from clawrouter.api.account import login_limit
 from clawrouter.api.routing import Routes
-from clawrouter.api.validate import bool_field, comma_list, id_list, int_field, str_field
+from clawrouter.api.validate import (
+    bool_field,
+    comma_list,
+    id_list,
+    int_field,
+    required_id,
+    str_field,
+)
 from clawrouter.auth.roles import COMMON
 from clawrouter.db.repo import tokens as tokens_repo
 from clawrouter.errors import ApiError
@@ -206,9 +213,7 @@ async def create_token(request: web.Request) -> web.Response:
 
 async def update_token(request: web.Request) -> web.Response:
     body = await read_object(request)
-    token_id = int_field(body, "id")
-    if not token_id:
-        raise ApiError("id is required")
+    token_id = required_id(body)
     app = request.config_dict
     stored = await _own_token(request, token_id)
     status = int_field(body, "status")

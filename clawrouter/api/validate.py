@@ -33,6 +33,14 @@ def int_field(
     return value
 
 
+def required_id(body: dict[str, Any], key: str = "id") -> int:
+    """A non-zero integer id from body, or ApiError("<key> is required")."""
+    value = int_field(body, key)
+    if not value:
+        raise ApiError(f"{key} is required")
+    return value
+
+
 def str_field(
     body: dict[str, Any], key: str, default: str | None = None, *, max_len: int | None = None
 ) -> str | None:

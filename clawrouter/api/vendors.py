@@ -10,7 +10,7 @@ from aiohttp import web
 
 from clawrouter.api.model_catalog import contains_pattern
 from clawrouter.api.routing import Routes
-from clawrouter.api.validate import int_field, str_field
+from clawrouter.api.validate import int_field, required_id, str_field
 from clawrouter.auth.roles import ADMIN
 from clawrouter.db.repo import vendors as vendors_repo
 from clawrouter.errors import ApiError
@@ -92,9 +92,7 @@ async def create_vendor(request: web.Request) -> web.Response:
 
 async def update_vendor(request: web.Request) -> web.Response:
     body = await read_object(request)
-    vendor_id = int_field(body, "id")
-    if not vendor_id:
-        raise ApiError("id is required")
+    vendor_id = required_id(body)
     db = request.config_dict[MAIN_DB]
     if await vendors_repo.get_vendor(db, vendor_id) is None:
         raise ApiError(NOT_FOUND)

@@ -22,15 +22,20 @@ from clawrouter.relay.providers.aws_sigv4 import AwsCredentials, authorization, 
 from tests.support import aws_eventstream as es
 from tests.support import upstream_anthropic
 from tests.support.gateway import RelayEnv
-from tests.support.native import CLAUDE, GEMINI, USER, billed, claude_client, gemini_client
+from tests.support.native import (
+    CLAUDE,
+    GEMINI,
+    SDK_WARNINGS,
+    USER,
+    billed,
+    claude_client,
+    gemini_client,
+)
 from tests.support.upstream_core import Call, Frame, RecordedRequest, Route
 from tests.support.upstream_plan import Markers
 from tests.support.upstreams import FakeUpstream
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:Inheritance class AiohttpClientSession:DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning"),
-]
+pytestmark = SDK_WARNINGS
 
 EMAIL = "relay@proj-1.iam.gserviceaccount.com"
 ACCESS_TOKEN = "ya29.fake-access-token"

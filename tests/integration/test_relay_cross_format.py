@@ -4,13 +4,9 @@ case checks what the client got, what the upstream received, and the quota to th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import anthropic
 import openai
 import orjson
 import pytest
-from google import genai
 from google.genai import types as gtypes
 
 from tests.support.gateway import RelayEnv
@@ -19,22 +15,17 @@ from tests.support.native import (
     GEMINI,
     GPT,
     OAI_TOOLS,
+    SDK_WARNINGS,
     USER,
     WEATHER,
     WEATHER_ARGS,
-    add_native_channels,
     billed,
-    claude_client,
     claude_upstream,
-    gemini_client,
     gemini_upstream,
     openai_upstream,
 )
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:Inheritance class AiohttpClientSession:DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning"),
-]
+pytestmark = SDK_WARNINGS
 
 CHAT = [{"role": "system", "content": "be brief"}, *USER]
 CLAUDE_CACHE = {"prompt_tokens": 1000, "cached_tokens": 600, "cache_creation_5m": 150}
@@ -49,26 +40,8 @@ TEXT["gemini"] = "Hello from fake-gemini."
 
 
 @pytest.fixture
-async def env(relay_env: RelayEnv) -> RelayEnv:
-    await add_native_channels(relay_env)
-    return relay_env
-
-
-@pytest.fixture
 def oai(env: RelayEnv) -> openai.AsyncOpenAI:
     return env.openai()
-
-
-@pytest.fixture
-async def claude(env: RelayEnv) -> AsyncIterator[anthropic.AsyncAnthropic]:
-    async with claude_client(env) as client:
-        yield client
-
-
-@pytest.fixture
-async def gem(env: RelayEnv) -> AsyncIterator[genai.Client]:
-    async with gemini_client(env) as client:
-        yield client
 
 
 async def conversion(env: RelayEnv, model: str, pair: list[str]) -> dict:

@@ -4,13 +4,10 @@ token from the upstream's usage. Cross-format pairs are in test_relay_cross_form
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import anthropic
 import orjson
 import pytest
-from google import genai
 from google.genai import types as gtypes
 
 from tests.support.gateway import RelayEnv
@@ -20,42 +17,17 @@ from tests.support.native import (
     CLAUDE_TOOLS,
     GEMINI,
     GEMINI_KEY,
+    SDK_WARNINGS,
     USER,
     WEATHER,
     WEATHER_ARGS,
-    add_native_channels,
     billed,
-    claude_client,
     claude_upstream,
-    gemini_client,
     gemini_upstream,
     sdk_version,
 )
 
-# google-genai's async client subclasses aiohttp.ClientSession (see test_fake_upstreams); the
-# anthropic SDK warns about models nearing end-of-life (claude-sonnet-4-5 has a price row).
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:Inheritance class AiohttpClientSession:DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning"),
-]
-
-
-@pytest.fixture
-async def env(relay_env: RelayEnv) -> RelayEnv:
-    await add_native_channels(relay_env)
-    return relay_env
-
-
-@pytest.fixture
-async def claude(env: RelayEnv) -> AsyncIterator[anthropic.AsyncAnthropic]:
-    async with claude_client(env) as client:
-        yield client
-
-
-@pytest.fixture
-async def gem(env: RelayEnv) -> AsyncIterator[genai.Client]:
-    async with gemini_client(env) as client:
-        yield client
+pytestmark = SDK_WARNINGS
 
 
 # ---------------------------------------------------------------- Anthropic client, Anthropic channel

@@ -11,6 +11,7 @@ from typing import Any
 
 import anthropic
 import orjson
+import pytest
 from google import genai
 from google.genai import types as gtypes
 
@@ -19,6 +20,12 @@ from tests.support.upstream_plan import Usage
 
 CLAUDE, GEMINI, GPT = "claude-sonnet-4-5", "gemini-2.5-flash", "gpt-4o-mini"
 CLAUDE_KEY, GEMINI_KEY, OPENAI_KEY = "sk-ant-upstream-key", "goog-upstream-key", "sk-upstream-test"
+# google-genai's async client subclasses aiohttp.ClientSession; the anthropic SDK warns about
+# models nearing end-of-life (claude-sonnet-4-5 has a price row).
+SDK_WARNINGS = [
+    pytest.mark.filterwarnings("ignore:Inheritance class AiohttpClientSession:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning"),
+]
 USER = [{"role": "user", "content": "What is the weather in Paris"}]
 WEATHER = {
     "type": "object",

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from clawrouter.db.database import Database, Row, Tx
-from clawrouter.db.repo.rows import insert_row, update_row
+from clawrouter.db.repo.rows import insert_row, like_escape, page, update_row
 
 COLUMNS = (
     "type", "key", "openai_organization", "test_model", "status", "name", "weight",
@@ -37,15 +37,11 @@ async def page_channels(
         params.append(type_)
     clause = " AND ".join(where)
     order = "id DESC" if id_sort else "priority DESC, id DESC"
-    total = await db.fetchval(f"SELECT COUNT(*) FROM channels WHERE {clause}", params)
-    rows = await db.fetchall(
-        f"SELECT * FROM channels WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    )
+    rows, total = await page(db, "channels", clause, params, offset, limit, order=order)
     counts = await db.fetchall(
         f"SELECT type, COUNT(*) AS n FROM channels WHERE {by_status} GROUP BY type"
     )
-    return rows, int(total), {r["type"]: r["n"] for r in counts}
+    return rows, total, {r["type"]: r["n"] for r in counts}
 
 
 def ability_rows(channel_id: int, row: dict[str, Any]) -> list[tuple]:
@@ -121,11 +117,6 @@ async def set_status(
 
 
 # ---- search, bulk and tag operations ------------------------------------------------------------
-def like_escape(text: str) -> str:
-    """Escape LIKE wildcards with '!' (pair with ESCAPE '!')."""
-    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-
-
 async def search_channels(
     db: Database, *, keyword: str, group: str, model: str, status: int | None, id_sort: bool
 ) -> list[Row]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from clawrouter.db.database import Database, Row
+from clawrouter.db.repo.rows import page
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,18 +50,7 @@ async def page_logs(
 ) -> tuple[list[Row], int]:
     """Newest first; the total stops at count_cap when one is given."""
     clause, params = _where(f)
-    if count_cap:
-        total = await db.fetchval(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM logs WHERE {clause} LIMIT ?)",
-            [*params, count_cap],
-        )
-    else:
-        total = await db.fetchval(f"SELECT COUNT(*) FROM logs WHERE {clause}", params)
-    rows = await db.fetchall(
-        f"SELECT * FROM logs WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    )
-    return rows, int(total)
+    return await page(db, "logs", clause, params, offset, limit, count_cap=count_cap)
 
 
 async def log_stat(db: Database, f: LogFilter, since: int) -> tuple[int, int, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from clawrouter.db.database import Database, Row, Tx
-from clawrouter.db.repo.rows import insert_row, update_row
+from clawrouter.db.repo.rows import insert_row, page, update_row
 
 COLUMNS = (
     "model_name", "description", "icon", "tags", "vendor_id", "endpoints", "status",
@@ -48,15 +48,11 @@ async def page_models(
         )
         params.append(vendor)
     clause = " AND ".join(where)
-    total = await db.fetchval(f"SELECT COUNT(*) FROM models WHERE {clause}", params)
-    rows = await db.fetchall(
-        f"SELECT * FROM models WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    )
+    rows, total = await page(db, "models", clause, params, offset, limit)
     counts = await db.fetchall(
         f"SELECT vendor_id, COUNT(*) AS n FROM models WHERE {_LIVE} GROUP BY vendor_id"
     )
-    return rows, int(total), {r["vendor_id"]: r["n"] for r in counts}
+    return rows, total, {r["vendor_id"]: r["n"] for r in counts}
 
 
 async def insert_model(db: Database | Tx, fields: dict[str, Any]) -> int:

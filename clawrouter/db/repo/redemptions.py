@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from clawrouter.db.database import Database, Row
-from clawrouter.db.repo.rows import insert_row, update_row
+from clawrouter.db.repo.rows import insert_row, like_escape, page, update_row
 
 ENABLED, DISABLED, USED = 1, 2, 3
 _ALIVE = "deleted_at IS NULL"
@@ -23,17 +23,11 @@ async def page_redemptions(
     """Newest first; `keyword` is a name prefix, or also the id when numeric."""
     clause, params = _ALIVE, []
     if keyword:
-        escaped = keyword.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-        cond, params = "name LIKE ? ESCAPE '!'", [escaped + "%"]
+        cond, params = "name LIKE ? ESCAPE '!'", [like_escape(keyword) + "%"]
         if keyword.isdigit():
             cond, params = f"(id = ? OR {cond})", [int(keyword), *params]
         clause = f"{_ALIVE} AND {cond}"
-    total = await db.fetchval(f"SELECT COUNT(*) FROM redemptions WHERE {clause}", params)
-    rows = await db.fetchall(
-        f"SELECT * FROM redemptions WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    )
-    return rows, int(total)
+    return await page(db, "redemptions", clause, params, offset, limit)
 
 
 async def get_redemption(db: Database, redemption_id: int) -> Row | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clawrouter.db.database import Database, Row
+from clawrouter.db.repo.rows import page
 
 TASK_COLUMNS = (
     "created_at", "updated_at", "task_id", "platform", "user_id", "group", "channel_id", "quota",
@@ -56,28 +57,17 @@ def _where(f: TaskFilter, *, mj: bool) -> tuple[str, list]:
     return " AND ".join(where) or "1 = 1", params
 
 
-async def _page(
-    db: Database, table: str, columns: str, clause: str, params: list, offset: int, limit: int
-) -> tuple[list[Row], int]:
-    total = await db.fetchval(f"SELECT COUNT(*) FROM {table} WHERE {clause}", params)
-    rows = await db.fetchall(
-        f"SELECT {columns} FROM {table} WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    )
-    return rows, int(total)
-
-
 async def page_tasks(db: Database, f: TaskFilter, offset: int, limit: int) -> tuple[list[Row], int]:
     """Newest first, without private_data."""
     clause, params = _where(f, mj=False)
-    return await _page(db, "tasks", _TASK_READ, clause, params, offset, limit)
+    return await page(db, "tasks", clause, params, offset, limit, columns=_TASK_READ)
 
 
 async def page_midjourneys(
     db: Database, f: TaskFilter, offset: int, limit: int
 ) -> tuple[list[Row], int]:
     clause, params = _where(f, mj=True)
-    return await _page(db, "midjourneys", "*", clause, params, offset, limit)
+    return await page(db, "midjourneys", clause, params, offset, limit)
 
 
 def _insert_sql(table: str, fields: dict[str, Any]) -> str:

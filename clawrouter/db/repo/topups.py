@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clawrouter.db.database import Database, Row
-from clawrouter.db.repo.rows import insert_row
+from clawrouter.db.repo.rows import insert_row, like_escape, page
 
 
 async def page_topups(
@@ -16,16 +16,9 @@ async def page_topups(
         where.append("user_id = ?")
         params.append(user_id)
     if keyword:
-        escaped = keyword.replace("!", "!!").replace("%", "!%").replace("_", "!_")
         where.append("trade_no LIKE ? ESCAPE '!'")
-        params.append(f"%{escaped}%")
-    clause = " AND ".join(where) or "1 = 1"
-    total = await db.fetchval(f"SELECT COUNT(*) FROM top_ups WHERE {clause}", params)
-    rows = await db.fetchall(
-        f"SELECT * FROM top_ups WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    )
-    return rows, int(total)
+        params.append(f"%{like_escape(keyword)}%")
+    return await page(db, "top_ups", " AND ".join(where) or "1 = 1", params, offset, limit)
 
 
 async def insert_topup(db: Database, fields: dict) -> int:

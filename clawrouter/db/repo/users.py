@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from clawrouter.db.database import Database, Row, Tx
-from clawrouter.db.repo.rows import insert_row, update_row
+from clawrouter.db.repo.rows import insert_row, like_escape, page, update_row
 
 ROOT_ROLE = 100
 
@@ -62,11 +62,6 @@ async def list_live_users(db: Database) -> list[Row]:
     return await db.fetchall("SELECT * FROM users WHERE deleted_at IS NULL")
 
 
-def _like(text: str) -> str:
-    """`%text%` with LIKE wildcards escaped by '!'."""
-    return "%" + text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
-
-
 async def page_users(
     db: Database, offset: int, limit: int, *, keyword: str = "", group: str = ""
 ) -> tuple[list[Row], int]:
@@ -75,7 +70,7 @@ async def page_users(
     where: list[str] = []
     params: list[Any] = []
     if keyword:
-        like = _like(keyword)
+        like = f"%{like_escape(keyword)}%"
         cond = "username LIKE ? ESCAPE '!' OR email LIKE ? ESCAPE '!'"
         cond += " OR display_name LIKE ? ESCAPE '!'"
         params += [like, like, like]
@@ -86,13 +81,7 @@ async def page_users(
     if group:
         where.append('"group" = ?')
         params.append(group)
-    clause = " AND ".join(where) or "1 = 1"
-    total = await db.fetchval(f"SELECT COUNT(*) FROM users WHERE {clause}", params)
-    rows = await db.fetchall(
-        f"SELECT * FROM users WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    )
-    return rows, int(total)
+    return await page(db, "users", " AND ".join(where) or "1 = 1", params, offset, limit)
 
 
 async def aff_code_taken(db: Database, code: str) -> bool:

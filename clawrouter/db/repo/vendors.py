@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from clawrouter.db.database import Database, Row, Tx
-from clawrouter.db.repo.rows import insert_row, update_row
+from clawrouter.db.repo.rows import insert_row, page, update_row
 
 COLUMNS = ("name", "description", "icon", "status", "created_time", "updated_time")
 _LIVE = "deleted_at IS NULL"
@@ -31,13 +31,7 @@ async def page_vendors(
     if keyword:
         where.append("(name LIKE ? ESCAPE '!' OR description LIKE ? ESCAPE '!')")
         params += [keyword, keyword]
-    clause = " AND ".join(where)
-    total = await db.fetchval(f"SELECT COUNT(*) FROM vendors WHERE {clause}", params)
-    rows = await db.fetchall(
-        f"SELECT * FROM vendors WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    )
-    return rows, int(total)
+    return await page(db, "vendors", " AND ".join(where), params, offset, limit)
 
 
 async def insert_vendor(db: Database | Tx, fields: dict[str, Any]) -> int:

@@ -1,97 +1,42 @@
 """Chat client ↔ Anthropic Messages upstream and back: golden fixtures plus focused checks.
 
-A case is one file in tests/fixtures/convert/<direction>/<kind>/<case>.json holding
-{"input": <path under tests/fixtures>, "ctx": {ConvertContext overrides}, "expected": …}
-(streams also pin "usage", the converter's Usage after finish()). Adding a case = adding a
-fixture and a golden; UPDATE_GOLDEN=1 rewrites "expected"/"usage" — review the diff.
+Cases live in tests/fixtures/convert/{chat_to_messages,messages_to_chat}/<kind>/<case>.json
+(format and UPDATE_GOLDEN=1 in tests/support/golden.py).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from clawrouter.http.sse import DONE, SSEDecoder
 from clawrouter.relay.convert import chat_to_messages, messages_to_chat
 from clawrouter.relay.convert.base import ConvertContext
+from tests.support.golden import FIXTURES, MESSAGES, replay
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-GOLDEN = FIXTURES / "convert"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
-MODULES = {"chat_to_messages": chat_to_messages, "messages_to_chat": messages_to_chat}
-BASE_CTX: dict[str, dict[str, Any]] = {
-    "chat_to_messages": {"model": "claude-sonnet-4-5-20250929", "client_model": "gpt-4o"},
-    "messages_to_chat": {"model": "gpt-4o", "client_model": "claude-sonnet-4-5", "id": "msg_t1"},
-}
-COMMON_CTX = {"id": "chatcmpl-t1", "created": 1767225600, "prompt_tokens_estimate": 42}
-
-
-def _cases(kind: str) -> list[Any]:
-    return [
-        pytest.param(direction, path, id=f"{direction}/{path.stem}")
-        for direction in MODULES
-        for path in sorted((GOLDEN / direction / kind).glob("*.json"))
-    ]
-
-
-def _ctx(direction: str, overrides: dict[str, Any], stream: bool = False) -> ConvertContext:
-    return ConvertContext(**{**COMMON_CTX, **BASE_CTX[direction], "stream": stream, **overrides})
-
-
-def replay(path: Path, stream: Any) -> list[dict[str, Any]]:
-    """Decode a recorded .sse file, feed every JSON event, then finish()."""
-    decoder = SSEDecoder()
-    events = decoder.feed(path.read_bytes()) + decoder.finish()
-    out: list[dict[str, Any]] = []
-    for event in events:
-        if event.data != DONE:
-            out += stream.feed(event.json())
-    return out + stream.finish()
-
-
-def _check(path: Path, case: dict[str, Any], actual: dict[str, Any]) -> None:
-    if UPDATE:
-        case.update(actual)
-        path.write_text(json.dumps(case, indent=2, ensure_ascii=False) + "\n")
-    for key, value in actual.items():
-        assert value == case.get(key), f"{path.name}: {key} differs from the golden"
+MODULES = MESSAGES.modules
+_cases, _ctx = MESSAGES.cases, MESSAGES.ctx
 
 
 @pytest.mark.parametrize(("direction", "path"), _cases("request"))
 def test_request(direction: str, path: Path) -> None:
-    case = json.loads(path.read_text())
-    body = json.loads((FIXTURES / case["input"]).read_text())
-    out = MODULES[direction].request(body, _ctx(direction, case.get("ctx", {})))
-    _check(path, case, {"expected": out})
+    MESSAGES.check_case(direction, "request", path)
 
 
 @pytest.mark.parametrize(("direction", "path"), _cases("response"))
 def test_response(direction: str, path: Path) -> None:
-    case = json.loads(path.read_text())
-    body = json.loads((FIXTURES / case["input"]).read_text())
-    out = MODULES[direction].response(body, _ctx(direction, case.get("ctx", {})))
-    _check(path, case, {"expected": out})
+    MESSAGES.check_case(direction, "response", path)
 
 
 @pytest.mark.parametrize(("direction", "path"), _cases("stream"))
 def test_stream(direction: str, path: Path) -> None:
-    case = json.loads(path.read_text())
-    stream = MODULES[direction].Stream(_ctx(direction, case.get("ctx", {}), stream=True))
-    events = replay(FIXTURES / case["input"], stream)
-    usage = dataclasses.asdict(stream.usage) if stream.usage else None
-    _check(path, case, {"expected": events, "usage": usage})
+    MESSAGES.check_case(direction, "stream", path)
 
 
 def test_every_golden_input_exists() -> None:
-    for kind in ("request", "response", "stream"):
-        for param in _cases(kind):
-            case = json.loads(param.values[1].read_text())
-            assert (FIXTURES / case["input"]).is_file(), param.id
+    assert MESSAGES.missing_inputs() == []
 
 
 # ---------------------------------------------------------------- goldens vs the official SDK types

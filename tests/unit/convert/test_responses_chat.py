@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,21 +20,17 @@ from openai import AsyncOpenAI
 from openai.types.responses import Response, ResponseStreamEvent
 from pydantic import BaseModel, TypeAdapter
 
-from clawrouter.http.sse import DONE, SSEDecoder, encode_named
+from clawrouter.http.sse import encode_named
 from clawrouter.relay.convert import responses_items
 from clawrouter.relay.convert import responses_to_chat as conv
 from clawrouter.relay.convert.base import ConvertContext
+from tests.support.golden import FIXTURES, UPDATE, sse_json
+from tests.support.golden import load as _load
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 REQUESTS = FIXTURES / "responses"
 UPSTREAM = FIXTURES / "openai"
 GOLDEN = FIXTURES / "convert" / "responses_to_chat"
 PREFIX = "for_responses_"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
-
-
-def _load(path: Path) -> Any:
-    return json.loads(path.read_text())
 
 
 def _cases(directory: Path, suffix: str, prefix: str = "") -> list[str]:
@@ -74,10 +69,7 @@ def _golden(name: str, actual: Any) -> None:
 
 
 def _chunks(case: str) -> list[dict[str, Any]]:
-    dec = SSEDecoder()
-    raw = (UPSTREAM / f"{PREFIX}{case}.sse").read_bytes()
-    events = dec.feed(raw) + dec.finish()
-    return [e.json() for e in events if e.data != DONE]
+    return sse_json(UPSTREAM / f"{PREFIX}{case}.sse")
 
 
 def _replay(case: str) -> tuple[list[dict[str, Any]], conv.Stream]:
