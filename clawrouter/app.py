@@ -29,6 +29,7 @@ from clawrouter.api import (
     tasks,
     tokens,
     topups,
+    usage,
     users,
     vendors,
 )
@@ -81,6 +82,7 @@ API_MODULES = (
     vendors,
     pricing,
     apidoc,
+    usage,
 )
 
 

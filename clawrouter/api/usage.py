@@ -1,0 +1,48 @@
+"""GET /api/usage/token/: the calling API key's own usage, for scripts holding only a key
+(the reference's TokenAuthReadOnly: any status, expiry or balance; the user must be enabled)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from clawrouter.api.account import login_limit
+from clawrouter.api.routing import Routes
+from clawrouter.auth.roles import PUBLIC, USER_DISABLED
+from clawrouter.errors import ForbiddenError, UnauthorizedError
+from clawrouter.http.render import json_response
+from clawrouter.keys import RELAY
+from clawrouter.relay.keyauth import split_key
+
+
+async def token_usage(request: web.Request) -> web.Response:
+    login_limit(request)
+    auth = request.headers.get("Authorization", "").strip()
+    scheme, _, rest = auth.partition(" ")
+    raw = rest.strip() if scheme.lower() == "bearer" else auth
+    if not raw:
+        raise UnauthorizedError("send the API key as Authorization: Bearer sk-...")
+    state = request.config_dict[RELAY]
+    token = state.tokens.get(split_key(raw)[0])
+    if token is None:
+        raise UnauthorizedError("invalid API key")
+    user = state.users.get(token.user_id)
+    if user is None or user.status == USER_DISABLED:
+        raise ForbiddenError("the user of this API key has been banned")
+    data = {
+        "object": "token_usage",
+        "name": token.name,
+        "total_granted": token.remain_quota + token.used_quota,
+        "total_used": token.used_quota,
+        "total_available": token.remain_quota,
+        "unlimited_quota": token.unlimited,
+        "model_limits": dict.fromkeys(sorted(token.model_limits), True),
+        "model_limits_enabled": token.model_limits_enabled,
+        "expires_at": 0 if token.expired_time == -1 else token.expired_time,
+    }
+    body = {"code": True, "message": "ok", "data": data}
+    return json_response(body, headers={"Access-Control-Allow-Origin": "*"})
+
+
+def routes(r: Routes) -> None:
+    r.add("GET", "/usage/token/", token_usage, PUBLIC)
+    r.add("GET", "/usage/token", token_usage, PUBLIC)
