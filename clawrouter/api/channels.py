@@ -41,14 +41,16 @@ def _type_filter(value: str) -> int | None:
 async def list_channels(request: web.Request) -> web.Response:
     p, size = pagination(request)
     q = request.query
+    db = request.config_dict[MAIN_DB]
+    status, type_ = _status_filter(q.get("status", "")), _type_filter(q.get("type", ""))
     rows, total, counts = await channels_repo.page_channels(
-        request.config_dict[MAIN_DB],
-        (p - 1) * size,
-        size,
-        id_sort=query_bool(request, "id_sort"),
-        status=_status_filter(q.get("status", "")),
-        type_=_type_filter(q.get("type", "")),
-    )
+        db, (p - 1) * size, size, id_sort=query_bool(request, "id_sort"), status=status,
+        type_=type_,
+    )  # fmt: skip
+    if query_bool(request, "tag_mode"):
+        rows, total = await channels_repo.page_channel_tags(
+            db, (p - 1) * size, size, status=status, type_=type_
+        )
     items = [_view(request, r) for r in rows]
     type_counts = {str(t): n for t, n in counts.items()}
     return page(items, total, p, size, type_counts=type_counts)

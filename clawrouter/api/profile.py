@@ -143,6 +143,25 @@ async def get_aff(request: web.Request) -> web.Response:
     return ok(row["aff_code"])
 
 
+async def transfer_aff(request: web.Request) -> web.Response:
+    """POST /api/user/aff_transfer {quota}: at least one unit ($1) of invite rewards into the
+    balance, and no more than there is."""
+    body = await read_object(request)
+    amount = body.get("quota")
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise ApiError("quota must be an integer")
+    app, user = request.config_dict, request[CALLER]
+    unit = int(app[OPTIONS]["QuotaPerUnit"])
+    if amount < unit:
+        raise ApiError(f"the smallest transfer is {unit} quota")
+    if amount > user["aff_quota"] or not await users_repo.transfer_aff_quota(
+        app[MAIN_DB], user["id"], amount
+    ):
+        raise ApiError("not enough invite rewards for this transfer")
+    await app[RELAY].reload_user(user["id"])
+    return ok(message="transferred")
+
+
 def routes(r: Routes) -> None:
     r.add("GET", "/user/groups", public_groups, PUBLIC)
     r.add("GET", "/user/self/groups", self_groups, COMMON)
@@ -150,3 +169,4 @@ def routes(r: Routes) -> None:
     r.add("PUT", "/user/setting", update_setting, COMMON)
     r.add("DELETE", "/user/self", delete_self, COMMON)
     r.add("GET", "/user/aff", get_aff, COMMON)
+    r.add("POST", "/user/aff_transfer", transfer_aff, COMMON)

@@ -297,3 +297,14 @@ async def test_role_matrix(root, gateway: Gateway):
         assert "privilege" in reply["message"]
     (row,) = await stored(gateway)
     assert row["name"] == "openai-main"
+
+
+async def test_list_in_tag_mode(root, gateway):
+    for name, tag in (("a1", "alpha"), ("a2", "alpha"), ("b1", "beta"), ("n1", None)):
+        await gateway.add_channel("http://127.0.0.1:9", name=name, tag=tag)
+    status, body = await root.json("GET", "/api/channel/?tag_mode=true&page_size=1")
+    data = body["data"]
+    assert data["total"] == 2 and {i["name"] for i in data["items"]} == {"a1", "a2"}
+    status, body = await root.json("GET", "/api/channel/?tag_mode=true&page_size=1&p=2")
+    assert [i["name"] for i in body["data"]["items"]] == ["b1"]
+    assert all(i["key"] == "" for i in body["data"]["items"])

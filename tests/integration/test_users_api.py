@@ -361,3 +361,18 @@ async def test_delete_self(root, gateway: Gateway):
     assert row["deleted_at"] and uid not in gateway.app[RELAY].users
     status, _ = await quinn.json("GET", "/api/user/self")
     assert status == 401
+
+
+async def test_aff_transfer(root, gateway):
+    uid = await gateway.add_user("inviter", aff_quota=700_000, quota=0)
+    c = await gateway.login("inviter", "userpass123")
+    for bad, fragment in ((100, "smallest"), ("x", "integer"), (800_000, "not enough")):
+        status, body = await c.json("POST", "/api/user/aff_transfer", json={"quota": bad})
+        assert body["success"] is False and fragment in body["message"], body
+    status, body = await c.json("POST", "/api/user/aff_transfer", json={"quota": 500_000})
+    assert body["success"], body
+    status, body = await c.json("GET", "/api/user/self")
+    assert body["data"]["quota"] == 500_000 and body["data"]["aff_quota"] == 200_000
+    from clawrouter.keys import RELAY
+
+    assert gateway.app[RELAY].users[uid].quota == 500_000

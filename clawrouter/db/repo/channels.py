@@ -44,6 +44,34 @@ async def page_channels(
     return rows, total, {r["type"]: r["n"] for r in counts}
 
 
+async def page_channel_tags(
+    db: Database, offset: int, limit: int, *, status: int | None, type_: int | None
+) -> tuple[list[Row], int]:
+    """Tag mode: one page of distinct non-empty tags (by name) and every channel carrying
+    them; the total counts tags, not channels."""
+    by_status = {1: "status = 1", 0: "status <> 1"}.get(-1 if status is None else status, "1 = 1")
+    where, params = [by_status, "tag IS NOT NULL", "tag <> ''"], []
+    if type_ is not None:
+        where.append("type = ?")
+        params.append(type_)
+    clause = " AND ".join(where)
+    total = await db.fetchval(f"SELECT COUNT(DISTINCT tag) FROM channels WHERE {clause}", params)
+    tags = await db.fetchall(
+        f"SELECT DISTINCT tag FROM channels WHERE {clause} ORDER BY tag LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    names = [t["tag"] for t in tags]
+    if not names:
+        return [], int(total or 0)
+    marks = ", ".join("?" for _ in names)
+    rows = await db.fetchall(
+        f"SELECT * FROM channels WHERE {clause} AND tag IN ({marks})"
+        " ORDER BY tag, priority DESC, id DESC",
+        [*params, *names],
+    )
+    return rows, int(total or 0)
+
+
 def ability_rows(channel_id: int, row: dict[str, Any]) -> list[tuple]:
     models = [m.strip() for m in (row.get("models") or "").split(",") if m.strip()]
     groups = [g.strip() for g in (row.get("group") or "").split(",") if g.strip()]

@@ -88,6 +88,16 @@ async def aff_code_taken(db: Database, code: str) -> bool:
     return bool(await db.fetchval("SELECT COUNT(*) FROM users WHERE aff_code = ?", (code,)))
 
 
+async def transfer_aff_quota(db: Database, user_id: int, amount: int) -> bool:
+    """Move `amount` from the invite rewards to the balance, only if that much is there."""
+    changed = await db.execute(
+        "UPDATE users SET aff_quota = aff_quota - ?, quota = quota + ?"
+        " WHERE id = ? AND aff_quota >= ?",
+        (amount, amount, user_id, amount),
+    )
+    return changed == 1
+
+
 async def set_aff_code_if_empty(db: Database, user_id: int, code: str) -> int:
     return await db.execute(
         "UPDATE users SET aff_code = ? WHERE id = ? AND (aff_code IS NULL OR aff_code = '')",
