@@ -127,9 +127,9 @@ async def list_enabled_models(request: web.Request) -> web.Response:
 
 
 async def reveal_channel_key(request: web.Request) -> web.Response:
-    """The only route a channel key leaves by (root only, never cached). TODO(account
-    security): add the reference's secure-verification guard (2FA/passkey within 300 s) and
-    its system log once /api/verify exists."""
+    """The only route a channel key leaves by (root only, never cached). The reference's
+    secure-verification guard (a 2FA/passkey check within 300 s) and its system log come with
+    account security (/api/verify); until then root alone may call it."""
     row = await channels_repo.get_channel(request.config_dict[MAIN_DB], path_id(request))
     if row is None:
         raise ApiError(NOT_FOUND)
