@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import io
 import logging
 import re
 import sys
@@ -121,8 +122,22 @@ class _Stream(logging.StreamHandler):
         super().close()
 
 
+def _log_stream() -> TextIO:
+    """stderr for log lines. Python line-buffers stderr even into a pipe or a file (one system
+    call per line), so there our lines get a block-buffered writer on the same descriptor,
+    flushed by _Stream's rules."""
+    if sys.stderr.isatty():
+        return sys.stderr
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return sys.stderr
+    raw = io.FileIO(fd, "w", closefd=False)
+    return io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", errors="replace")
+
+
 def setup(level: str = "info", fmt: str = "console") -> None:
-    handler = _Stream(sys.stderr)
+    handler = _Stream(_log_stream())
     handler.addFilter(_Context())
     handler.setFormatter(_Json() if fmt == "json" else _Console())
     root = logging.getLogger()

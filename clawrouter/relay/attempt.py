@@ -68,7 +68,7 @@ def _context(state: RelayState, job: Job) -> ConvertContext:
         client_model=job.model,
         id=prefix + job.request_id,
         created=job.created_at,
-        prompt_tokens_estimate=job.prompt_estimate,
+        prompt_tokens_estimate=job.prompt_estimate(),
         default_max_tokens=int(
             claude_defaults.get(job.upstream_model, claude_defaults.get("default", 8192))
         ),
@@ -102,7 +102,7 @@ def finalize_usage(job: Job, usage: Usage | None, output_text: Callable[[], str]
     if usage is not None and not usage.is_empty():
         return usage
     est = Usage(
-        prompt_tokens=job.prompt_estimate,
+        prompt_tokens=job.prompt_estimate(),
         completion_tokens=estimate.text_tokens(output_text()),
         estimated=True,
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clawrouter.billing.pricing import Price
+from clawrouter.relay import estimate
 from clawrouter.relay.entries import ChannelEntry
 from clawrouter.relay.keyauth import RelayCaller
 from clawrouter.relay.quota import Charge
@@ -29,7 +30,7 @@ class Job:
     group: str = ""
     price: Price | None = None
     charge: Charge | None = None
-    prompt_estimate: int = 0
+    estimated_prompt: int = -1  # see prompt_estimate()
     include_usage: bool = True  # chat stream clients: send the usage chunk
     tried: list[int] = field(default_factory=list)
     channel: ChannelEntry | None = None
@@ -42,3 +43,10 @@ class Job:
     started_response: bool = False
     end_reason: str = ""
     content_notes: list[str] = field(default_factory=list)
+
+    def prompt_estimate(self) -> int:
+        """Estimated prompt tokens of the request, computed on first use (most requests never
+        need it: trusted callers reserve nothing and upstreams usually report usage)."""
+        if self.estimated_prompt < 0:
+            self.estimated_prompt = estimate.request_tokens(self.body)
+        return self.estimated_prompt

@@ -107,13 +107,17 @@ def _reserve(state: RelayState, job: Job) -> None:
     job.charge = Charge(state, job.caller.token, job.caller.user)
     pre_min = state.options["PreConsumedQuota"]
     amount = 0
-    if not price.free or state.options["quota_setting.enable_free_model_pre_consume"]:
+    token, user = job.caller.token, job.caller.user
+    qpu = int(state.options["QuotaPerUnit"])
+    if pricing.is_trusted(token.unlimited, token.remain_quota, user.quota, qpu):
+        pass  # the trust bypass: nothing is reserved, so no estimate is needed
+    elif not price.free or state.options["quota_setting.enable_free_model_pre_consume"]:
         try:
             amount = pricing.pre_consume_quota(
                 price,
-                job.prompt_estimate,
+                job.prompt_estimate(),
                 estimate.max_output_tokens(job.body),
-                int(state.options["QuotaPerUnit"]),
+                qpu,
                 pre_min,
             )
         except pricing.QuotaOverflowError as e:
@@ -170,7 +174,6 @@ async def start_job(
     )  # fmt: skip
     job.group = job.routes[0][0]
     job.price = _price(state, job, job.group)
-    job.prompt_estimate = estimate.request_tokens(body)
     _reserve(state, job)
     return state, job
 
