@@ -110,7 +110,7 @@ _TABLE: tuple[tuple[str, str, object], ...] = (
     ("SMTPSSLEnabled", "bool", False),
     ("SMTPForceAuthLogin", "bool", False),
     # site and content
-    ("SystemName", "str", "New API"),
+    ("SystemName", "str", "ClawRouter"),  # the reference ships "New API"
     ("Logo", "str", ""),
     ("Footer", "str", ""),
     ("ServerAddress", "str", ""),
