@@ -12,14 +12,14 @@ from aiohttp import web
 
 from clawrouter.api.account import login_limit
 from clawrouter.api.routing import Routes
-from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, USER_ENABLED
+from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC
 from clawrouter.db.repo import logs as logs_repo
 from clawrouter.db.repo.logs import LogFilter
-from clawrouter.errors import ApiError, ForbiddenError, UnauthorizedError
+from clawrouter.errors import ApiError
 from clawrouter.http.render import ok, page
-from clawrouter.http.request import pagination, query_int
+from clawrouter.http.request import bearer, pagination, query_int
 from clawrouter.keys import CALLER, CLOCK, LOG_DB, RELAY
-from clawrouter.relay.keyauth import split_key
+from clawrouter.relay.keyauth import read_only_token
 
 SELF_COUNT_CAP = 10_000
 TOKEN_LOG_LIMIT = 1000  # the reference's MaxRecentItems
@@ -160,27 +160,11 @@ async def own_log_stat(request: web.Request) -> web.Response:
     return await _stat(request, f)
 
 
-def _request_key(request: web.Request) -> str:
-    auth = request.headers.get("Authorization", "").strip()
-    scheme, _, rest = auth.partition(" ")
-    if scheme.lower() == "bearer":
-        auth = rest.strip()
-    return auth or request.query.get("key", "").strip()
-
-
 async def token_logs(request: web.Request) -> web.Response:
     """The newest logs of one API key, read with the key itself (no login)."""
     login_limit(request)
-    raw = _request_key(request)
-    if not raw:
-        raise UnauthorizedError("no API key given (Authorization: Bearer sk-... or ?key=)")
-    state = request.config_dict[RELAY]
-    token = state.tokens.get(split_key(raw)[0])
-    if token is None:
-        raise UnauthorizedError("invalid API key")
-    user = state.users.get(token.user_id)
-    if user is None or user.status != USER_ENABLED:
-        raise ForbiddenError("the user of this API key is disabled")
+    raw = bearer(request.headers.get("Authorization", "")) or request.query.get("key", "")
+    token = read_only_token(request.config_dict[RELAY], raw.strip())
     rows = await logs_repo.recent_token_logs(request.config_dict[LOG_DB], token.id, TOKEN_LOG_LIMIT)
     resp = ok(user_logs(rows))
     resp.headers["Access-Control-Allow-Origin"] = "*"

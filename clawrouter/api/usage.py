@@ -7,27 +7,17 @@ from aiohttp import web
 
 from clawrouter.api.account import login_limit
 from clawrouter.api.routing import Routes
-from clawrouter.auth.roles import PUBLIC, USER_DISABLED
-from clawrouter.errors import ForbiddenError, UnauthorizedError
+from clawrouter.auth.roles import PUBLIC
 from clawrouter.http.render import json_response
+from clawrouter.http.request import bearer
 from clawrouter.keys import RELAY
-from clawrouter.relay.keyauth import split_key
+from clawrouter.relay.keyauth import read_only_token
 
 
 async def token_usage(request: web.Request) -> web.Response:
     login_limit(request)
-    auth = request.headers.get("Authorization", "").strip()
-    scheme, _, rest = auth.partition(" ")
-    raw = rest.strip() if scheme.lower() == "bearer" else auth
-    if not raw:
-        raise UnauthorizedError("send the API key as Authorization: Bearer sk-...")
-    state = request.config_dict[RELAY]
-    token = state.tokens.get(split_key(raw)[0])
-    if token is None:
-        raise UnauthorizedError("invalid API key")
-    user = state.users.get(token.user_id)
-    if user is None or user.status == USER_DISABLED:
-        raise ForbiddenError("the user of this API key has been banned")
+    raw = bearer(request.headers.get("Authorization", ""))
+    token = read_only_token(request.config_dict[RELAY], raw)
     data = {
         "object": "token_usage",
         "name": token.name,

@@ -11,7 +11,7 @@ from clawrouter.auth.roles import USER_DISABLED, VALID_ROLES
 from clawrouter.auth.sessions import COOKIE, Session
 from clawrouter.db.repo import users as users_repo
 from clawrouter.errors import ApiError, RateLimitedError, UnauthorizedError
-from clawrouter.http.request import client_ip
+from clawrouter.http.request import bearer, client_ip
 from clawrouter.keys import CALLER, CLOCK, CONFIG, LIMITERS, MAIN_DB, SESSION, SESSIONS
 
 
@@ -44,13 +44,6 @@ async def session_middleware(request: web.Request, handler):
     return response
 
 
-def _bearer(value: str) -> str:
-    value = value.strip()
-    if value[:7].lower() == "bearer ":
-        value = value[7:].strip()
-    return value
-
-
 async def authenticate(request: web.Request, min_role: int) -> dict[str, Any]:
     """Return the caller's user row or raise; stores it under request[CALLER]."""
     db = request.config_dict[MAIN_DB]
@@ -62,7 +55,7 @@ async def authenticate(request: web.Request, min_role: int) -> dict[str, Any]:
             session.clear_all()
             raise UnauthorizedError("not logged in or the session has expired")
     else:
-        token = _bearer(request.headers.get("Authorization", ""))
+        token = bearer(request.headers.get("Authorization", ""))
         if not token:
             raise UnauthorizedError("not logged in and no access token was provided")
         user = await users_repo.get_user_by_access_token(db, token)

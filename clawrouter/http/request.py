@@ -42,6 +42,13 @@ async def read_object(request: web.Request, *, allow_empty: bool = False) -> dic
     return data
 
 
+def bearer(value: str) -> str:
+    """The credential in an Authorization header value, with or without `Bearer `."""
+    value = value.strip()
+    scheme, _, rest = value.partition(" ")
+    return rest.strip() if scheme.lower() == "bearer" else value
+
+
 def client_ip(request: web.Request, trust_forwarded: bool) -> str:
     if trust_forwarded:
         fwd = request.headers.get("X-Forwarded-For", "")

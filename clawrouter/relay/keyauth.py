@@ -11,6 +11,7 @@ from aiohttp import web
 
 from clawrouter.auth.roles import ADMIN, USER_DISABLED
 from clawrouter.errors import BadRequestError, ForbiddenError, UnauthorizedError
+from clawrouter.http.request import bearer
 from clawrouter.relay.entries import TokenEntry, UserEntry
 from clawrouter.relay.state import RelayState
 
@@ -45,11 +46,7 @@ def raw_key(request: web.Request) -> str:
             return key
     if ("/v1/messages" in path or path.startswith("/v1/models")) and headers.get("x-api-key"):
         return headers["x-api-key"]
-    auth = headers.get("Authorization", "").strip()
-    scheme, _, rest = auth.partition(" ")
-    if scheme.lower() == "bearer":
-        auth = rest.strip()
-    return auth or headers.get("x-api-key", "").strip()
+    return bearer(headers.get("Authorization", "")) or headers.get("x-api-key", "").strip()
 
 
 def split_key(raw: str) -> tuple[str, str | None]:
@@ -96,6 +93,20 @@ def _resolve_group(state: RelayState, token: TokenEntry, user: UserEntry) -> str
     if group not in state.options["GroupRatio"]:
         raise ForbiddenError(f"group {group} is deprecated", code="group_deprecated")
     return group
+
+
+def read_only_token(state: RelayState, raw: str) -> TokenEntry:
+    """The key for routes that only read about it (its usage, its logs): any status, expiry or
+    balance, but the key must exist and its user be enabled (new-api's TokenAuthReadOnly)."""
+    if not raw:
+        raise UnauthorizedError("no API key given; send Authorization: Bearer sk-...")
+    token = state.tokens.get(split_key(raw)[0])
+    if token is None:
+        raise UnauthorizedError("invalid API key")
+    user = state.users.get(token.user_id)
+    if user is None or user.status == USER_DISABLED:
+        raise ForbiddenError("the user of this API key has been banned")
+    return token
 
 
 def authenticate_key(state: RelayState, request: web.Request, ip: str) -> RelayCaller:
