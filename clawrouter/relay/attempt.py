@@ -159,7 +159,8 @@ async def prepare_call(
         if "model" in body or endpoint not in (base.GEMINI, base.GEMINI_EMBED):
             body["model"] = job.upstream_model
     if endpoint == base.MESSAGES and conv is None and "max_tokens" not in body:
-        body["max_tokens"] = ctx.default_max_tokens if ctx else 8192  # Anthropic requires it
+        assert ctx is not None  # built for every messages endpoint above
+        body["max_tokens"] = ctx.default_max_tokens  # Anthropic requires it
     overrides.system_prompt(ch, endpoint, body)
     body = overrides.apply_param_override(ch.param_override, body)
     req = RelayRequest(

@@ -3,7 +3,6 @@ Every change is mirrored to the write-behind writer; nothing here waits on the d
 
 from __future__ import annotations
 
-from clawrouter.billing import pricing
 from clawrouter.errors import ForbiddenError
 from clawrouter.relay.entries import TokenEntry, UserEntry
 from clawrouter.relay.state import RelayState
@@ -22,7 +21,8 @@ class Charge:
         self.done = False
 
     def reserve(self, amount: int) -> None:
-        """Raises 403 when the key or the wallet cannot cover `amount`."""
+        """Raises 403 when the key or the wallet cannot cover `amount` (0 for trusted callers:
+        the pipeline applies the trust bypass before estimating anything)."""
         token, user = self.token, self.user
         qpu = self.state.options["QuotaPerUnit"]
         if user.quota <= 0:
@@ -31,8 +31,6 @@ class Charge:
                 code="insufficient_user_quota",
                 type="insufficient_quota",
             )
-        if pricing.is_trusted(token.unlimited, token.remain_quota, user.quota, int(qpu)):
-            amount = 0
         if amount and not token.unlimited and token.remain_quota < amount:
             raise ForbiddenError(
                 f"API key quota is not enough: remaining {_usd(token.remain_quota, qpu)},"

@@ -56,7 +56,8 @@ async def test_retry_never_repicks_and_client_sees_last_upstream_error(relay_env
     assert body["error"]["message"], body
     assert len(relay_env.up.requests) == 3, "each failing channel tried once, none twice"
     assert (await relay_env.user_row())["quota"] == 100_000_000
-    assert ids
+    assert {r.json["model"] for r in relay_env.up.requests} == {"gpt-4o-fail-500"}
+    assert len(ids) == 3
 
 
 async def test_no_retry_when_retry_times_is_zero(relay_env: RelayEnv):
@@ -152,7 +153,8 @@ async def test_priority_then_weight(relay_env: RelayEnv):
     for _ in range(5):
         await relay_env.post("/v1/chat/completions", CHAT)
     assert {r.api_key for r in relay_env.up.requests} == {"hi"}
-    assert high
+    logs = await relay_env.logs()
+    assert {log["channel_id"] for log in logs} == {high}
 
 
 async def test_channel_change_seen_without_restart(relay_env: RelayEnv):
