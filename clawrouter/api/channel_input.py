@@ -11,6 +11,7 @@ import orjson
 from clawrouter.api.validate import comma_list, int_field, json_object_text, str_field
 from clawrouter.db.repo.channels import COLUMNS
 from clawrouter.errors import ApiError
+from clawrouter.relay.responses_route import MODES as RESPONSES_MODES
 
 VERTEX_AI = 41
 MODES = ("single", "batch", "multi_to_single")
@@ -66,6 +67,8 @@ def read_fields(ch: dict[str, Any]) -> dict[str, Any]:
         text = json_object_text(ch, key)
         if text is not None:
             out[key] = text
+    if "settings" in out:
+        _check_settings(_json_dict(out["settings"]))
     ints = {
         "type": int_field(ch, "type", low=0),
         "weight": int_field(ch, "weight", low=0),
@@ -89,6 +92,15 @@ def _json_dict(text: Any) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def _check_settings(settings: dict[str, Any]) -> None:
+    mode = settings.get("responses_mode")
+    if mode not in (None, "", *RESPONSES_MODES):
+        raise ApiError(
+            "settings.responses_mode must be native, chat or auto (how Responses requests reach"
+            " this channel: its /v1/responses, its chat completions, or native with a fallback)"
+        )
 
 
 def check_vertex(row: dict[str, Any]) -> None:

@@ -179,6 +179,12 @@ _TABLE: tuple[tuple[str, str, object], ...] = (
     ("claude.thinking_adapter_enabled", "bool", True),
     ("claude.thinking_adapter_budget_tokens_percentage", "float", 0.8),
     ("gemini.thinking_adapter_enabled", "bool", False),
+    # Responses requests forced through chat completions (relay.responses_route)
+    (
+        "global.responses_to_chat_completions_policy",
+        "json_map",
+        {"enabled": False, "all_channels": True},
+    ),
     ("WorkerUrl", "str", ""),
     ("WorkerValidKey", "str", ""),
     ("FileUploadPermission", "int", 0),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from typing import Any
 
 import orjson
 
 from clawrouter.options.registry import OptionError
 
+PROTOCOL_POLICY = "global.responses_to_chat_completions_policy"
 # switch -> options that must be non-empty before it may be turned on
 _REQUIRES = {
     "GitHubOAuthEnabled": ("GitHubClientId", "GitHubClientSecret"),
@@ -49,3 +52,32 @@ def check_dependencies(key: str, text: str, current: Mapping[str, str]) -> None:
             for other, value in inner.items():
                 if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                     raise OptionError(f"GroupGroupRatio: {group}.{other} must be a number ≥ 0")
+    if key == PROTOCOL_POLICY:
+        problem = _protocol_policy_problem(orjson.loads(text))
+        if problem:
+            raise OptionError(f"{key}: {problem}")
+
+
+def _protocol_policy_problem(value: Any) -> str | None:
+    """Why a value is not a new-api protocol policy ({enabled, all_channels, channel_ids,
+    channel_types, model_patterns}), or None."""
+    if not isinstance(value, dict):
+        return "the policy must be a JSON object"
+    for key in ("enabled", "all_channels"):
+        if key in value and not isinstance(value[key], bool):
+            return f"{key} must be true or false"
+    for key in ("channel_ids", "channel_types"):
+        items = value.get(key) or []
+        if not isinstance(items, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in items
+        ):
+            return f"{key} must be a list of integers"
+    patterns = value.get("model_patterns") or []
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        return "model_patterns must be a list of regular expressions"
+    for text in patterns:
+        try:
+            re.compile(text)
+        except re.error as e:
+            return f"model_patterns: {text!r} is not a valid regular expression ({e})"
+    return None

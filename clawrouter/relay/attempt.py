@@ -16,7 +16,7 @@ from aiohttp import web
 
 from clawrouter.billing import pricing
 from clawrouter.config import RelayConfig
-from clawrouter.relay import conversations, estimate, overrides, upstream
+from clawrouter.relay import conversations, estimate, overrides, responses_route, upstream
 from clawrouter.relay import usage as usage_mod
 from clawrouter.relay.convert.base import CHAT, GEMINI, MESSAGES, RESPONSES, ConvertContext
 from clawrouter.relay.convert.registry import converter
@@ -42,8 +42,11 @@ _NATIVE = {CHAT: base.CHAT, MESSAGES: base.MESSAGES, GEMINI: base.GEMINI}
 _ID_PREFIX = {CHAT: "chatcmpl-", MESSAGES: "msg_", GEMINI: "", RESPONSES: "resp_"}
 
 
-def _plan(job: Job, adapter: base.ProviderAdapter, target: str) -> tuple[str, Any]:
-    """(upstream endpoint, converter or None); `target` is the model's upstream protocol."""
+def _plan(job: Job, adapter: base.ProviderAdapter, target: str, via_chat: bool) -> tuple[str, Any]:
+    """(upstream endpoint, converter or None); `target` is the model's upstream protocol;
+    `via_chat` serves a Responses request through the channel's chat completions."""
+    if via_chat:
+        return base.CHAT, converter(RESPONSES, CHAT)
     if adapter.supports(job.endpoint):
         return job.endpoint, None
     if job.endpoint in (base.CHAT, base.MESSAGES, base.GEMINI, base.RESPONSES):
@@ -120,17 +123,41 @@ def settle(state: RelayState, job: Job, usage: Usage) -> pricing.Settlement:
     return settlement
 
 
+def _responses_mode(state: RelayState, job: Job, ch: ChannelEntry, adapter, protocol) -> str:
+    """NATIVE unless this is a Responses request an OpenAI-protocol channel could also serve
+    through chat completions (see relay.responses_route)."""
+    if job.endpoint != base.RESPONSES or protocol != CHAT:
+        return responses_route.NATIVE
+    if not (adapter.supports(base.RESPONSES) and adapter.supports(base.CHAT)):
+        return responses_route.NATIVE  # _plan converts when only chat is there
+    policy = state.options[responses_route.POLICY_OPTION]
+    models = (job.model, job.upstream_model)
+    return responses_route.mode_for(ch, policy, models, state.clock())
+
+
 async def prepare_call(
-    state: RelayState, job: Job, ch: ChannelEntry, http, headers: Any = None, query: Any = None
+    state: RelayState,
+    job: Job,
+    ch: ChannelEntry,
+    http,
+    headers: Any = None,
+    query: Any = None,
+    *,
+    fallback: bool = False,
 ):
     """Key, model mapping, conversion and overrides for one attempt on `ch` -> (adapter,
-    converter, context, UpstreamCall). `headers`/`query` are the client's (pass-through)."""
+    converter, context, UpstreamCall). `headers`/`query` are the client's (pass-through).
+    `fallback` rebuilds the attempt's call through chat completions, with the same key, after
+    the channel answered that it has no /v1/responses."""
     headers = {} if headers is None else headers
     query = {} if query is None else query
-    picked = pick_key(ch, state.rng)
-    if picked is None:
-        raise UpstreamError(503, "channel has no enabled key", code="channel:no_available_key")
-    job.key_index, key = picked
+    if fallback:
+        key = ch.keys[job.key_index]
+    else:
+        picked = pick_key(ch, state.rng)
+        if picked is None:
+            raise UpstreamError(503, "channel has no enabled key", code="channel:no_available_key")
+        job.key_index, key = picked
     try:
         job.upstream_model = map_model(ch.model_mapping, job.model)
     except MappingCycleError as e:
@@ -145,7 +172,9 @@ async def prepare_call(
             code="channel:unsupported_type", local=True,
         )  # fmt: skip
     protocol = base.protocol_for(adapter, job.upstream_model)
-    endpoint, conv = _plan(job, adapter, protocol)
+    mode = responses_route.CHAT if fallback else _responses_mode(state, job, ch, adapter, protocol)
+    job.responses_fallback = mode == responses_route.AUTO
+    endpoint, conv = _plan(job, adapter, protocol, mode == responses_route.CHAT)
     job.upstream_format = protocol if conv is not None else job.client_format
     ctx = _context(state, job) if conv is not None or endpoint == base.MESSAGES else None
     if conv is not None:
@@ -187,12 +216,33 @@ async def attempt(
     adapter, conv, ctx, call = await prepare_call(
         state, job, ch, http, request.headers, request.query
     )
-    resp = await upstream.send(http, call, upstream.timeout_for(cfg, job.stream))
+    limits = upstream.timeout_for(cfg, job.stream)
+    resp = await upstream.send(http, call, limits)
     if resp.status != 200:
-        raise await upstream.read_error(resp, adapter)
+        err = await upstream.read_error(resp, adapter)
+        if not (job.responses_fallback and responses_route.endpoint_missing(err)):
+            raise err
+        adapter, conv, ctx, call = await prepare_call(
+            state, job, ch, http, request.headers, request.query, fallback=True
+        )
+        resp = await upstream.send(http, call, limits)
+        if resp.status != 200:
+            raise await upstream.read_error(resp, adapter)
+        _learnt_chat_only(state, job, ch, err)
     if job.stream:
         return await _stream(request, state, job, resp, adapter, conv and conv.Stream(ctx))
     return await _collect(state, job, resp, adapter, conv, ctx)
+
+
+def _learnt_chat_only(state: RelayState, job: Job, ch: ChannelEntry, err: UpstreamError) -> None:
+    if ch.responses_via_chat_until <= state.clock():
+        log.info(
+            "channel #%s (%s) answered %s on /v1/responses; serving Responses requests through"
+            " its chat completions for the next %s s",
+            ch.id, ch.name, err.status, responses_route.REMEMBER_SECONDS,
+        )  # fmt: skip
+    responses_route.remember(ch, state.clock())
+    job.content_notes.append("served through chat completions (channel has no /v1/responses)")
 
 
 async def _collect(state, job, resp, adapter, conv, ctx) -> web.Response:

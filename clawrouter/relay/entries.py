@@ -132,6 +132,7 @@ class ChannelEntry:
     other_info: dict[str, Any]
     used_quota: int = 0
     polling_index: int = field(default=0)
+    responses_via_chat_until: float = 0.0  # relay.responses_route: auto found no /responses
 
     @classmethod
     def from_row(cls, r: dict[str, Any]) -> ChannelEntry:

@@ -39,6 +39,7 @@ class Job:
     upstream_format: str = ""
     upstream_body: dict[str, Any] = field(default_factory=dict)  # as sent, before overrides
     response_id: str = ""  # the id of the object returned to the client (converted formats)
+    responses_fallback: bool = False  # a 404/405 on /v1/responses may retry via chat
     frt_ms: int = 0
     started_response: bool = False
     end_reason: str = ""

@@ -102,6 +102,8 @@ class RelayState:
         old = self.channels.get(c.id)
         if old is not None:
             c.polling_index = old.polling_index
+            if old.base_url == c.base_url:  # what `auto` learnt holds while the URL does
+                c.responses_via_chat_until = old.responses_via_chat_until
         c.used_quota += self.writer.pending_channel(c.id)
         return c
 

@@ -31,6 +31,9 @@ key, combinable ("gpt-4o-first-200-slow-50"):
   blocked          no content: finish_reason content_filter / stop_reason refusal / Gemini
                    promptFeedback.blockReason SAFETY (Responses: incomplete, content_filter)
 `up.queue(...)` answers bypass routing and markers. Unknown paths get an OpenAI-shaped 404.
+`up.missing = {"/responses": 404}` makes paths ending so answer like a server without that
+endpoint: 404 `Invalid URL (POST /v1/responses)` as OpenAI words it, or 405 as plain text (a
+chat-only OpenAI-compatible server such as DeepSeek or a local one).
 
 Replies: "Hello from fake-<openai|anthropic|gemini>." (or `reply=`), one word per stream event,
 cut at max_tokens (finish "length"). With tools and a last message from the user (no tool
@@ -103,6 +106,15 @@ async def record(request: web.Request) -> RecordedRequest:
     return RecordedRequest(request.method, request.path, dict(request.query), headers, body, parsed)
 
 
+def missing_endpoint(rec: RecordedRequest, status: int) -> web.Response:
+    rec.completed = True
+    if status == 405:
+        return web.Response(status=405, text="405: Method Not Allowed", headers={"Allow": "GET"})
+    message = f"Invalid URL ({rec.method} {rec.path})"  # OpenAI's words, code null
+    error = {"message": message, "type": "invalid_request_error", "param": None, "code": None}
+    return web.json_response({"error": error}, status=404)
+
+
 def find_route(rec: RecordedRequest) -> tuple[Route, dict[str, str]] | None:
     for candidate in ROUTES:
         params = candidate.match(rec)
@@ -132,6 +144,7 @@ class FakeUpstream(UpstreamState):
         )
         self.requests: list[RecordedRequest] = []
         self.aborted = 0
+        self.missing: dict[str, int] = {}  # path suffix -> 404 or 405: no such endpoint
         self._queue: deque[Queued] = deque()
         self._server: TestServer | None = None
 
@@ -248,6 +261,9 @@ class FakeUpstream(UpstreamState):
             await self.sleep(queued.delay_ms)
             rec.completed = True
             return queued.response()
+        for suffix, status in self.missing.items():
+            if rec.path.endswith(suffix):
+                return missing_endpoint(rec, status)
         found = find_route(rec)
         if found is None:
             return upstream_openai.error_response(
