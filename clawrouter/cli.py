@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import secrets
 import sys
 
 import orjson
 
 from clawrouter import __version__
-from clawrouter.config import Config, ConfigError, as_dict, load
+from clawrouter.config import Config, ConfigError, as_dict, env_warnings, load
 
 COMMANDS = ("serve", "migrate", "reset-password", "config", "version")
 
@@ -99,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"clawrouter: configuration error: {e}", file=sys.stderr)
         return 2
     command = args.command or "serve"
+    if command != "serve":
+        for warning in env_warnings():
+            print(f"clawrouter: warning: {warning}", file=sys.stderr)
     if command == "version":
         print(f"clawrouter {__version__}")
         return 0
@@ -125,4 +129,6 @@ def main(argv: list[str] | None = None) -> int:
     from clawrouter.runner import run
 
     logs.setup(config.logging.level, config.logging.format)
+    for warning in env_warnings():
+        logging.getLogger("clawrouter").warning("%s", warning)
     return run(config)

@@ -1,6 +1,7 @@
 """Configuration: frozen dataclasses read once, defaults < TOML < CLAWROUTER_* env < CLI flags.
 
-The only module that reads os.environ. Unknown keys (in TOML or env) are errors that name the key.
+The only module that reads os.environ. An unknown key in a TOML file is an error that names it; a
+CLAWROUTER_* environment variable that is no setting is skipped and reported by env_warnings().
 """
 
 from __future__ import annotations
@@ -172,27 +173,57 @@ def _from_toml(path: Path, layers: dict[str, dict[str, Any]]) -> None:
             _apply(layers, section, key, value, str(path))
 
 
-def _env_target(name: str) -> tuple[str, str, bool]:
-    """Map CLAWROUTER_<SECTION>_<KEY>[_FILE] to (section, key, is_file)."""
+def _env_names() -> list[str]:
+    """Every environment variable name that is a setting (for "did you mean" hints)."""
+    names = [ENV_PREFIX + "CONFIG", *ENV_ALIASES]
+    for section, cls in sections().items():
+        names += [f"{ENV_PREFIX}{section}_{f.name}".upper() for f in fields(cls)]
+    names += [f"{ENV_PREFIX}{s}_{k}_FILE".upper() for s, k in SECRET_KEYS]
+    return names
+
+
+def _env_target(name: str) -> tuple[str, str, bool] | None:
+    """Map CLAWROUTER_<SECTION>_<KEY>[_FILE] to (section, key, is_file); None if no setting."""
     if name in ENV_ALIASES:
         return (*ENV_ALIASES[name], False)
     rest = name[len(ENV_PREFIX) :].lower()
-    is_file = rest.endswith("_file")
-    for section in sections():
+    for section, cls in sections().items():
         if rest.startswith(section + "_"):
             key = rest[len(section) + 1 :]
-            if is_file and (section, key[: -len("_file")]) in SECRET_KEYS:
+            if key.endswith("_file") and (section, key[: -len("_file")]) in SECRET_KEYS:
                 return section, key[: -len("_file")], True
-            return section, key, False
-    known = [f"{ENV_PREFIX}{s.upper()}_..." for s in sections()]
-    raise ConfigError(f"unknown environment variable {name}{_hint(name, known)}")
+            if key in {f.name for f in fields(cls)}:
+                return section, key, False
+    return None
+
+
+def _settings_env(env: Mapping[str, str]) -> list[str]:
+    """The CLAWROUTER_* names in env other than CLAWROUTER_CONFIG."""
+    return [n for n in env if n.startswith(ENV_PREFIX) and n != ENV_PREFIX + "CONFIG"]
+
+
+def env_warnings(env: Mapping[str, str] | None = None) -> list[str]:
+    """One message per CLAWROUTER_* variable that is no setting: load() skips them, so a shell
+    that exports a client-side variable (CLAWROUTER_URL, ...) can still start the gateway."""
+    env = os.environ if env is None else env
+    known = _env_names()
+    plain = {n[len(ENV_PREFIX) :]: n for n in known}
+    out = []
+    for name in sorted(_settings_env(env)):
+        if _env_target(name) is None:
+            close = difflib.get_close_matches(name[len(ENV_PREFIX) :], list(plain), n=1)
+            hint = f" (did you mean {plain[close[0]]}?)" if close else ""
+            out.append(f"ignoring environment variable {name}: not a ClawRouter setting{hint}")
+    return out
 
 
 def _from_env(env: Mapping[str, str], layers: dict[str, dict[str, Any]]) -> None:
-    for name, value in env.items():
-        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
-            continue
-        section, key, is_file = _env_target(name)
+    for name in _settings_env(env):
+        target = _env_target(name)
+        if target is None:
+            continue  # reported by env_warnings()
+        section, key, is_file = target
+        value = env[name]
         if is_file:
             try:
                 value = Path(value).read_text(encoding="utf-8").strip()

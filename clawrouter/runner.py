@@ -16,6 +16,21 @@ from clawrouter.config import Config
 from clawrouter.logs import AccessLogger
 
 log = logging.getLogger("clawrouter")
+_ANY = ("0.0.0.0", "::", "")
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def startup_line(config: Config, host: str, port: int) -> str:
+    """What the log says once listening: the address, a URL a browser on this machine can open
+    (not 0.0.0.0) and the absolute data directory."""
+    url = _url(host, port)
+    line = f"ClawRouter {__version__} listening on {url}"
+    if host in _ANY:
+        line += f", open {_url('::1' if ':' in host else '127.0.0.1', port)}/ on this machine"
+    return f"{line} (data in {config.data_dir.resolve()})"
 
 
 async def serve(config: Config, *, on_ready: Callable[[str], None] | None = None) -> int:
@@ -49,8 +64,8 @@ async def serve(config: Config, *, on_ready: Callable[[str], None] | None = None
             )
             return 1
         host, port = runner.addresses[0][:2]
-        url = f"http://{host}:{port}"
-        log.info("ClawRouter %s listening on %s (data in %s)", __version__, url, config.data_dir)
+        url = _url(host, port)
+        log.info("%s", startup_line(config, host, port))
         if on_ready:
             on_ready(url)
         await stop.wait()

@@ -13,6 +13,8 @@ import aiohttp
 
 from clawrouter import __version__
 from clawrouter.cli import main
+from clawrouter.config import load
+from clawrouter.runner import startup_line
 
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("CLAWROUTER_")}
 
@@ -52,6 +54,35 @@ def test_config_show_redacts(tmp_path: Path, capsys, monkeypatch):
     assert '"port": 4321' in out and "hunter2" not in out and "********" in out
 
 
+async def test_config_show_lists_ignored_env(tmp_path: Path):
+    env = {**ENV, "CLAWROUTER_URL": "http://gw:3000", "CLAWROUTER_SERVER_PROT": "1"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "clawrouter", "config", "show", "--port", "4321", cwd=tmp_path,
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0 and '"port": 4321' in out.decode()
+    assert err.decode().splitlines() == [
+        "clawrouter: warning: ignoring environment variable CLAWROUTER_SERVER_PROT: "
+        "not a ClawRouter setting (did you mean CLAWROUTER_SERVER_PORT?)",
+        "clawrouter: warning: ignoring environment variable CLAWROUTER_URL: "
+        "not a ClawRouter setting",
+    ]
+
+
+def test_startup_line_names_a_url_to_open_and_the_data_dir(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = load(env={}, overrides={"server.data_dir": "data"})
+    data = tmp_path.resolve() / "data"
+    assert startup_line(config, "127.0.0.1", 3000) == (
+        f"ClawRouter {__version__} listening on http://127.0.0.1:3000 (data in {data})"
+    )
+    assert ", open http://127.0.0.1:8080/ on this machine (" in startup_line(
+        config, "0.0.0.0", 8080
+    )
+    assert "on http://[::]:8080, open http://[::1]:8080/ on" in startup_line(config, "::", 8080)
+
+
 def test_migrate_and_reset_password(tmp_path: Path, capsys, monkeypatch):
     for key in [k for k in os.environ if k.startswith("CLAWROUTER_")]:
         monkeypatch.delenv(key)
@@ -65,10 +96,13 @@ def test_migrate_and_reset_password(tmp_path: Path, capsys, monkeypatch):
 
 
 async def test_server_subprocess_serves_and_stops_on_sigterm(tmp_path: Path):
+    """Also: a client-side CLAWROUTER_URL in the environment is a warning, not a failed start;
+    the start-up line names the URL and the absolute data directory."""
     port = free_port()
+    env = {**ENV, "CLAWROUTER_URL": f"http://127.0.0.1:{port}"}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "clawrouter", "--port", str(port), "--data-dir", str(tmp_path / "d"),
-        cwd=tmp_path, env=ENV, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "clawrouter", "--port", str(port), "--data-dir", "d",
+        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
         async with aiohttp.ClientSession() as http:
@@ -93,7 +127,10 @@ async def test_server_subprocess_serves_and_stops_on_sigterm(tmp_path: Path):
         _, err = await asyncio.wait_for(proc.communicate(), 20)
         assert proc.returncode == 0, err.decode()
         text = err.decode()
-        assert f"listening on http://127.0.0.1:{port}" in text and "stopped" in text
+        assert "ignoring environment variable CLAWROUTER_URL" in text
+        data = (tmp_path / "d").resolve()
+        assert f"listening on http://127.0.0.1:{port} (data in {data})" in text
+        assert "stopped" in text
     finally:
         if proc.returncode is None:
             proc.kill()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from clawrouter.config import ConfigError, as_dict, load
+from clawrouter.config import ConfigError, as_dict, env_warnings, load
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -57,14 +57,34 @@ def test_bad_toml_names_the_problem(tmp_path: Path, toml: str, fragment: str):
     assert fragment in str(info.value)
 
 
-def test_unknown_env_is_an_error():
-    with pytest.raises(ConfigError) as info:
-        load(env={"CLAWROUTER_SERVER_PROT": "1"})
-    assert "server.prot" in str(info.value)
-    with pytest.raises(ConfigError) as info:
-        load(env={"CLAWROUTER_BOGUS": "1"})
-    assert "CLAWROUTER_BOGUS" in str(info.value)
-    assert load(env={"OTHER_VAR": "1"}).server.port == 3000
+def test_unknown_env_is_skipped_with_a_warning():
+    # A shell exporting client-side variables (CLAWROUTER_URL, ...) must still start the gateway.
+    env = {
+        "CLAWROUTER_URL": "http://gw:3000",
+        "CLAWROUTER_SERVER_PROT": "1",
+        "CLAWROUTER_LOG_LEVEL": "debug",
+        "CLAWROUTER_SERVER_PORT": "4321",
+        "CLAWROUTER_CONFIG": "",
+        "OTHER_VAR": "1",
+    }
+    cfg = load(env=env)
+    assert cfg.server.port == 4321 and cfg.logging.level == "info"
+    assert env_warnings(env) == [
+        "ignoring environment variable CLAWROUTER_LOG_LEVEL: not a ClawRouter setting"
+        " (did you mean CLAWROUTER_LOGGING_LEVEL?)",
+        "ignoring environment variable CLAWROUTER_SERVER_PROT: not a ClawRouter setting"
+        " (did you mean CLAWROUTER_SERVER_PORT?)",
+        "ignoring environment variable CLAWROUTER_URL: not a ClawRouter setting",
+    ]
+    assert env_warnings({"CLAWROUTER_PORT": "1", "CLAWROUTER_SERVER_HOST": "::"}) == []
+    # a known setting with a bad value is still an error
+    with pytest.raises(ConfigError, match="CLAWROUTER_SERVER_PORT"):
+        load(env={"CLAWROUTER_SERVER_PORT": "abc", "CLAWROUTER_URL": "x"})
+
+
+def test_every_setting_has_an_env_name_without_warning():
+    env = {f"CLAWROUTER_{s}_{k}".upper(): "1" for s, t in as_dict(load(env={})).items() for k in t}
+    assert env_warnings(env) == []
 
 
 def test_bool_and_float_coercion():
