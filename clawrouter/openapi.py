@@ -13,7 +13,7 @@ import orjson
 from aiohttp import web
 
 from clawrouter import __version__
-from clawrouter.api.routing import level_of
+from clawrouter.api.routing import is_alias, level_of
 from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT
 
 ANY_METHODS = ("get", "post", "put", "patch", "delete")
@@ -84,10 +84,11 @@ def _describe(method: str, path: str, handler: Any) -> tuple[str, str]:
 
 
 def routes_of(app: web.Application) -> list[tuple[str, str, Any]]:
-    """(method, path, handler) for every route of `app` and its sub-apps; `*` expands."""
+    """(method, path, handler) for every route of `app` and its sub-apps; `*` expands. The
+    trailing-slash twins of /api routes are left out: each path is listed once, as declared."""
     out = []
     for route in app.router.routes():
-        if route.method == "HEAD" or route.resource is None:
+        if route.method == "HEAD" or route.resource is None or is_alias(route):
             continue
         path = route.resource.canonical
         methods = ANY_METHODS if route.method == "*" else (route.method.lower(),)

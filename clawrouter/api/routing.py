@@ -1,31 +1,51 @@
-"""Route registration with an access level per route (the role matrix is read from here)."""
+"""Route registration with an access level per route (the role matrix is read from here).
+
+Every route answers with and without a trailing slash, served directly (no redirect: some
+clients drop a POST body on one): new-api's console calls `/api/channel` and
+`DELETE /api/token/{id}/` alike. Each entry is declared once, in its canonical form; `install`
+adds the other form as an alias with the same guarded handler, unless that form is declared
+itself (`GET /api/models` and `GET /api/models/` are different routes)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.web_urldispatcher import AbstractRoute
 
 from clawrouter.auth.middleware import authenticate
 from clawrouter.auth.roles import PUBLIC
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 LEVEL_ATTR = "__clawrouter_level__"
+PATH_ATTR = "__clawrouter_path__"
 
 
-def guarded(handler: Handler, level: int) -> Handler:
+def guarded(handler: Handler, level: int, path: str) -> Handler:
+    """A per-entry wrapper that checks the caller's level and remembers the declared path."""
     if level == PUBLIC:
-        setattr(handler, LEVEL_ATTR, level)
-        return handler
 
-    async def wrapper(request: web.Request) -> web.StreamResponse:
-        await authenticate(request, level)
-        return await handler(request)
+        async def wrapper(request: web.Request) -> web.StreamResponse:
+            return await handler(request)
+
+    else:
+
+        async def wrapper(request: web.Request) -> web.StreamResponse:
+            await authenticate(request, level)
+            return await handler(request)
 
     wrapper.__name__ = handler.__name__
     wrapper.__doc__ = handler.__doc__
     setattr(wrapper, LEVEL_ATTR, level)
+    setattr(wrapper, PATH_ATTR, path)
     return wrapper
+
+
+def other_form(path: str) -> str | None:
+    """The path with its trailing slash toggled (None for the root path)."""
+    if path in ("", "/"):
+        return None
+    return path[:-1] if path.endswith("/") else path + "/"
 
 
 class Routes:
@@ -38,9 +58,25 @@ class Routes:
         self.entries.append((method, path, handler, level))
 
     def install(self, app: web.Application) -> None:
+        declared = {(method, path) for method, path, _, _ in self.entries}
+        aliases: list[tuple[str, str, Handler]] = []
         for method, path, handler, level in self.entries:
-            app.router.add_route(method, path, guarded(handler, level))
+            wrapper = guarded(handler, level, path)
+            app.router.add_route(method, path, wrapper)
+            alias = other_form(path)
+            if alias is not None and (method, alias) not in declared:
+                aliases.append((method, alias, wrapper))
+        for method, alias, wrapper in aliases:
+            app.router.add_route(method, alias, wrapper)
 
 
 def level_of(handler: object) -> int | None:
     return getattr(handler, LEVEL_ATTR, None)
+
+
+def is_alias(route: AbstractRoute) -> bool:
+    """True for the trailing-slash twin `install` added next to a declared route."""
+    declared = getattr(route.handler, PATH_ATTR, None)
+    if declared is None or route.resource is None:
+        return False
+    return route.resource.canonical.endswith("/") != declared.endswith("/")

@@ -35,4 +35,3 @@ async def token_usage(request: web.Request) -> web.Response:
 
 def routes(r: Routes) -> None:
     r.add("GET", "/usage/token/", token_usage, PUBLIC)
-    r.add("GET", "/usage/token", token_usage, PUBLIC)
