@@ -4,7 +4,6 @@ the ability models that have no metadata yet. Items are enriched from the relay'
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import orjson
@@ -21,6 +20,7 @@ from clawrouter.api.model_catalog import (
 from clawrouter.api.routing import Routes
 from clawrouter.api.validate import int_field, required_id, str_field
 from clawrouter.auth.roles import ADMIN
+from clawrouter.db.database import DuplicateError
 from clawrouter.db.repo import models as models_repo
 from clawrouter.db.repo import vendors as vendors_repo
 from clawrouter.errors import ApiError
@@ -130,11 +130,9 @@ async def create_model_meta(request: web.Request) -> web.Response:
     fields.update(created_time=now, updated_time=now)
     db = request.config_dict[MAIN_DB]
     try:
-        new_id = await models_repo.insert_model(db, fields)
-    except sqlite3.IntegrityError:  # the unique index: a concurrent create won the race
+        row = await models_repo.create_model(db, fields)
+    except DuplicateError:  # the unique index: a concurrent create won the race
         raise ApiError(f"a model named {fields['model_name']!r} already exists") from None
-    row = await models_repo.get_model(db, new_id)
-    assert row is not None
     return ok(_views(request, [row])[0])
 
 
@@ -156,7 +154,7 @@ async def update_model_meta(request: web.Request) -> web.Response:
     fields["updated_time"] = int(request.config_dict[CLOCK]())
     try:
         await models_repo.update_model(db, model_id, fields)
-    except sqlite3.IntegrityError:
+    except DuplicateError:
         raise ApiError("a model with that name already exists") from None
     row = await models_repo.get_model(db, model_id)
     assert row is not None

@@ -196,16 +196,16 @@ async def create_token(request: web.Request) -> web.Response:
     body = await read_object(request)
     app, uid = request.config_dict, request[CALLER]["id"]
     fields = _token_fields(request, body, None)
-    limit = app[OPTIONS]["token_setting.max_user_tokens"]
-    if await tokens_repo.count_user_tokens(app[MAIN_DB], uid) >= limit:
-        raise ApiError(f"you already have the maximum number of API keys ({limit})")
     now, key = int(app[CLOCK]()), new_key()
     row = {
         "expired_time": -1, "remain_quota": 0, "unlimited_quota": 0, "model_limits_enabled": 0,
         "model_limits": "", "allow_ips": "", "group": "", "cross_group_retry": 0, **fields,
         "user_id": uid, "key": key, "status": 1, "created_time": now, "accessed_time": now,
     }  # fmt: skip
-    token_id = await tokens_repo.insert_token(app[MAIN_DB], row)
+    limit = app[OPTIONS]["token_setting.max_user_tokens"]
+    token_id = await tokens_repo.create_token(app[MAIN_DB], row, limit)
+    if token_id is None:
+        raise ApiError(f"you already have the maximum number of API keys ({limit})")
     await app[RELAY].reload_token(token_id)
     created = await _own_token(request, token_id)
     return _no_store(ok(_view(request, created, key="sk-" + key)))

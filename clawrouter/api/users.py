@@ -16,6 +16,7 @@ from clawrouter.api.routing import Routes
 from clawrouter.api.validate import int_field, str_field
 from clawrouter.auth import passwords
 from clawrouter.auth.roles import ADMIN, COMMON, ROOT, USER_DISABLED, USER_ENABLED, VALID_ROLES
+from clawrouter.db.database import DuplicateError
 from clawrouter.db.repo import users as users_repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok, page
@@ -141,14 +142,16 @@ async def create_user(request: web.Request) -> web.Response:
         "status": USER_ENABLED, "quota": app[OPTIONS]["QuotaForNewUser"],
         "aff_code": await new_aff_code(request), "created_at": int(app[CLOCK]()),
     }  # fmt: skip
-    uid = await users_repo.insert_user(app[MAIN_DB], row)
-    await app[RELAY].reload_user(uid)
+    try:
+        created = await users_repo.create_user(app[MAIN_DB], row)
+    except DuplicateError as e:  # a concurrent create took the name (or the invite code)
+        if "users.username" in e.columns:
+            raise ApiError(f"the username {username!r} is already taken") from None
+        raise ApiError("could not allocate an invite code, please retry") from None
+    await app[RELAY].reload_user(created["id"])
     if row["quota"] > 0:
-        user = {"id": uid, "username": username}
         text = f"new user welcome quota: {row['quota']}"
-        await audit.write_log(request, user, audit.LOG_SYSTEM, text, quota=row["quota"])
-    created = await users_repo.get_user(app[MAIN_DB], uid)
-    assert created is not None
+        await audit.write_log(request, created, audit.LOG_SYSTEM, text, quota=row["quota"])
     return ok(_view(request, created))
 
 

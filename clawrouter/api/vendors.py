@@ -3,7 +3,6 @@ name is required and unique among live vendors."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from aiohttp import web
@@ -12,6 +11,7 @@ from clawrouter.api.model_catalog import contains_pattern
 from clawrouter.api.routing import Routes
 from clawrouter.api.validate import int_field, required_id, str_field
 from clawrouter.auth.roles import ADMIN
+from clawrouter.db.database import DuplicateError
 from clawrouter.db.repo import vendors as vendors_repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok, page
@@ -84,10 +84,10 @@ async def create_vendor(request: web.Request) -> web.Response:
     now = int(request.config_dict[CLOCK]())
     fields.update(created_time=now, updated_time=now)
     try:
-        new_id = await vendors_repo.insert_vendor(db, fields)
-    except sqlite3.IntegrityError:
+        row = await vendors_repo.create_vendor(db, fields)
+    except DuplicateError:  # the unique index: a concurrent create won the race
         raise ApiError(f"a vendor named {fields['name']!r} already exists") from None
-    return ok(vendor_view(await vendors_repo.get_vendor(db, new_id) or {}))
+    return ok(vendor_view(row))
 
 
 async def update_vendor(request: web.Request) -> web.Response:
@@ -102,7 +102,7 @@ async def update_vendor(request: web.Request) -> web.Response:
     fields["updated_time"] = int(request.config_dict[CLOCK]())
     try:
         await vendors_repo.update_vendor(db, vendor_id, fields)
-    except sqlite3.IntegrityError:
+    except DuplicateError:
         raise ApiError("a vendor with that name already exists") from None
     return ok(vendor_view(await vendors_repo.get_vendor(db, vendor_id) or {}))
 

@@ -3,6 +3,11 @@
 One writer connection (every write serialised, transactions BEGIN IMMEDIATE) and a few reader
 connections (WAL lets them read while the writer writes). Callers use only `fetch*`, `execute`
 and `transaction()`, with portable SQL and `?` placeholders, so another backend can stand in.
+Driver exceptions for refused writes leave as the store's own errors (StoreError).
+
+Every read runs and finishes its statement in one step on its connection: a statement left open
+between steps would hold that connection's read snapshot, and another request sharing the
+connection would then not see a row committed just before it asked (a create reading back None).
 """
 
 from __future__ import annotations
@@ -25,6 +30,34 @@ def _dict_factory(cursor: sqlite3.Cursor, row: tuple) -> Row:
     return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
 
 
+class StoreError(Exception):
+    """The store refused a write (a constraint); the driver's exception is the __cause__."""
+
+
+class DuplicateError(StoreError):
+    """A UNIQUE constraint refused the write: another row already holds that value."""
+
+    def __init__(self, message: str, columns: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.columns = columns  # "table.column" names, when the driver says which
+
+
+def _refused(err: sqlite3.IntegrityError) -> StoreError:
+    text = str(err)
+    if text.startswith("UNIQUE constraint failed:"):
+        columns = tuple(c.strip() for c in text.partition(":")[2].split(","))
+        return DuplicateError(text, columns)
+    return StoreError(text)
+
+
+async def _rows(conn: aiosqlite.Connection, sql: str, params: Params) -> list[Row]:
+    """Run one statement to completion in a single step on the connection's thread."""
+    try:
+        return list(await conn.execute_fetchall(sql, params))
+    except sqlite3.IntegrityError as e:
+        raise _refused(e) from e
+
+
 class Tx:
     """A write transaction on the writer connection."""
 
@@ -33,24 +66,34 @@ class Tx:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; returns rows changed."""
-        cur = await self._conn.execute(sql, params)
+        try:
+            cur = await self._conn.execute(sql, params)
+        except sqlite3.IntegrityError as e:
+            raise _refused(e) from e
         return cur.rowcount
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT; returns the new row id."""
-        cur = await self._conn.execute(sql, params)
+        try:
+            cur = await self._conn.execute(sql, params)
+        except sqlite3.IntegrityError as e:
+            raise _refused(e) from e
         return int(cur.lastrowid or 0)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._conn.executemany(sql, rows)
+        try:
+            await self._conn.executemany(sql, rows)
+        except sqlite3.IntegrityError as e:
+            raise _refused(e) from e
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        cur = await self._conn.execute(sql, params)
-        return await cur.fetchone()
+        """The first row (for queries that return one or a few: every row is read)."""
+        rows = await _rows(self._conn, sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        cur = await self._conn.execute(sql, params)
-        return list(await cur.fetchall())
+        """Also for INSERT/UPDATE ... RETURNING: the rows written, in this transaction."""
+        return await _rows(self._conn, sql, params)
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
@@ -102,12 +145,12 @@ class Database:
         return next(self._cycle)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        cur = await self._reader().execute(sql, params)
-        return await cur.fetchone()
+        """The first row (for queries that return one or a few: every row is read)."""
+        rows = await _rows(self._reader(), sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        cur = await self._reader().execute(sql, params)
-        return list(await cur.fetchall())
+        return await _rows(self._reader(), sql, params)
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from clawrouter.db.database import Database, Row, Tx
-from clawrouter.db.repo.rows import insert_row, page, update_row
+from clawrouter.db.repo.rows import insert_returning, insert_row, numeric_id, page, update_row
 
 COLUMNS = (
     "model_name", "description", "icon", "tags", "vendor_id", "endpoints", "status",
@@ -38,9 +38,9 @@ async def page_models(
             " OR tags LIKE ? ESCAPE '!')"
         )
         params += [keyword] * 3
-    if vendor.isdigit():
+    if (vendor_id := numeric_id(vendor)) is not None:
         where.append("vendor_id = ?")
-        params.append(int(vendor))
+        params.append(vendor_id)
     elif vendor:
         where.append(
             "vendor_id IN (SELECT id FROM vendors WHERE name LIKE ? ESCAPE '!'"
@@ -57,6 +57,11 @@ async def page_models(
 
 async def insert_model(db: Database | Tx, fields: dict[str, Any]) -> int:
     return await insert_row(db, "models", fields)
+
+
+async def create_model(db: Database | Tx, fields: dict[str, Any]) -> Row:
+    """Insert and return the stored row (raises DuplicateError when the live name is taken)."""
+    return await insert_returning(db, "models", fields)
 
 
 async def update_model(db: Database | Tx, model_id: int, fields: dict[str, Any]) -> int:

@@ -18,6 +18,17 @@ async def insert_row(db: Database | Tx, table: str, fields: dict[str, Any]) -> i
     return await db.insert(sql, tuple(fields.values()))
 
 
+async def insert_returning(db: Database | Tx, table: str, fields: dict[str, Any]) -> Row:
+    """INSERT ... RETURNING *: the new row as stored, read back inside the writing transaction
+    (never from a reader, which could answer before it sees the commit)."""
+    marks = ", ".join("?" for _ in fields)
+    sql = f"INSERT INTO {table} ({_quoted(fields)}) VALUES ({marks}) RETURNING *"
+    if isinstance(db, Tx):
+        return (await db.fetchall(sql, tuple(fields.values())))[0]
+    async with db.transaction() as tx:
+        return (await tx.fetchall(sql, tuple(fields.values())))[0]
+
+
 async def update_row(db: Database | Tx, table: str, row_id: int, fields: dict[str, Any]) -> int:
     if not fields:
         return 0
@@ -28,6 +39,15 @@ async def update_row(db: Database | Tx, table: str, row_id: int, fields: dict[st
 def like_escape(text: str) -> str:
     """Escape LIKE wildcards with '!' (pair with ESCAPE '!')."""
     return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+def numeric_id(text: str) -> int | None:
+    """`text` as a row id when it is one (ASCII digits within SQLite's 64-bit range), else None.
+    A search keyword that looks like an id also matches the id column; str.isdigit() alone
+    would let '²' reach int() and a 20-digit number reach the driver (OverflowError)."""
+    if text.isascii() and text.isdigit() and len(text) <= 19 and int(text) < 2**63:
+        return int(text)
+    return None
 
 
 async def page(

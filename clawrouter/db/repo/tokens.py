@@ -62,6 +62,19 @@ async def insert_token(db: Database, fields: dict[str, Any]) -> int:
     return await insert_row(db, "tokens", fields)
 
 
+async def create_token(db: Database, fields: dict[str, Any], limit: int) -> int | None:
+    """Insert a key unless its user already has `limit` live keys (counted in the same write
+    transaction, so concurrent creates cannot overshoot); returns the new id or None."""
+    async with db.transaction() as tx:
+        count = await tx.fetchval(
+            "SELECT COUNT(*) FROM tokens WHERE user_id = ? AND deleted_at IS NULL",
+            (fields["user_id"],),
+        )
+        if count >= limit:
+            return None
+        return await insert_row(tx, "tokens", fields)
+
+
 async def update_token(db: Database, token_id: int, fields: dict[str, Any]) -> int:
     return await update_row(db, "tokens", token_id, fields)
 

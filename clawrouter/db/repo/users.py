@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from clawrouter.db.database import Database, Row, Tx
-from clawrouter.db.repo.rows import insert_row, like_escape, page, update_row
+from clawrouter.db.repo.rows import (
+    insert_returning,
+    insert_row,
+    like_escape,
+    numeric_id,
+    page,
+    update_row,
+)
 
 ROOT_ROLE = 100
 
@@ -42,6 +49,11 @@ async def insert_user(tx: Tx | Database, fields: dict[str, Any]) -> int:
     return await insert_row(tx, "users", fields)
 
 
+async def create_user(db: Tx | Database, fields: dict[str, Any]) -> Row:
+    """Insert and return the stored row (raises DuplicateError for a taken username or code)."""
+    return await insert_returning(db, "users", fields)
+
+
 async def update_user(db: Database, user_id: int, fields: dict[str, Any]) -> int:
     return await update_row(db, "users", user_id, fields)
 
@@ -74,9 +86,9 @@ async def page_users(
         cond = "username LIKE ? ESCAPE '!' OR email LIKE ? ESCAPE '!'"
         cond += " OR display_name LIKE ? ESCAPE '!'"
         params += [like, like, like]
-        if keyword.isdigit():
+        if (kid := numeric_id(keyword)) is not None:
             cond += " OR id = ?"
-            params.append(int(keyword))
+            params.append(kid)
         where.append(f"({cond})")
     if group:
         where.append('"group" = ?')

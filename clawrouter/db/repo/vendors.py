@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from clawrouter.db.database import Database, Row, Tx
-from clawrouter.db.repo.rows import insert_row, page, update_row
+from clawrouter.db.repo.rows import insert_returning, insert_row, page, update_row
 
 COLUMNS = ("name", "description", "icon", "status", "created_time", "updated_time")
 _LIVE = "deleted_at IS NULL"
@@ -36,6 +36,11 @@ async def page_vendors(
 
 async def insert_vendor(db: Database | Tx, fields: dict[str, Any]) -> int:
     return await insert_row(db, "vendors", fields)
+
+
+async def create_vendor(db: Database | Tx, fields: dict[str, Any]) -> Row:
+    """Insert and return the stored row (raises DuplicateError when the live name is taken)."""
+    return await insert_returning(db, "vendors", fields)
 
 
 async def update_vendor(db: Database | Tx, vendor_id: int, fields: dict[str, Any]) -> int:
