@@ -35,7 +35,8 @@ _TABLE: tuple[tuple[str, str, object], ...] = (
     ("general_setting.quota_display_type", "str", "USD"),
     ("general_setting.custom_currency_symbol", "str", "¤"),
     ("general_setting.custom_currency_exchange_rate", "float", 1),
-    ("general_setting.docs_link", "str", "https://docs.newapi.pro"),
+    # the reference links its own docs site; empty hides the "Docs" link in the console
+    ("general_setting.docs_link", "str", ""),
     ("general_setting.ping_interval_enabled", "bool", False),
     ("general_setting.ping_interval_seconds", "int", 60),
     ("USDExchangeRate", "float", 7.3),
