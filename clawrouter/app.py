@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from clawrouter.api import (
     account,
@@ -146,8 +147,17 @@ async def _relay(app: web.Application) -> AsyncIterator[None]:
         await writer.close()
 
 
+@web.middleware
+async def complete_writes(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A client that hangs up cancels its request (runner.runner_options); a write it started
+    still runs to the end, so the store, the relay's memory and the audit log stay in step."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return await handler(request)
+    return await asyncio.shield(handler(request))
+
+
 def build_api() -> web.Application:
-    api = web.Application(middlewares=[session_middleware])
+    api = web.Application(middlewares=[complete_writes, session_middleware])
     routes = Routes()
     for module in API_MODULES:
         module.routes(routes)

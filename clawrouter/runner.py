@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -33,17 +34,24 @@ def startup_line(config: Config, host: str, port: int) -> str:
     return f"{line} (data in {config.data_dir.resolve()})"
 
 
-async def serve(config: Config, *, on_ready: Callable[[str], None] | None = None) -> int:
-    app = create_app(config)
-    kwargs = (
+def runner_options(config: Config) -> dict[str, Any]:
+    """How the HTTP server runs; the test gateway uses the same. A client that hangs up cancels
+    its handler at once (handler_cancellation): the relay then cancels the upstream request and
+    bills what was produced, while /api writes are shielded (app.py) and complete."""
+    access = (
         {"access_log_class": AccessLogger} if config.logging.access_log else {"access_log": None}
     )
-    runner = web.AppRunner(
-        app,
-        handle_signals=False,
-        shutdown_timeout=config.server.shutdown_grace_seconds,
-        **kwargs,
-    )
+    return {
+        "handle_signals": False,
+        "handler_cancellation": True,
+        "shutdown_timeout": config.server.shutdown_grace_seconds,
+        **access,
+    }
+
+
+async def serve(config: Config, *, on_ready: Callable[[str], None] | None = None) -> int:
+    app = create_app(config)
+    runner = web.AppRunner(app, **runner_options(config))
     await runner.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

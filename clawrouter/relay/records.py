@@ -40,7 +40,7 @@ def consume_other(job: Job, settlement: Settlement, usage: Usage) -> dict[str, A
         other["request_conversion"] = [job.client_format, job.upstream_format]
         other["final_request_format"] = job.upstream_format
     if job.stream:
-        ok = job.end_reason in ("done", "eof")
+        ok = job.end_reason == "done"
         other["stream_status"] = {"status": "ok" if ok else "error", "end_reason": job.end_reason}
     effort = job.body.get("reasoning_effort")
     if isinstance(effort, str):

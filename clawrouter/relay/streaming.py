@@ -44,6 +44,37 @@ def error_event(client_format: str, status: int, message: str, code: str = "") -
     return encode_data({"error": {"message": message, "type": "upstream_error", "code": code}})
 
 
+_RESPONSES_END = frozenset({"response.completed", "response.incomplete", "response.failed"})
+
+
+def is_final_event(protocol: str, obj: dict[str, Any]) -> bool:
+    """An event that says the answer is finished, so a stream that ends after it is complete
+    even when the terminator itself ([DONE], message_stop) is missing: a finish reason (chat,
+    Gemini), a stop_reason or message_stop (Anthropic), the last Responses event."""
+    if protocol == MESSAGES:
+        kind = obj.get("type")
+        delta = obj.get("delta")
+        return kind == "message_stop" or (
+            kind == "message_delta" and isinstance(delta, dict) and bool(delta.get("stop_reason"))
+        )
+    if protocol == RESPONSES:
+        return obj.get("type") in _RESPONSES_END
+    key = "finishReason" if protocol == GEMINI else "finish_reason"
+    found = obj.get("candidates" if protocol == GEMINI else "choices")
+    return isinstance(found, list) and any(isinstance(c, dict) and c.get(key) for c in found)
+
+
+def _may_be_final(data: str) -> bool:
+    """Cheap pre-check before parsing a pass-through event for is_final_event."""
+    if "finishReason" in data:
+        return True
+    return (
+        "finish_reason" in data
+        and '"finish_reason":null' not in data
+        and '"finish_reason": null' not in data
+    )
+
+
 def usage_in(protocol: str, obj: dict[str, Any], current: Usage | None) -> Usage | None:
     """Fold the usage a stream event carries into what is known so far."""
     if protocol == MESSAGES:
@@ -78,6 +109,7 @@ class Pump:
         self.usage: Usage | None = None
         self.texts: list[str | dict[str, Any]] = []  # events kept to estimate a missing usage
         self.client_gone = False
+        self.complete = False  # the upstream said the answer is finished (is_final_event)
         self.last_write = time.monotonic()
         self._buf = bytearray()
 
@@ -111,7 +143,7 @@ class Pump:
     # ---- pass-through --------------------------------------------------------------------------
     # Events of one upstream chunk are re-framed into a buffer and written with one write.
     async def passthrough(self, resp: aiohttp.ClientResponse) -> None:
-        decoder, job = SSEDecoder(), self.job
+        decoder = SSEDecoder()
         async for chunk in resp.content.iter_any():
             self._first_byte()
             done = any(self._forward(ev.event, ev.data) for ev in decoder.feed(chunk))
@@ -119,9 +151,9 @@ class Pump:
             if done:
                 return
         done = any(self._forward(ev.event, ev.data) for ev in decoder.finish())
-        await self.flush()
         if not done:
-            job.end_reason = "eof"
+            self._ended_without_terminator()
+        await self.flush()
 
     def _forward(self, event: str | None, data: str) -> bool:
         """Queue one event; True once the stream's terminator was seen (later events of the
@@ -131,15 +163,18 @@ class Pump:
             return True
         if len(self.texts) < 100_000:
             self.texts.append(data)
-        if '"usage' in data or "usageMetadata" in data:
+        if '"usage' in data or "usageMetadata" in data or _may_be_final(data):
             try:
                 obj = orjson.loads(data)
             except orjson.JSONDecodeError:
                 obj = None
             if isinstance(obj, dict):
                 self.usage = usage_in(self.protocol, obj, self.usage)
+                self.complete = self.complete or is_final_event(self.protocol, obj)
                 if self._swallow(obj):
                     return False
+        elif event in _RESPONSES_END:
+            self.complete = True
         if event == "error" or (event is None and data.startswith('{"error"')):
             self.job.end_reason = "upstream_error"
         if event:
@@ -163,9 +198,9 @@ class Pump:
             if done:
                 return
         done = self._forward_decoded(decoder.finish())
-        await self.flush()
         if not done:
-            self.job.end_reason = "eof"
+            self._ended_without_terminator()
+        await self.flush()
 
     def _forward_decoded(self, events: list[dict[str, Any]]) -> bool:
         for obj in events:
@@ -177,6 +212,17 @@ class Pump:
             if self._forward(name, orjson.dumps(obj).decode()):
                 return True
         return False
+
+    def _ended_without_terminator(self) -> None:
+        """A pass-through stream ended without [DONE] / message_stop: complete when the answer
+        said it was finished (an Anthropic client then still gets its message_stop), else cut
+        short ("eof": _finish_stream sends an error event)."""
+        if not self.complete:
+            self.job.end_reason = "eof"
+            return
+        self.job.end_reason = "done"
+        if self.protocol == MESSAGES:
+            self._buf += encode_named({"type": "message_stop"})
 
     def _swallow(self, obj: dict[str, Any]) -> bool:
         """A chat client that said include_usage=false never sees the usage-only chunk."""
@@ -201,8 +247,11 @@ class Pump:
         if any(self._convert_one(obj) for obj in decoder.finish()):
             await self.flush()
             return
-        self.job.end_reason = "done" if decoder.done or self.protocol != CHAT else "eof"
-        self._emit(self.conv.finish())
+        if decoder.done or self.complete:
+            self.job.end_reason = "done"
+            self._emit(self.conv.finish())
+        else:  # the upstream stopped short: no normal ending for the client (see _finish_stream)
+            self.job.end_reason = "eof"
         await self.flush()
 
     def _convert_one(self, obj: dict[str, Any]) -> bool:
@@ -214,6 +263,7 @@ class Pump:
             return True
         if len(self.texts) < 100_000:
             self.texts.append(obj)
+        self.complete = self.complete or is_final_event(self.protocol, obj)
         self._emit(self.conv.feed(obj))
         return False
 

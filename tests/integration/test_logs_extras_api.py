@@ -7,7 +7,7 @@ import time
 
 import orjson
 import pytest
-from aiohttp.test_utils import TestServer
+from aiohttp import web
 
 from clawrouter.app import create_app
 from clawrouter.db.repo.usage import LOG_COLUMNS, insert_logs
@@ -22,10 +22,8 @@ class ClockGateway(Gateway):
 
     now = float(NOW)
 
-    async def start(self) -> None:
-        self.app = create_app(self.config, clock=lambda: self.now)
-        self.server = TestServer(self.app, host="127.0.0.1")
-        await self.server.start_server()
+    def make_app(self) -> web.Application:
+        return create_app(self.config, clock=lambda: self.now)
 
 
 @pytest.fixture

@@ -172,7 +172,7 @@ async def test_gemini_generate_content_stream(env: RelayEnv, gem):
     gemini_upstream(env, stream=True)
     log = await billed(env, GEMINI)
     assert log["is_stream"] == 1
-    assert orjson.loads(log["other"])["stream_status"] == {"status": "ok", "end_reason": "eof"}
+    assert orjson.loads(log["other"])["stream_status"] == {"status": "ok", "end_reason": "done"}
 
 
 async def test_gemini_key_in_query(env: RelayEnv):

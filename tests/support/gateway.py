@@ -7,7 +7,7 @@ from typing import Any
 
 import aiohttp
 import orjson
-from aiohttp.test_utils import TestServer
+from aiohttp import web
 
 from clawrouter.app import create_app
 from clawrouter.auth.passwords import hash_password
@@ -16,6 +16,7 @@ from clawrouter.db.repo import channels as channels_repo
 from clawrouter.db.repo import tokens as tokens_repo
 from clawrouter.db.repo import users as users_repo
 from clawrouter.keys import LOG_DB, MAIN_DB, RELAY, WRITER
+from clawrouter.runner import runner_options
 
 
 class Client:
@@ -43,15 +44,36 @@ class Client:
         await self.session.close()
 
 
+class LiveServer:
+    """The app served on a free loopback port exactly as `python -m clawrouter` serves it
+    (runner.runner_options: handler cancellation on hang-up, access log, shutdown grace)."""
+
+    def __init__(self, app: web.Application, config: Config) -> None:
+        self.runner = web.AppRunner(app, **runner_options(config))
+        self.port = 0
+
+    async def start_server(self) -> None:
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self.runner.addresses[0][1]
+
+    async def close(self) -> None:
+        await self.runner.cleanup()
+
+
 class Gateway:
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.server: TestServer | None = None
+        self.server: LiveServer | None = None
         self.clients: list[Client] = []
 
+    def make_app(self) -> web.Application:
+        return create_app(self.config)
+
     async def start(self) -> None:
-        self.app = create_app(self.config)
-        self.server = TestServer(self.app, host="127.0.0.1")
+        self.app = self.make_app()
+        self.server = LiveServer(self.app, self.config)
         await self.server.start_server()
 
     async def stop(self) -> None:

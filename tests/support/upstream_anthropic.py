@@ -201,10 +201,9 @@ async def messages(call: Call) -> web.StreamResponse:
         body = message_object(call, plan, content_blocks(plan), anthropic_usage(usage))
         return call.json_response(body, headers)
     overloaded = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
-    tail = [Frame({"type": "message_stop"}, "message_stop")]
-    return await stream_frames(
-        call, stream_body(call, plan, usage), tail, Frame(overloaded, "error"), headers
-    )
+    body = stream_body(call, plan, usage)  # eof drops message_delta and message_stop
+    tail = [body.pop(), Frame({"type": "message_stop"}, "message_stop")]
+    return await stream_frames(call, body, tail, Frame(overloaded, "error"), headers)
 
 
 async def count_tokens(call: Call) -> web.StreamResponse:

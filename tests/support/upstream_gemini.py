@@ -205,7 +205,7 @@ async def stream_generate(call: Call, chunks: list[Frame]) -> web.StreamResponse
     if call.rec.query.get("alt") != "sse":
         return call.json_response([f.data for f in chunks])
     error = Frame(error_body(500, "An internal error has occurred."), crlf=True)
-    return await stream_frames(call, chunks, [], error)
+    return await stream_frames(call, chunks[:-1], chunks[-1:], error)  # eof: no finishReason
 
 
 def dims(request: dict[str, Any], default: int) -> int:

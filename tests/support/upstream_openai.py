@@ -190,7 +190,11 @@ async def chat_completions(call: Call) -> web.StreamResponse:
     plan = chat_plan(call)
     if not call.rec.stream:
         return call.json_response(chat_json(call, plan))
-    return await stream_frames(call, chat_chunks(call, plan), [Frame("[DONE]")], midstream_error())
+    frames = chat_chunks(call, plan)
+    ending = 2 if call.rec.usage else 1  # the finish chunk and the usage chunk: eof drops them
+    return await stream_frames(
+        call, frames[:-ending], [*frames[-ending:], Frame("[DONE]")], midstream_error()
+    )
 
 
 # ---------------------------------------------------------------- legacy completions
@@ -213,12 +217,12 @@ async def completions(call: Call) -> web.StreamResponse:
         out = completion_chunk(head, plan.text, finish)
         return call.json_response({**out, **({"usage": openai_usage(usage)} if usage else {})})
     frames = [Frame(completion_chunk(head, t, None)) for t in plan.chunks]
-    frames.append(Frame(completion_chunk(head, "", finish)))
+    tail = [Frame(completion_chunk(head, "", finish))]
     usage = call.usage(computed) if include_usage(body) else None
     call.rec.usage = usage
     if usage:
-        frames.append(Frame({**head, "choices": [], "usage": openai_usage(usage)}))
-    return await stream_frames(call, frames, [Frame("[DONE]")], midstream_error())
+        tail.append(Frame({**head, "choices": [], "usage": openai_usage(usage)}))
+    return await stream_frames(call, frames, [*tail, Frame("[DONE]")], midstream_error())
 
 
 # ---------------------------------------------------------------- embeddings, moderations

@@ -20,8 +20,10 @@ key, combinable ("gpt-4o-first-200-slow-50"):
   hang             never answer until the client goes away (bounded by max_hang_s, then 504)
   midstream-error  stream about half the events, then the provider's error event; no terminator
   cut              stream about half the events, then drop the TCP connection mid-body
-  eof              end the HTTP body cleanly without the terminator ([DONE], message_stop,
-                   response.completed; Gemini has none)
+  eof              end the HTTP body cleanly before the answer is finished: no finish chunk,
+                   usage chunk or [DONE] (chat, completions), no message_delta or message_stop
+                   (Anthropic), no last chunk with the finishReason (Gemini), no
+                   response.completed (Responses)
   no-usage         report no usage (Anthropic: zeros, because its stream format requires usage)
   long             reply with 200 words (200 text events)
   tools-parallel   two tool calls instead of one
