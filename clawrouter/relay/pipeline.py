@@ -21,6 +21,7 @@ from clawrouter.relay.job import Job
 from clawrouter.relay.keyauth import RelayCaller, authenticate_key
 from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.quota import Charge
+from clawrouter.relay.request_fields import check_fields
 from clawrouter.relay.selection import matching_names, pick
 from clawrouter.relay.state import RelayState
 
@@ -163,6 +164,7 @@ async def start_job(
     if not isinstance(model, str) or not model.strip():
         raise BadRequestError("Invalid request: model must be a non-empty string", param="model")
     model = model.strip()
+    check_fields(endpoint, body)
     _check_model(caller, model)
     if stream is None:
         stream = body.get("stream") is True
