@@ -58,6 +58,7 @@ from clawrouter.keys import (
     STARTED_AT,
     WRITER,
 )
+from clawrouter.logs import ServerLog
 from clawrouter.options.store import Options
 from clawrouter.relay import routes as relay_routes
 from clawrouter.relay.state import RelayState
@@ -166,7 +167,11 @@ def build_api() -> web.Application:
 
 
 def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web.Application:
-    app = web.Application(middlewares=[request_context], client_max_size=config.max_body_bytes)
+    app = web.Application(
+        middlewares=[request_context],
+        client_max_size=config.max_body_bytes,
+        handler_args={"logger": ServerLog()},  # HTTP-parser 400s: one line, no traceback
+    )
     app[CONFIG] = config
     app[CLOCK] = clock
     app[STARTED_AT] = int(clock())

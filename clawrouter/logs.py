@@ -9,10 +9,11 @@ import logging
 import re
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 import orjson
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.http_exceptions import HttpProcessingError
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SECRETS = re.compile(
@@ -162,3 +163,23 @@ class AccessLogger(AbstractAccessLogger):
             fast.access(rid, message)  # the hot path: no LogRecord, no formatting machinery
         else:
             self.logger.info("%s %s", message, rid)
+
+
+class ServerLog(logging.LoggerAdapter):
+    """aiohttp's connection logger ("aiohttp.server"), given to the server through the app's
+    handler_args. A request its HTTP parser refused (a malformed request line or header, a bad
+    chunked body, a line too long) is the client's mistake, already answered 400: one INFO line
+    without a traceback. Anything else is logged as aiohttp logs it (ERROR, with traceback)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.getLogger("aiohttp.server"), {})
+
+    def exception(  # type: ignore[override]
+        self, msg: object, *args: object, exc_info: object = True, **kwargs: Any
+    ) -> None:
+        if isinstance(exc_info, HttpProcessingError):
+            why = " ".join(str(exc_info.message).split())[:200]
+            peer = args[0] if args else "-"
+            self.logger.info("bad HTTP request from %s refused (%s): %s", peer, exc_info.code, why)
+            return
+        super().exception(msg, *args, exc_info=exc_info, **kwargs)

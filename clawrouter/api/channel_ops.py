@@ -16,7 +16,7 @@ from clawrouter.billing import ratio_defaults
 from clawrouter.db.repo import channels as channels_repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
-from clawrouter.http.request import pagination, path_id, query_bool, read_object
+from clawrouter.http.request import pagination, path_id, query_bool, read_object, stored_int
 from clawrouter.keys import MAIN_DB, RELAY
 
 NOT_FOUND = "channel not found"
@@ -56,9 +56,9 @@ async def search_channels(request: web.Request) -> web.Response:
     counts: dict[str, int] = {}
     for r in rows:
         counts[str(r["type"])] = counts.get(str(r["type"]), 0) + 1
-    type_ = q.get("type", "")
-    if type_.lstrip("-").isdigit():
-        rows = [r for r in rows if r["type"] == int(type_)]
+    type_ = stored_int(q.get("type", ""))  # the reference ignores a malformed type filter
+    if type_ is not None:
+        rows = [r for r in rows if r["type"] == type_]
     items = [_view(request, r) for r in rows[(p - 1) * size : p * size]]
     return ok({"items": items, "total": len(rows), "type_counts": counts})
 

@@ -15,7 +15,7 @@ from clawrouter.auth.roles import ADMIN
 from clawrouter.db.repo import channels as channels_repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok, page
-from clawrouter.http.request import pagination, path_id, query_bool, read_object
+from clawrouter.http.request import pagination, path_id, query_bool, read_object, stored_int
 from clawrouter.keys import CLOCK, MAIN_DB, RELAY
 
 NOT_FOUND = "channel not found"
@@ -31,18 +31,12 @@ def _status_filter(value: str) -> int | None:
     return {"enabled": 1, "1": 1, "disabled": 0, "0": 0}.get(value.lower())
 
 
-def _type_filter(value: str) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None  # the reference ignores a malformed type filter
-
-
 async def list_channels(request: web.Request) -> web.Response:
     p, size = pagination(request)
     q = request.query
     db = request.config_dict[MAIN_DB]
-    status, type_ = _status_filter(q.get("status", "")), _type_filter(q.get("type", ""))
+    # the reference ignores a type filter it cannot parse (out of range included)
+    status, type_ = _status_filter(q.get("status", "")), stored_int(q.get("type", ""))
     rows, total, counts = await channels_repo.page_channels(
         db, (p - 1) * size, size, id_sort=query_bool(request, "id_sort"), status=status,
         type_=type_,

@@ -58,6 +58,8 @@ async def request_context(request: web.Request, handler):
             if exc.status < 400:
                 raise
             response = error_response(_http_error(exc, request), protocol_for(request.path))
+            if "Allow" in exc.headers:  # a 405 names the methods the path does accept
+                response.headers["Allow"] = exc.headers["Allow"]
         except Exception:
             log.exception("unhandled error on %s %s", request.method, request.path)
             if request.get(STREAMING):

@@ -60,19 +60,40 @@ def client_ip(request: web.Request, trust_forwarded: bool) -> str:
     return request.remote or ""
 
 
+def int_text(text: str) -> int | None:
+    """`text` as an integer: an optional sign and ASCII digits, blanks around allowed; else
+    None. Stricter than int(), which also takes '1_000' and non-ASCII digits (and str.isdigit
+    says yes to '²', which int() then refuses)."""
+    text = text.strip()
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    if not digits or not digits.isascii() or not digits.isdigit() or len(digits) > 4000:
+        return None
+    return int(text)
+
+
+def stored_int(text: str) -> int | None:
+    """int_text() within the range SQLite stores (|n| <= MAX_INT), else None: for filters the
+    reference ignores when malformed, so an out-of-range one is ignored too, never sent to the
+    driver (which raises OverflowError past 64 bits)."""
+    value = int_text(text)
+    return value if value is not None and abs(value) <= MAX_INT else None
+
+
 def _int_param(request: web.Request, *names: str) -> int | None:
     for name in names:
         value = request.query.get(name)
         if value not in (None, ""):
-            try:
-                return int(value)
-            except ValueError:
-                raise BadRequestError(f"query parameter {name} must be an integer") from None
+            parsed = int_text(value)
+            if parsed is None:
+                raise BadRequestError(f"query parameter {name} must be an integer")
+            return parsed
     return None
 
 
 def query_int(request: web.Request, name: str, default: int = 0) -> int:
-    """An optional integer query parameter; a non-integer value is a 400 naming it."""
+    """An optional integer query parameter; a non-integer or out-of-range value (past what
+    SQLite stores) is a 400 naming it. Every integer query parameter is read here or by
+    pagination() or stored_int()."""
     value = _int_param(request, name)
     if value is not None and abs(value) > MAX_INT:
         raise BadRequestError(f"query parameter {name} is out of range")
@@ -87,11 +108,8 @@ def query_bool(request: web.Request, name: str) -> bool:
 def path_id(request: web.Request, name: str = "id") -> int:
     """An integer path segment; anything else is a business error naming it."""
     raw = request.match_info.get(name, "")
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or abs(value) > MAX_INT:
+    value = stored_int(raw)
+    if value is None:
         raise ApiError(f"invalid {name} {raw!r}: an integer is expected")
     return value
 

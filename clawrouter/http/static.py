@@ -14,6 +14,7 @@ from aiohttp import web
 from clawrouter.errors import NotFoundError
 
 _NO_FALLBACK = ("/api/", "/v1/", "/v1beta/", "/assets/", "/pg/", "/mj/")
+MAX_PATH = 1024  # longer than any file or client-side route of the dashboard
 
 
 def find_static_dir(configured: str = "") -> Path | None:
@@ -30,15 +31,30 @@ def find_static_dir(configured: str = "") -> Path | None:
     return None
 
 
+def is_odd(path: str) -> bool:
+    """A path none of our files or routes can have: a NUL, a `..` segment, or too long."""
+    return len(path) > MAX_PATH or "\x00" in path or ".." in path.split("/")
+
+
+def _file(root: Path, path: str) -> Path | None:
+    """The file under root that path names, if there is one. The filesystem's refusals (a
+    name too long, an invalid character) mean there is none."""
+    try:
+        target = (root / path).resolve()
+        return target if target.is_relative_to(root) and target.is_file() else None
+    except (OSError, ValueError):
+        return None
+
+
 def spa_handler(root: Path | None):
     async def serve_spa(request: web.Request) -> web.StreamResponse:
         path = request.match_info.get("tail", "")
-        if root is None:
-            if request.path == "/":
+        if root is None or is_odd(path):
+            if root is None and request.path == "/":
                 return web.Response(text="ClawRouter is running. The dashboard is not installed.")
             raise NotFoundError(f"Invalid URL ({request.method} {request.path})")
-        target = (root / path).resolve() if path else root / "index.html"
-        if path and target.is_relative_to(root) and target.is_file():
+        target = _file(root, path) if path else None
+        if target is not None:
             cache = (
                 "public, max-age=31536000, immutable" if "/assets/" in request.path else "no-cache"
             )

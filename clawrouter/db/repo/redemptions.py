@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from clawrouter.db.database import Database, Row
-from clawrouter.db.repo.rows import insert_row, like_escape, page, update_row
+from clawrouter.db.repo.rows import insert_row, like_escape, numeric_id, page, update_row
 
 ENABLED, DISABLED, USED = 1, 2, 3
 _ALIVE = "deleted_at IS NULL"
@@ -24,8 +24,8 @@ async def page_redemptions(
     clause, params = _ALIVE, []
     if keyword:
         cond, params = "name LIKE ? ESCAPE '!'", [like_escape(keyword) + "%"]
-        if keyword.isdigit():
-            cond, params = f"(id = ? OR {cond})", [int(keyword), *params]
+        if (kid := numeric_id(keyword)) is not None:
+            cond, params = f"(id = ? OR {cond})", [kid, *params]
         clause = f"{_ALIVE} AND {cond}"
     return await page(db, "redemptions", clause, params, offset, limit)
 
