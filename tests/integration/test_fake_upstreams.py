@@ -17,6 +17,13 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types as gtypes
 
+from tests.support.sdk import (
+    LENIENT,
+    anthropic_client,
+    azure_client,
+    genai_client,
+    openai_client,
+)
 from tests.support.upstream_plan import Markers, Usage, embedding_vector, message_tokens
 from tests.support.upstreams import FakeUpstream
 
@@ -47,27 +54,20 @@ async def up() -> AsyncIterator[FakeUpstream]:
 
 @pytest.fixture
 async def oai(up: FakeUpstream) -> AsyncIterator[openai.AsyncOpenAI]:
-    async with openai.AsyncOpenAI(
-        base_url=up.base_url + "/v1", api_key="sk-test", max_retries=0
-    ) as client:
+    async with openai_client(up.base_url + "/v1", "sk-test") as client:
         yield client
 
 
 @pytest.fixture
 async def claude(up: FakeUpstream) -> AsyncIterator[anthropic.AsyncAnthropic]:
-    async with anthropic.AsyncAnthropic(
-        base_url=up.base_url, api_key="sk-ant-test", max_retries=0
-    ) as client:
+    async with anthropic_client(up.base_url, "sk-ant-test") as client:
         yield client
 
 
 @pytest.fixture
 async def gem(up: FakeUpstream) -> AsyncIterator[genai.Client]:
-    client = genai.Client(api_key="g-test", http_options=gtypes.HttpOptions(base_url=up.base_url))
-    try:
+    async with genai_client(up.base_url, "g-test") as client:
         yield client
-    finally:
-        await client.aio.aclose()
 
 
 # ---------------------------------------------------------------- core helpers
@@ -172,10 +172,13 @@ async def test_openai_embeddings(up: FakeUpstream, oai: openai.AsyncOpenAI):
     floats = await oai.embeddings.create(model="e", input=["a b", "c"], encoding_format="float")
     assert [d.embedding for d in floats.data] == [embedding_vector(0, 8), embedding_vector(1, 8)]
     assert floats.usage.prompt_tokens == 3 == floats.usage.total_tokens
-    raw = await oai.embeddings.create(model="e", input="x", encoding_format="base64", dimensions=4)
+    async with openai_client(up.base_url + "/v1", "sk-test", **LENIENT) as lenient:
+        raw = await lenient.embeddings.create(
+            model="e", input="x", encoding_format="base64", dimensions=4
+        )
+        decoded = await lenient.embeddings.create(model="e", input="x")  # SDK asks base64
     packed = base64.b64decode(raw.data[0].embedding)  # type: ignore[arg-type]
     assert list(struct.unpack("<4f", packed)) == embedding_vector(0, 4)
-    decoded = await oai.embeddings.create(model="e", input="x")  # SDK asks base64, decodes
     assert up.last.json["encoding_format"] == "base64"
     assert decoded.data[0].embedding == embedding_vector(0, 8)
 
@@ -184,10 +187,11 @@ async def test_openai_completions(up: FakeUpstream, oai: openai.AsyncOpenAI):
     resp = await oai.completions.create(model="m", prompt="say hi")
     assert resp.object == "text_completion" and resp.choices[0].text == "Hello from fake-openai."
     assert resp.usage and resp.usage.prompt_tokens == 2
-    stream = await oai.completions.create(
-        model="m", prompt="hi", stream=True, stream_options={"include_usage": True}
-    )
-    chunks = [c async for c in stream]
+    async with openai_client(up.base_url + "/v1", "sk-test", **LENIENT) as lenient:
+        stream = await lenient.completions.create(
+            model="m", prompt="hi", stream=True, stream_options={"include_usage": True}
+        )
+        chunks = [c async for c in stream]
     assert "".join(c.choices[0].text for c in chunks if c.choices) == "Hello from fake-openai."
     assert chunks[-1].usage and chunks[-1].usage.completion_tokens == 3
 
@@ -222,14 +226,12 @@ async def test_openai_responses_stream_tool_call(up: FakeUpstream, oai: openai.A
 
 
 async def test_azure_and_prefixed_paths(up: FakeUpstream):
-    async with openai.AsyncAzureOpenAI(
-        azure_endpoint=up.base_url, api_key="az-key", api_version="2024-10-21", max_retries=0
-    ) as az:
+    async with azure_client(up.base_url, "az-key", api_version="2024-10-21") as az:
         resp = await az.chat.completions.create(model="my-deploy", messages=USER)
     assert resp.choices[0].message.content == "Hello from fake-openai."
     assert up.last.path == "/openai/deployments/my-deploy/chat/completions"
     assert up.last.query["api-version"] == "2024-10-21" and up.last.headers["api-key"] == "az-key"
-    async with openai.AsyncOpenAI(base_url=up.base_url + "/api/v1", api_key="k") as router:
+    async with openai_client(up.base_url + "/api/v1", "k") as router:
         await router.chat.completions.create(model="x/y", messages=USER)
     assert up.last.path == "/api/v1/chat/completions" and up.last.model == "x/y"
 
@@ -403,6 +405,13 @@ async def test_midstream_error_and_cut(up: FakeUpstream, oai: openai.AsyncOpenAI
     with pytest.raises(openai.APIConnectionError):
         _ = [c async for c in stream]
     assert up.last.cut and not up.last.aborted and up.aborted == 0
+
+
+async def test_responses_midstream_error_continues_the_numbering(oai: openai.AsyncOpenAI):
+    stream = await oai.responses.create(model="m-midstream-error", input="hi", stream=True)
+    events = [e async for e in stream]
+    assert events[-1].type == "error" and events[-1].code == "server_error"
+    assert [e.sequence_number for e in events] == list(range(len(events)))
 
 
 async def test_eof_ends_without_done(up: FakeUpstream, oai: openai.AsyncOpenAI):

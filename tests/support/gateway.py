@@ -180,11 +180,10 @@ class RelayEnv:
         self._sdk_clients: list[Any] = []
 
     def openai(self, key: str | None = None, **kw: Any):
-        import openai
+        """The openai SDK on the gateway's /v1, validating every response strictly."""
+        from tests.support.sdk import openai_client
 
-        client = openai.AsyncOpenAI(
-            base_url=self.gw.base + "/v1", api_key=key or self.key, max_retries=0, **kw
-        )
+        client = openai_client(self.gw.base + "/v1", key or self.key, **kw)
         self._sdk_clients.append(client)
         return client
 

@@ -13,9 +13,9 @@ import anthropic
 import orjson
 import pytest
 from google import genai
-from google.genai import types as gtypes
 
 from tests.support.gateway import RelayEnv
+from tests.support.sdk import anthropic_client, genai_client
 from tests.support.upstream_plan import Usage
 
 CLAUDE, GEMINI, GPT = "claude-sonnet-4-5", "gemini-2.5-flash", "gpt-4o-mini"
@@ -101,24 +101,16 @@ async def add_native_channels(env: RelayEnv) -> None:
 
 @asynccontextmanager
 async def claude_client(env: RelayEnv) -> AsyncIterator[anthropic.AsyncAnthropic]:
-    async with anthropic.AsyncAnthropic(
-        base_url=env.gw.base, api_key=env.key, max_retries=0
-    ) as client:
+    """The anthropic SDK on the gateway, validating every response strictly."""
+    async with anthropic_client(env.gw.base, env.key) as client:
         yield client
 
 
 @asynccontextmanager
-async def gemini_client(env: RelayEnv) -> AsyncIterator[genai.Client]:
-    options = gtypes.HttpOptions(
-        base_url=env.gw.base,
-        api_version="v1beta",
-        retry_options=gtypes.HttpRetryOptions(attempts=1),
-    )
-    client = genai.Client(api_key=env.key, http_options=options)
-    try:
+async def gemini_client(env: RelayEnv, api_version: str = "v1beta") -> AsyncIterator[genai.Client]:
+    """The google-genai SDK on the gateway, every raw body checked (tests/support/sdk.py)."""
+    async with genai_client(env.gw.base, env.key, api_version) as client:
         yield client
-    finally:
-        await client.aio.aclose()
 
 
 def sdk_version(client: anthropic.AsyncAnthropic) -> str:

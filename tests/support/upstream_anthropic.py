@@ -211,7 +211,15 @@ async def count_tokens(call: Call) -> web.StreamResponse:
 
 
 def model_object(name: str) -> dict[str, Any]:
-    return {"type": "model", "id": name, "display_name": name, "created_at": "2025-01-01T00:00:00Z"}
+    return {
+        "type": "model",
+        "id": name,
+        "display_name": name,
+        "created_at": "2025-01-01T00:00:00Z",
+        "lifecycle": "active",
+        "deprecated_at": None,
+        "retires_at": None,
+    }
 
 
 async def list_models(call: Call) -> web.StreamResponse:

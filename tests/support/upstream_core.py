@@ -171,6 +171,11 @@ class Frame:
 SSE_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
 
 
+def interruption_point(body: list[Frame]) -> int:
+    """How many `body` frames a midstream-error or cut stream sends before it breaks off."""
+    return max(2, len(body) // 2)
+
+
 async def stream_frames(
     call: Call,
     body: list[Frame],
@@ -185,7 +190,7 @@ async def stream_frames(
     await resp.prepare(call.request)
     frames = body if m.eof else body + tail
     if m.interrupts:
-        frames = body[: max(2, len(body) // 2)]
+        frames = body[: interruption_point(body)]
     for i, frame in enumerate(frames):
         if i:
             await call.up.sleep(m.slow_ms)

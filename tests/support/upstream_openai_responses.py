@@ -10,7 +10,14 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.support.upstream_core import Call, Frame, Route, new_id, stream_frames
+from tests.support.upstream_core import (
+    Call,
+    Frame,
+    Route,
+    interruption_point,
+    new_id,
+    stream_frames,
+)
 from tests.support.upstream_openai import error_response
 from tests.support.upstream_plan import Plan, ToolCall, ToolSpec, Usage, make_plan, message_tokens
 
@@ -224,7 +231,8 @@ async def responses(call: Call) -> web.StreamResponse:
     ids = [new_id(prefix) for _ in plan.tool_calls or [None]]
     if call.rec.stream:
         body, tail = stream_events(call, plan, head, ids)
-        return await stream_frames(call, body, tail, error_frame(len(body)))
+        # the error event continues the numbering of the events sent before it
+        return await stream_frames(call, body, tail, error_frame(interruption_point(body)))
     usage = call.usage(plan.usage(prompt_tokens(call.body)))
     return call.json_response(response_object(call, head, output_items(plan, ids), usage, plan))
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from openai import AsyncOpenAI
 from openai.types.responses import Response, ResponseStreamEvent
 from pydantic import BaseModel, TypeAdapter
 
@@ -26,6 +25,7 @@ from clawrouter.relay.convert import responses_to_chat as conv
 from clawrouter.relay.convert.base import ConvertContext
 from tests.support.golden import FIXTURES, UPDATE, sse_json
 from tests.support.golden import load as _load
+from tests.support.sdk import openai_client
 
 REQUESTS = FIXTURES / "responses"
 UPSTREAM = FIXTURES / "openai"
@@ -270,7 +270,7 @@ async def _sdk(payload: Any) -> AsyncIterator[Any]:
     try:
         await web.TCPSite(runner, "127.0.0.1", 0).start()
         url = f"http://127.0.0.1:{runner.addresses[0][1]}/v1"
-        async with AsyncOpenAI(base_url=url, api_key="x", max_retries=0) as client:
+        async with openai_client(url, "x") as client:
             yield client
     finally:
         await runner.cleanup()
