@@ -36,6 +36,8 @@ SUMMARIES: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/v1/moderations"): ("relay", "Moderation"),
     ("GET", "/v1/models"): ("relay", "Model list (OpenAI, Anthropic or Gemini shape)"),
     ("GET", "/v1beta/models"): ("relay", "Model list (Gemini shape)"),
+    ("GET", "/v1beta/models/{model}"): ("relay", "One model (Gemini shape)"),
+    ("GET", "/v1/models/{model}"): ("relay", "One model (OpenAI, Anthropic or Gemini shape)"),
     ("POST", "/v1beta/models/{target}"): ("relay", "Gemini generateContent / stream"),
     ("GET", "/api/models/"): ("models", "List model metadata"),
     ("POST", "/api/models/"): ("models", "Create model metadata"),

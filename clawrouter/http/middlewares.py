@@ -53,11 +53,16 @@ async def request_context(request: web.Request, handler):
                 raise PayloadTooLargeError(f"request body too large (limit {limit} bytes)")
             response = await handler(request)
         except ClawError as err:
-            response = error_response(err, protocol_for(request.path))
+            response = error_response(
+                err, protocol_for(request.path, request.headers, request.query)
+            )
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
-            response = error_response(_http_error(exc, request), protocol_for(request.path))
+            response = error_response(
+                _http_error(exc, request),
+                protocol_for(request.path, request.headers, request.query),
+            )
             if "Allow" in exc.headers:  # a 405 names the methods the path does accept
                 response.headers["Allow"] = exc.headers["Allow"]
         except Exception:
@@ -65,7 +70,9 @@ async def request_context(request: web.Request, handler):
             if request.get(STREAMING):
                 raise  # the status line is gone; let aiohttp drop the connection
             err = ClawError(f"internal server error (request id: {rid})", code="internal_error")
-            response = error_response(err, protocol_for(request.path))
+            response = error_response(
+                err, protocol_for(request.path, request.headers, request.query)
+            )
         if not response.prepared:
             response.headers["X-Request-Id"] = rid
             response.headers.setdefault("X-Content-Type-Options", "nosniff")

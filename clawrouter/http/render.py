@@ -5,6 +5,7 @@ Protocols: "api" (management envelope), "openai", "anthropic", "gemini".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -24,6 +25,7 @@ _ANTHROPIC_TYPES = {
     429: "rate_limit_error",
     500: "api_error",
     503: "overloaded_error",
+    504: "timeout_error",
     529: "overloaded_error",
 }
 _GOOGLE_STATUS = {
@@ -59,12 +61,30 @@ def page(items: list[Any], total: int, p: int, page_size: int, **extra: Any) -> 
     return ok({"page": p, "page_size": page_size, "total": total, "items": items, **extra})
 
 
-def protocol_for(path: str) -> str:
+def protocol_for(
+    path: str, headers: Mapping[str, str] | None = None, query: Mapping[str, str] | None = None
+) -> str:
+    """The protocol an error on `path` is rendered in; with the request's headers and query,
+    model listing errors follow the SDK that asked (listing_protocol)."""
     if path.startswith("/api/") or path == "/api":
         return "api"
     if path.startswith("/v1/messages"):
         return "anthropic"
     if path.startswith("/v1beta/") or (path.startswith("/v1/models/") and ":" in path):
+        return "gemini"
+    if headers is not None and (path == "/v1/models" or path.startswith("/v1/models/")):
+        return listing_protocol(headers, query or {})
+    return "openai"
+
+
+def listing_protocol(headers: Mapping[str, str], query: Mapping[str, str]) -> str:
+    """/v1/models answers in the shape of the SDK that calls it: Anthropic's sends
+    anthropic-version with its key, Google's x-goog-api-key (or ?key=), OpenAI's neither."""
+    if headers.get("anthropic-version") and (
+        headers.get("x-api-key") or headers.get("Authorization")
+    ):
+        return "anthropic"
+    if headers.get("x-goog-api-key") or query.get("key"):
         return "gemini"
     return "openai"
 

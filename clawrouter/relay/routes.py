@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from clawrouter.errors import BadRequestError, ClawError, NotFoundError
-from clawrouter.http.render import json_response
+from clawrouter.http.render import json_response, listing_protocol
 from clawrouter.http.request import client_ip
 from clawrouter.keys import CONFIG, RELAY
 from clawrouter.relay.convert.base import CHAT, GEMINI, MESSAGES, RESPONSES
@@ -72,12 +72,7 @@ async def not_found(request: web.Request) -> web.Response:
 
 # ---- model listings -----------------------------------------------------------------------------
 def _listing_format(request: web.Request) -> str:
-    h = request.headers
-    if h.get("anthropic-version") and (h.get("x-api-key") or h.get("Authorization")):
-        return MESSAGES
-    if h.get("x-goog-api-key") or request.query.get("key"):
-        return GEMINI
-    return CHAT
+    return listing_protocol(request.headers, request.query)  # CHAT, MESSAGES or GEMINI
 
 
 def visible_models(state: RelayState, request: web.Request) -> list[str]:
@@ -105,8 +100,18 @@ def _openai_model(model: str) -> dict[str, Any]:
 
 
 def _anthropic_model(model: str) -> dict[str, Any]:
+    """anthropic-sdk-python 2.x ModelInfo: `lifecycle` is required; the dates are null while a
+    model is active."""
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(MODEL_CREATED))
-    return {"id": model, "created_at": stamp, "display_name": model, "type": "model"}
+    return {
+        "id": model,
+        "created_at": stamp,
+        "display_name": model,
+        "lifecycle": "active",
+        "deprecated_at": None,
+        "retires_at": None,
+        "type": "model",
+    }
 
 
 def _gemini_model(model: str) -> dict[str, Any]:
@@ -144,16 +149,26 @@ async def list_gemini_models(request: web.Request) -> web.Response:
     return json_response(_listing(GEMINI, visible_models(state, request)))
 
 
+_MODEL_SHAPES = {MESSAGES: _anthropic_model, GEMINI: _gemini_model, CHAT: _openai_model}
+
+
 async def retrieve_model(request: web.Request) -> web.Response:
+    return _retrieve(request, _listing_format(request))
+
+
+async def retrieve_gemini_model(request: web.Request) -> web.Response:
+    """GET /v1beta/models/{model} (google-genai's models.get)."""
+    return _retrieve(request, GEMINI)
+
+
+def _retrieve(request: web.Request, kind: str) -> web.Response:
     state = request.app[RELAY]
-    model = request.match_info["model"]
+    model = request.match_info["model"].removeprefix("models/")
     if model not in visible_models(state, request):
         raise NotFoundError(
             f"The model '{model}' does not exist", code="model_not_found", param="model"
         )
-    if _listing_format(request) == MESSAGES:
-        return json_response(_anthropic_model(model))
-    return json_response(_openai_model(model))
+    return json_response(_MODEL_SHAPES[kind](model))
 
 
 async def post_models_path(request: web.Request) -> web.StreamResponse:
@@ -177,6 +192,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/v1/models/{target}", post_models_path)
     r.add_get("/v1beta/models", list_gemini_models)
     r.add_get("/v1beta/openai/models", list_models)
+    r.add_get("/v1beta/models/{model}", retrieve_gemini_model)
     r.add_post("/v1beta/models/{target}", gemini_action)
     for path in ("/v1/files", "/v1/files/{file_id}", "/v1/files/{file_id}/content"):
         r.add_route("*", path, not_implemented)
