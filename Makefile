@@ -9,6 +9,9 @@ RUN_STAMP  := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
 BENCH_STAMP := $(VENV)/.bench-installed
 ARGS ?=
+# setuptools announces every editable install with an "Editable installation." notice (its
+# InformationOnly warning); it says nothing about this project, so `make run` stays quiet.
+PIP_INSTALL := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install -q
 
 .DEFAULT_GOAL := help
 .PHONY: help install dev run test test-fast lint fmt bench clean openapi
@@ -21,11 +24,11 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(RUN_STAMP): $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/pip install -q -e .
+	$(PIP_INSTALL) -e .
 	@touch $@
 
 $(TEST_STAMP): $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/pip install -q -e '.[test]'
+	$(PIP_INSTALL) -e '.[test]'
 	@touch $@ $(RUN_STAMP)
 
 install: $(RUN_STAMP) ## create .venv with the gateway installed
@@ -51,7 +54,7 @@ fmt: $(TEST_STAMP) ## apply ruff fixes and formatting
 
 # psutil (the `bench` extra) is installed only when missing; without it bench reads /proc.
 $(BENCH_STAMP): $(RUN_STAMP)
-	@$(BIN)/python -c 'import psutil' 2>/dev/null || $(BIN)/pip install -q -e '.[bench]' \
+	@$(BIN)/python -c 'import psutil' 2>/dev/null || $(PIP_INSTALL) -e '.[bench]' \
 		|| echo 'psutil could not be installed: RSS/CPU will be read from /proc'
 	@touch $@
 
