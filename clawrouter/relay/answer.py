@@ -173,7 +173,7 @@ async def _finish_stream(pump: Pump, job: Job, usage: Usage) -> None:
         chunk = None
         text = _END_MESSAGES.get(job.end_reason)
         if text is not None:
-            await pump.write(error_event(job.client_format, 502, text, job.end_reason))
+            await pump.write(error_event(job.client_format, 502, text, job.end_reason, pump.sent))
         elif _needs_usage_chunk(pump, job):
             chunk = {
                 "id": f"chatcmpl-{job.request_id}", "object": "chat.completion.chunk",

@@ -32,7 +32,11 @@ SSE_HEADERS = {
 }
 
 
-def error_event(client_format: str, status: int, message: str, code: str = "") -> bytes:
+def error_event(
+    client_format: str, status: int, message: str, code: str = "", seq: int = 0
+) -> bytes:
+    """An error event in the client's stream format; a Responses error continues the stream's
+    numbering (`seq`: the events sent so far), as openai's ResponseErrorEvent requires."""
     if client_format == MESSAGES:
         body = {"type": "error", "error": {"type": anthropic_type(status), "message": message}}
         return encode_named(body)
@@ -40,7 +44,10 @@ def error_event(client_format: str, status: int, message: str, code: str = "") -
         err = {"code": status, "message": message, "status": google_status(status)}
         return encode_data({"error": err})
     if client_format == RESPONSES:
-        return encode_named({"type": "error", "code": code or "upstream_error", "message": message})
+        return encode_named({
+            "type": "error", "code": code or "upstream_error", "message": message,
+            "param": None, "sequence_number": seq,
+        })  # fmt: skip
     return encode_data({"error": {"message": message, "type": "upstream_error", "code": code}})
 
 
@@ -59,6 +66,9 @@ def is_final_event(protocol: str, obj: dict[str, Any]) -> bool:
         )
     if protocol == RESPONSES:
         return obj.get("type") in _RESPONSES_END
+    feedback = obj.get("promptFeedback") if protocol == GEMINI else None
+    if isinstance(feedback, dict) and feedback.get("blockReason"):
+        return True  # a blocked prompt: no candidates, and no chunk after it
     key = "finishReason" if protocol == GEMINI else "finish_reason"
     found = obj.get("candidates" if protocol == GEMINI else "choices")
     return isinstance(found, list) and any(isinstance(c, dict) and c.get(key) for c in found)
@@ -66,7 +76,7 @@ def is_final_event(protocol: str, obj: dict[str, Any]) -> bool:
 
 def _may_be_final(data: str) -> bool:
     """Cheap pre-check before parsing a pass-through event for is_final_event."""
-    if "finishReason" in data:
+    if "finishReason" in data or "blockReason" in data:
         return True
     return (
         "finish_reason" in data
@@ -110,6 +120,7 @@ class Pump:
         self.texts: list[str | dict[str, Any]] = []  # events kept to estimate a missing usage
         self.client_gone = False
         self.complete = False  # the upstream said the answer is finished (is_final_event)
+        self.sent = 0  # events queued for the client (a Responses error's sequence_number)
         self.last_write = time.monotonic()
         self._buf = bytearray()
 
@@ -180,6 +191,7 @@ class Pump:
         if event:
             self._buf += b"event: " + event.encode() + b"\n"
         self._buf += b"data: " + data.encode() + b"\n\n"
+        self.sent += 1
         if self.job.end_reason == "upstream_error":
             return True
         if self.protocol == MESSAGES and event == "message_stop":
@@ -258,7 +270,7 @@ class Pump:
         if ("error" in obj and not obj.get("choices")) or obj.get("type") == "error":
             err = obj.get("error")
             message = err.get("message", "upstream error") if isinstance(err, dict) else str(err)
-            self._buf += error_event(self.job.client_format, 500, message)
+            self._buf += error_event(self.job.client_format, 500, message, seq=self.sent)
             self.job.end_reason = "upstream_error"
             return True
         if len(self.texts) < 100_000:
@@ -271,6 +283,7 @@ class Pump:
         named = self.job.client_format in (MESSAGES, RESPONSES)
         for ev in events:
             self._buf += encode_named(ev) if named else encode_data(ev)
+        self.sent += len(events)
 
     async def flush(self) -> None:
         if self._buf:

@@ -45,7 +45,9 @@ SCENARIOS = {
     "tools": ("", "tools"),
     "parallel_tools": ("-tools-parallel", "tools"),
     "thinking": ("-reasoning", "text"),
+    "blocked": ("-blocked", "text"),
     "truncated": ("-long", "short"),
+    "midstream_error": ("-midstream-error", "text"),
     "rate_limited": ("-fail-429", "text"),
     "upstream_500": ("-fail-500", "text"),
 }
