@@ -41,10 +41,26 @@ async def send(
     except aiohttp.ClientError as e:
         raise UpstreamError(
             502,
-            f"upstream request failed: {type(e).__name__}",
+            f"upstream request failed: {network_problem(e)} ({type(e).__name__})",
             code="do_request_failed",
             local=True,
         ) from None
+
+
+def network_problem(e: aiohttp.ClientError) -> str:
+    """Plain words for why a request did not get through (the channel's URL stays out of it:
+    the client may not see it; the log line names the channel)."""
+    if isinstance(e, aiohttp.ClientConnectorDNSError):
+        return "the upstream host name could not be resolved (check the channel's base URL)"
+    if isinstance(e, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
+        return "the TLS connection to the upstream failed"
+    if isinstance(e, aiohttp.ClientConnectorError):
+        return "the upstream refused or dropped the connection"
+    if isinstance(e, aiohttp.ServerDisconnectedError):
+        return "the upstream closed the connection before answering"
+    if isinstance(e, aiohttp.InvalidURL):
+        return "the channel's base URL is not a valid URL"
+    return "the connection to the upstream failed"
 
 
 async def read_error(resp: aiohttp.ClientResponse, adapter: ProviderAdapter) -> UpstreamError:
