@@ -192,8 +192,11 @@ async def test_pinned_channel_for_admins(relay_env: RelayEnv):
 
 
 async def test_a_closed_port_is_reported_as_refused(relay_env):
-    await relay_env.gw.add_channel("http://127.0.0.1:1", models="closed", priority=9)
+    mapping = '{"gpt-4o": "closed"}'
+    await relay_env.gw.add_channel(
+        "http://127.0.0.1:1", models="gpt-4o", model_mapping=mapping, priority=9
+    )
     status, body, _ = await relay_env.post(
-        "/v1/chat/completions", {"model": "closed", "messages": [{"role": "user", "content": "x"}]}
+        "/v1/chat/completions", {"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]}
     )
     assert status == 502 and "refused or dropped" in body["error"]["message"], body
