@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import anthropic
 import openai
+import orjson
 import pytest
 from google import genai
 from google.genai import errors as genai_errors
@@ -48,6 +49,9 @@ SCENARIOS = {
     "blocked": ("-blocked", "text"),
     "truncated": ("-long", "short"),
     "midstream_error": ("-midstream-error", "text"),
+    "cut_short": ("-eof", "text"),
+    "connection_dropped": ("-cut", "text"),
+    "no_usage": ("-no-usage", "text"),
     "rate_limited": ("-fail-429", "text"),
     "upstream_500": ("-fail-500", "text"),
 }
@@ -173,12 +177,34 @@ async def relay_sdk(sdk: Any, fmt: str, body: dict[str, Any], model: str, stream
             return 1
         extra = {"stream_options": {"include_usage": True}} if fmt == "chat" else {}
         events = [e async for e in await create(**body, stream=True, **extra)]
-        # the SDK yields a Responses error event (a typed event) rather than raising
-        return -1 if fmt == "responses" and events[-1].type == "error" else len(events)
+        if fmt == "responses" and events[-1].type == "error":
+            return -1  # the SDK yields a Responses error event (a typed event), no raise
+        await final_from_stream_helper(sdk, fmt, {**body, **extra})
+        return len(events)
     except VALIDATION:
         raise
     except SDK_ERRORS:
         return -1
+
+
+async def final_from_stream_helper(sdk: Any, fmt: str, body: dict[str, Any]) -> Any:
+    """The SDK's stream helpers also accumulate the events into the final object, so they
+    check what the types cannot: order, indexes, items opened before their deltas."""
+    if fmt == "chat":
+        async with sdk.chat.completions.stream(**body) as stream:
+            try:
+                return await stream.get_final_completion()
+            # the helper's way to say "blocked" or "truncated"
+            except (openai.ContentFilterFinishReasonError, openai.LengthFinishReasonError):
+                return None
+    if fmt == "responses":
+        async with sdk.responses.stream(**body) as stream:
+            events = [e.type async for e in stream]
+            if events[-1] == "response.completed":  # else there is no final response
+                return await stream.get_final_response()
+            return None
+    async with sdk.messages.stream(**body) as stream:
+        return await stream.get_final_message()
 
 
 # ---- every client format on every channel ---------------------------------------------------------
@@ -200,7 +226,8 @@ async def test_every_answer_matches_the_sdk_types(env, sdks, fmt, channel, strea
         parsed = await relay_sdk(sdks[fmt], fmt, body, model, stream)
         failing = scenario in ("rate_limited", "upstream_500")
         assert (status >= 400) is failing, (scenario, status)
-        expect_raise = failing or (stream and scenario == "midstream_error")
+        broken = ("midstream_error", "cut_short", "connection_dropped")
+        expect_raise = failing or (stream and scenario in broken)
         assert (parsed == -1) is expect_raise, (scenario, parsed)
 
 
@@ -305,3 +332,51 @@ def test_error_bodies_for_every_status(status: int):
     sdk_types.anthropic_error(error_body(err, "anthropic"))
     sdk_types.google_error(error_body(err, "gemini"), status)
     assert anthropic_type(504) == "timeout_error"  # Anthropic's own type for a 504
+
+
+UNSERVED = [  # (kind for the error shape, client format, path, body)
+    ("messages", "messages", "/v1/messages/count_tokens", {"model": CLAUDE, "messages": USER_X}),
+    ("gemini", "gemini", f"/v1beta/models/{GEMINI}:countTokens", {"contents": []}),
+    ("gemini", "gemini", f"/v1beta/models/{GPT}:batchEmbedContents", {"requests": []}),
+    ("embeddings", "chat", "/v1/embeddings", {"model": CLAUDE, "input": "x"}),
+    ("completions", "chat", "/v1/completions", {"model": GEMINI, "prompt": "x"}),
+    ("chat", "chat", "/v1/files", None),
+]
+
+
+@pytest.mark.parametrize(("kind", "fmt", "path", "body"), UNSERVED, ids=[u[2] for u in UNSERVED])
+async def test_unserved_endpoints_answer_in_the_callers_error_shape(env, kind, fmt, path, body):
+    status, _ = await raw(env, kind, "GET" if body is None else "POST", path, body, fmt=fmt)
+    assert 400 <= status < 600
+
+
+# ---- the checks themselves reject what the SDKs would reject or silently drop ---------------------
+REJECTED = [
+    ("anthropic_models", {"data": [{"id": "m", "created_at": "2021-07-20T10:40:00Z",
+                                    "display_name": "m", "type": "model"}],
+                          "first_id": "m", "last_id": "m", "has_more": False}),  # no lifecycle
+    ("gemini", {"candidates": [{"finish_reason": "STOP"}]}),  # snake_case: genai would drop it
+    ("gemini", {"candidates": [{"finishReason": "FINISHED"}]}),  # no such enum value
+    ("chat", {"id": "x", "object": "chat.completion", "created": 1, "model": "m",
+              "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"},
+                           "finish_reason": "done"}]}),  # not a finish_reason literal
+    ("messages", {"id": "msg_1", "type": "message", "role": "assistant", "model": "m",
+                  "content": [], "stop_reason": "end_turn", "stop_sequence": None}),  # no usage
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "body"), REJECTED, ids=[str(i) for i in range(len(REJECTED))])
+def test_the_checks_reject_bad_shapes(kind: str, body: Any):
+    data = orjson.dumps(body)
+    with pytest.raises((AssertionError, ValueError)):
+        sdk_types.check(kind, 200, "application/json", data, "generateContent")
+
+
+def test_the_stream_checks_reject_bad_events():
+    no_seq = b'event: error\ndata: {"type":"error","code":"x","message":"m"}\n\n'
+    created = b'data: {"type":"response.created","sequence_number":0,"response":{}}\n\n'
+    with pytest.raises((AssertionError, ValueError)):
+        sdk_types.check("responses", 200, "text/event-stream", created + no_seq)
+    unnamed = b'data: {"type":"message_stop"}\n\n'  # the anthropic SDK skips unnamed events
+    with pytest.raises(AssertionError):
+        sdk_types.check("messages", 200, "text/event-stream", unnamed)

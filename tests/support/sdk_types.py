@@ -86,7 +86,10 @@ def google_error(raw: Any, status: int | None) -> None:
 def _genai(type_: Any, raw: Any) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # an unknown enum value is only a warning in genai
-        return type_.model_validate(raw, by_alias=True, by_name=False)
+        try:
+            return type_.model_validate(raw, by_alias=True, by_name=False)
+        except UserWarning as warning:
+            raise AssertionError(f"{type_.__name__}: {warning}") from None
 
 
 def gemini_model(raw: Any) -> Any:
