@@ -6,7 +6,10 @@ built with `_strict_response_validation=True` (required fields, literals, types;
 allowed). google-genai has no such switch: it drops the fields it does not read before validating
 and its types have no required fields, so a misspelt field would vanish silently. Its client here
 runs on an aiohttp session that checks each raw body and SSE event against the genai types by
-their wire (camelCase) names with extra fields forbidden, before the SDK sees it."""
+their wire (camelCase) names with extra fields forbidden, before the SDK sees it.
+
+Both openai's and anthropic's `client.with_options(...)` / `copy()` return a client WITHOUT
+strict validation (openai 3.57, anthropic 2.16): build another client here instead."""
 
 from __future__ import annotations
 
