@@ -225,8 +225,7 @@ async def update_token(request: web.Request) -> web.Response:
         changes: dict[str, Any] = {"status": status}
     else:
         changes = _token_fields(request, body, stored)
-    await tokens_repo.update_token(app[MAIN_DB], token_id, changes)
-    await app[RELAY].reload_token(token_id)
+    await app[RELAY].ledger.update_token(token_id, changes)  # remain_quota is set exactly
     return ok(_view(request, await _own_token(request, token_id)))
 
 

@@ -21,7 +21,7 @@ from clawrouter.db.repo import users as users_repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok, page
 from clawrouter.http.request import pagination, path_id, read_object
-from clawrouter.keys import CALLER, CLOCK, MAIN_DB, OPTIONS, RELAY, WRITER
+from clawrouter.keys import CALLER, CLOCK, MAIN_DB, OPTIONS, RELAY
 
 NOT_FOUND = "user not found"
 NO_RIGHT = "insufficient privilege: you cannot manage a user of the same or a higher role"
@@ -206,14 +206,13 @@ async def _manage_quota(request: web.Request, target: dict[str, Any], body: dict
     value = int_field(body, "value", low=0 if mode == "override" else 1)
     if value is None:
         raise ApiError("value is required")
-    db = app[MAIN_DB]
+    ledger = app[RELAY].ledger
     if mode == "override":
-        await app[WRITER].flush()  # so usage not yet written does not land on top of it
-        await users_repo.set_quota(db, target["id"], value)
+        await ledger.set_user_quota(target["id"], value)
         text = f"admin set the quota to {value}"
     else:
         delta = value if mode == "add" else -value
-        await users_repo.change_quota(db, target["id"], delta)
+        await ledger.add_user_quota(target["id"], delta)
         text = f"admin {'added' if delta > 0 else 'subtracted'} {value} quota"
     admin = {"admin_id": caller["id"], "admin_username": caller["username"]}
     await audit.write_log(

@@ -82,6 +82,25 @@ class UsageWriter:
     def pending_channel(self, cid: int) -> int:
         return self._channels.get(cid, 0)
 
+    # ---- one entity's deltas, for the ledger (called holding self.lock) ------------------------
+    def take_token(self, tid: int) -> tuple[list[int] | None, int | None]:
+        """Remove a key's unflushed deltas and status: the ledger writes them in its own
+        transaction. give_back_token puts them back if that transaction fails."""
+        return self._tokens.pop(tid, None), self._token_status.pop(tid, None)
+
+    def give_back_token(self, tid: int, deltas: list[int] | None, status: int | None) -> None:
+        if deltas is not None:
+            self.token(tid, *deltas)
+        if status is not None:
+            self._token_status.setdefault(tid, status)  # a newer status recorded meanwhile wins
+
+    def take_user(self, uid: int) -> list[int] | None:
+        return self._users.pop(uid, None)
+
+    def give_back_user(self, uid: int, deltas: list[int] | None) -> None:
+        if deltas is not None:
+            self.user(uid, *deltas)
+
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run a one-off write in the background; awaited before shutdown completes."""
         task = asyncio.get_running_loop().create_task(coro)

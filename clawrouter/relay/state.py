@@ -20,6 +20,7 @@ from clawrouter.options.store import Options
 from clawrouter.relay.conversations import ConversationStore
 from clawrouter.relay.credentials import CredentialCache
 from clawrouter.relay.entries import ChannelEntry, TokenEntry, UserEntry
+from clawrouter.relay.ledger import Ledger
 
 log = logging.getLogger(__name__)
 Tiers = list[list[ChannelEntry]]  # channels grouped by priority, highest first
@@ -61,6 +62,7 @@ class RelayState:
         self.ratios = Ratios.defaults()
         self.credentials = CredentialCache(clock)
         self.conversations = ConversationStore(db, writer, clock)
+        self.ledger = Ledger(self)
         self._groups_memo: dict[tuple[int, str], dict[str, str]] = {}
         self._prices: dict[tuple[str, str, str, bool], pricing.Price | None] = {}
         options.on_change(self._options_changed)
@@ -109,29 +111,37 @@ class RelayState:
 
     async def reload_token(self, token_id: int) -> None:
         async with self.writer.lock:
-            row = await tokens_repo.get_token(self.db, token_id)
-            old = self.tokens_by_id.pop(token_id, None)
-            if old is not None:
-                self.tokens.pop(old.key, None)
-            if row is not None:
-                t = _kept(old, self._token(row))
-                self.tokens_by_id[t.id] = t
-                self.tokens[t.key] = t
-                if t.user_id not in self.users:  # a user created since the last full load
-                    user = await users_repo.get_user(self.db, t.user_id)
-                    if user is not None:
-                        self.users[t.user_id] = self._user(user)
+            await self.load_token(token_id)
+
+    async def load_token(self, token_id: int) -> None:
+        """reload_token for a caller already holding the writer's lock (the ledger)."""
+        row = await tokens_repo.get_token(self.db, token_id)
+        old = self.tokens_by_id.pop(token_id, None)
+        if old is not None:
+            self.tokens.pop(old.key, None)
+        if row is not None:
+            t = _kept(old, self._token(row))
+            self.tokens_by_id[t.id] = t
+            self.tokens[t.key] = t
+            if t.user_id not in self.users:  # a user created since the last full load
+                user = await users_repo.get_user(self.db, t.user_id)
+                if user is not None:
+                    self.users[t.user_id] = self._user(user)
 
     async def reload_user(self, user_id: int) -> None:
         async with self.writer.lock:
-            row = await users_repo.get_user(self.db, user_id)
-            if row is None:
-                self.users.pop(user_id, None)
-                for t in [t for t in self.tokens_by_id.values() if t.user_id == user_id]:
-                    self.tokens_by_id.pop(t.id, None)
-                    self.tokens.pop(t.key, None)
-            else:
-                self.users[user_id] = _kept(self.users.get(user_id), self._user(row))
+            await self.load_user(user_id)
+
+    async def load_user(self, user_id: int) -> None:
+        """reload_user for a caller already holding the writer's lock (the ledger)."""
+        row = await users_repo.get_user(self.db, user_id)
+        if row is None:
+            self.users.pop(user_id, None)
+            for t in [t for t in self.tokens_by_id.values() if t.user_id == user_id]:
+                self.tokens_by_id.pop(t.id, None)
+                self.tokens.pop(t.key, None)
+        else:
+            self.users[user_id] = _kept(self.users.get(user_id), self._user(row))
 
     async def reload_channels(self, ids: list[int] | None = None) -> None:
         """Reload some channels (or all) and rebuild the routing index."""

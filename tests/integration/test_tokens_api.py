@@ -168,8 +168,7 @@ async def test_reenabling_refused_when_expired_or_exhausted(
     root, gateway: Gateway, stored, fragment
 ):
     data = await create(root, remain_quota=10)
-    await tokens_repo.update_token(gateway.app[MAIN_DB], data["id"], stored)
-    await gateway.app[RELAY].reload_token(data["id"])
+    await gateway.app[RELAY].ledger.update_token(data["id"], stored)
     body = {"id": data["id"], "status": 1}
     status, reply = await root.json("PUT", "/api/token/?status_only=true", json=body)
     assert reply["success"] is False and fragment in reply["message"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clawrouter.db.database import Database, Row
+from clawrouter.db.database import Database, Row, Tx
 from clawrouter.db.repo.rows import insert_row, update_row
 
 COLUMNS = (
@@ -12,6 +12,7 @@ COLUMNS = (
     "remain_quota", "unlimited_quota", "model_limits_enabled", "model_limits", "allow_ips",
     "used_quota", "group", "cross_group_retry", "auto_groups",
 )  # fmt: skip
+BALANCES = frozenset({"remain_quota", "used_quota"})  # written only through relay.ledger
 
 
 async def list_live_tokens(db: Database) -> list[Row]:
@@ -75,8 +76,16 @@ async def create_token(db: Database, fields: dict[str, Any], limit: int) -> int 
         return await insert_row(tx, "tokens", fields)
 
 
-async def update_token(db: Database, token_id: int, fields: dict[str, Any]) -> int:
+async def update_token(db: Database | Tx, token_id: int, fields: dict[str, Any]) -> int:
+    """Any columns but the balances (relay.ledger sets those, exactly)."""
+    if BALANCES & fields.keys():
+        raise ValueError(f"{sorted(BALANCES & fields.keys())} change only through the ledger")
     return await update_row(db, "tokens", token_id, fields)
+
+
+async def set_remain_quota(tx: Tx, token_id: int, remain: int) -> int:
+    """For relay.ledger only, which first applies the key's unflushed charges."""
+    return await tx.execute("UPDATE tokens SET remain_quota = ? WHERE id = ?", (remain, token_id))
 
 
 async def soft_delete_tokens(db: Database, user_id: int, ids: list[int], now: int) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from clawrouter.db.database import Database
+from clawrouter.db.database import Database, Tx
 
 LOG_COLUMNS = (
     "user_id", "created_at", "type", "content", "username", "token_name", "model_name", "quota",
@@ -27,20 +27,29 @@ async def apply_balances(
     """users: (quota_delta, used_delta, count_delta, id); tokens: (remain_delta, used_delta,
     accessed_time, id); channels: (used_delta, id); statuses: token (status, id)."""
     async with db.transaction() as tx:
-        await tx.executemany(
-            "UPDATE users SET quota = quota + ?, used_quota = used_quota + ?,"
-            " request_count = request_count + ? WHERE id = ?",
-            users,
-        )
-        await tx.executemany(
-            "UPDATE tokens SET remain_quota = remain_quota + ?, used_quota = used_quota + ?,"
-            " accessed_time = MAX(accessed_time, ?) WHERE id = ?",
-            tokens,
-        )
-        await tx.executemany(
-            "UPDATE channels SET used_quota = used_quota + ? WHERE id = ?", channels
-        )
-        await tx.executemany("UPDATE tokens SET status = ? WHERE id = ?", statuses)
+        await apply_balances_in(tx, users, tokens, channels, statuses)
+
+
+async def apply_balances_in(
+    tx: Tx,
+    users: Sequence[tuple[int, int, int, int]],
+    tokens: Sequence[tuple[int, int, int, int]],
+    channels: Sequence[tuple[int, int]],
+    statuses: Sequence[tuple[int, int]],
+) -> None:
+    """apply_balances inside a transaction the caller holds (the ledger's)."""
+    await tx.executemany(
+        "UPDATE users SET quota = quota + ?, used_quota = used_quota + ?,"
+        " request_count = request_count + ? WHERE id = ?",
+        users,
+    )
+    await tx.executemany(
+        "UPDATE tokens SET remain_quota = remain_quota + ?, used_quota = used_quota + ?,"
+        " accessed_time = MAX(accessed_time, ?) WHERE id = ?",
+        tokens,
+    )
+    await tx.executemany("UPDATE channels SET used_quota = used_quota + ? WHERE id = ?", channels)
+    await tx.executemany("UPDATE tokens SET status = ? WHERE id = ?", statuses)
 
 
 async def insert_logs(

@@ -15,6 +15,7 @@ from clawrouter.db.repo.rows import (
 )
 
 ROOT_ROLE = 100
+BALANCES = frozenset({"quota", "used_quota", "request_count"})  # written only via relay.ledger
 
 
 async def get_user(db: Database, user_id: int, *, with_deleted: bool = False) -> Row | None:
@@ -54,7 +55,10 @@ async def create_user(db: Tx | Database, fields: dict[str, Any]) -> Row:
     return await insert_returning(db, "users", fields)
 
 
-async def update_user(db: Database, user_id: int, fields: dict[str, Any]) -> int:
+async def update_user(db: Database | Tx, user_id: int, fields: dict[str, Any]) -> int:
+    """Any columns but the balances (relay.ledger sets those, exactly)."""
+    if BALANCES & fields.keys():
+        raise ValueError(f"{sorted(BALANCES & fields.keys())} change only through the ledger")
     return await update_row(db, "users", user_id, fields)
 
 
@@ -101,7 +105,8 @@ async def aff_code_taken(db: Database, code: str) -> bool:
 
 
 async def transfer_aff_quota(db: Database, user_id: int, amount: int) -> bool:
-    """Move `amount` from the invite rewards to the balance, only if that much is there."""
+    """Move `amount` from the invite rewards to the balance, only if that much is there. A
+    credit (a delta, which commutes with the relay's unflushed ones): reload the user after."""
     changed = await db.execute(
         "UPDATE users SET aff_quota = aff_quota - ?, quota = quota + ?"
         " WHERE id = ? AND aff_quota >= ?",
@@ -133,9 +138,11 @@ async def soft_delete_user(db: Database, user_id: int, now: int) -> int:
     )
 
 
-async def change_quota(db: Database, user_id: int, delta: int) -> int:
-    return await db.execute("UPDATE users SET quota = quota + ? WHERE id = ?", (delta, user_id))
+async def change_quota(tx: Tx, user_id: int, delta: int) -> int:
+    """For relay.ledger only."""
+    return await tx.execute("UPDATE users SET quota = quota + ? WHERE id = ?", (delta, user_id))
 
 
-async def set_quota(db: Database, user_id: int, quota: int) -> int:
-    return await db.execute("UPDATE users SET quota = ? WHERE id = ?", (quota, user_id))
+async def set_quota(tx: Tx, user_id: int, quota: int) -> int:
+    """For relay.ledger only, which first applies the user's unflushed charges."""
+    return await tx.execute("UPDATE users SET quota = ? WHERE id = ?", (quota, user_id))
