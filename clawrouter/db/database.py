@@ -165,10 +165,11 @@ class Database:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield Tx(self._writer)
+                await self._writer.execute("COMMIT")
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                if self._writer.in_transaction:  # also when COMMIT itself failed (busy, I/O)
+                    await self._writer.execute("ROLLBACK")
                 raise
-            await self._writer.execute("COMMIT")
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with self.transaction() as tx:

@@ -9,7 +9,8 @@ import time
 
 from aiohttp import web
 
-from clawrouter.errors import ClawError, NotFoundError, PayloadTooLargeError
+from clawrouter.db.database import DuplicateError, StoreError
+from clawrouter.errors import ApiError, ClawError, NotFoundError, PayloadTooLargeError
 from clawrouter.http.render import error_response, protocol_for
 from clawrouter.keys import CONFIG, REQUEST_ID, STREAMING
 from clawrouter.logs import REQUEST_ID as LOG_REQUEST_ID
@@ -40,6 +41,15 @@ def _http_error(exc: web.HTTPException, request: web.Request) -> ClawError:
     return ClawError(exc.reason or "error", status=exc.status, type="invalid_request_error")
 
 
+def _store_error(err: StoreError) -> ClawError:
+    """The store's refusal as a business error: which value is taken, never a 500."""
+    if isinstance(err, DuplicateError):
+        names = ", ".join(c.rpartition(".")[2] for c in err.columns) or "value"
+        return ApiError(f"{names} is already taken; choose another", code="duplicate")
+    log.warning("store refused a write: %s", err)
+    return ApiError("the store refused this change (a related record is missing or in use)")
+
+
 @web.middleware
 async def request_context(request: web.Request, handler):
     """Assign the request id, render every error, stamp X-Request-Id on every response."""
@@ -55,6 +65,10 @@ async def request_context(request: web.Request, handler):
         except ClawError as err:
             response = error_response(
                 err, protocol_for(request.path, request.headers, request.query)
+            )
+        except StoreError as err:  # a write a handler did not expect to be refused
+            response = error_response(
+                _store_error(err), protocol_for(request.path, request.headers, request.query)
             )
         except web.HTTPException as exc:
             if exc.status < 400:

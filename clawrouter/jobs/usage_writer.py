@@ -127,14 +127,52 @@ class UsageWriter:
         return taken
 
     async def flush(self) -> None:
+        """Write everything pending. A flush that has begun runs to its end even when the
+        caller is cancelled (shutdown), so a batch is never both written and given back."""
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        batch = asyncio.ensure_future(self._flush())
+        try:
+            await asyncio.shield(batch)
+        except asyncio.CancelledError:
+            await batch
+            raise
+
+    async def _flush(self) -> None:
         async with self.lock:
             users, tokens, channels, statuses, rows, quota_data = self._take()
-            if users or tokens or channels or statuses:
-                await usage_repo.apply_balances(self._main, users, tokens, channels, statuses)
-            if rows or quota_data:
-                await usage_repo.insert_logs(self._logs, rows, quota_data)
+            try:
+                if users or tokens or channels or statuses:
+                    await usage_repo.apply_balances(self._main, users, tokens, channels, statuses)
+            except Exception:  # rolled back: nothing was applied, keep all of it for later
+                self._give_back_balances(users, tokens, channels, statuses)
+                self._give_back_logs(rows, quota_data)
+                raise
+            try:
+                if rows or quota_data:
+                    await usage_repo.insert_logs(self._logs, rows, quota_data)
+            except Exception:
+                self._give_back_logs(rows, quota_data)
+                raise
+
+    def _give_back_balances(self, users, tokens, channels, statuses) -> None:
+        """Deltas taken by a flush that failed go back under what was recorded since."""
+        for quota, used, count, uid in users:
+            self.user(uid, quota, used, count)
+        for remain, used, accessed, tid in tokens:
+            self.token(tid, remain, used, accessed)
+        for used, cid in channels:
+            self.channel(cid, used)
+        for status, tid in statuses:
+            self._token_status.setdefault(tid, status)  # a newer status wins
+
+    def _give_back_logs(self, rows: list[tuple], quota_data: list[tuple]) -> None:
+        self._logs_rows[:0] = rows
+        for uid, uname, model, hour, count, quota, tokens in quota_data:
+            d = self._quota_data.setdefault((uid, uname, model, hour), [0, 0, 0])
+            d[0] += count
+            d[1] += quota
+            d[2] += tokens
 
     async def run(self) -> None:
         while True:

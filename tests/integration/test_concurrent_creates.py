@@ -225,3 +225,54 @@ async def test_a_read_after_a_commit_sees_it(tmp_path: Path):
         assert misses == 0
     finally:
         await db.close()
+
+
+async def test_a_commit_that_fails_is_rolled_back(tmp_path: Path):
+    """A COMMIT refused by SQLite (here a deferred foreign key) leaves no transaction open:
+    the writer is usable at once and nothing of the refused one is kept."""
+    db = Database(tmp_path / "t.db")
+    await db.open()
+    try:
+        await db.execute("CREATE TABLE a (id INTEGER PRIMARY KEY)")
+        await db.execute(
+            "CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER"
+            " REFERENCES a(id) DEFERRABLE INITIALLY DEFERRED)"
+        )
+        with pytest.raises((sqlite3.IntegrityError, StoreError)):
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO b (a_id) VALUES (42)")  # checked at COMMIT
+        await db.execute("INSERT INTO a (id) VALUES (1)")
+        assert await db.fetchval("SELECT count(*) FROM b") == 0
+        assert await db.fetchval("SELECT count(*) FROM a") == 1
+    finally:
+        await db.close()
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (DuplicateError("UNIQUE", ("users.aff_code",)), "aff_code is already taken"),
+        (StoreError("FOREIGN KEY constraint failed"), "store refused this change"),
+    ],
+)
+async def test_a_refused_write_no_handler_expected_is_a_clean_error(gateway, error, words):
+    """The edge renders the store's own errors as business errors, never a 500."""
+    from aiohttp import ClientSession, web
+    from aiohttp.test_utils import TestServer
+
+    from clawrouter.http.middlewares import request_context
+    from clawrouter.keys import CONFIG
+
+    async def refused(request: web.Request) -> web.Response:
+        raise error
+
+    app = web.Application(middlewares=[request_context])
+    app[CONFIG] = gateway.config
+    app.router.add_post("/api/thing", refused)
+    async with (
+        TestServer(app, host="127.0.0.1") as server,
+        ClientSession() as http,
+        http.post(f"http://127.0.0.1:{server.port}/api/thing") as resp,
+    ):
+        body = await resp.json()
+    assert resp.status == 200 and body["success"] is False and words in body["message"]

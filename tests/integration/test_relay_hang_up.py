@@ -35,7 +35,7 @@ async def one_log(env: RelayEnv) -> dict:
 
 @pytest.mark.parametrize("fmt", ["chat", "messages", "responses", "gemini"])
 async def test_hanging_up_a_silent_stream_cancels_the_upstream_at_once(relay_env: RelayEnv, fmt):
-    await route(relay_env, "gpt-4o-slow-4000-long")  # 4 s of silence after each event
+    await route(relay_env, "gpt-4o-slow-2500-long")  # 2.5 s of silence after each event
     path, body, headers = client_call(fmt, relay_env.key)
     async with aiohttp.ClientSession() as http:
         resp = await http.post(relay_env.gw.base + path, json=body, headers=headers)
