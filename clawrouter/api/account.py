@@ -71,7 +71,7 @@ async def complete_login(request: web.Request, user: dict[str, Any]) -> web.Resp
     await users_repo.set_last_login(app[MAIN_DB], user["id"], int(app[CLOCK]()))
     session = request[SESSION]
     session.clear_all()
-    session.set(**login_view(user))
+    session.set(**login_view(user), sv=user["session_version"])
     return ok(login_view(user))
 
 

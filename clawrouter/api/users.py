@@ -32,9 +32,12 @@ MAX_REMARK = 255
 _QUOTA_MODES = ("add", "subtract", "override")
 
 
+_HIDDEN = frozenset({"password", "access_token", "session_version"})
+
+
 def user_view(row: dict[str, Any], live: Any = None) -> dict[str, Any]:
-    """A user as admins see it: every column but the password, live balances merged."""
-    out = {k: v for k, v in row.items() if k != "password"}
+    """A user as admins see it: every column but the secrets, live balances merged."""
+    out = {k: v for k, v in row.items() if k not in _HIDDEN}
     if live is not None:
         out.update(quota=live.quota, used_quota=live.used_quota, request_count=live.request_count)
     out["aff_history_quota"] = row["aff_history"]

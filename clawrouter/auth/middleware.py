@@ -51,8 +51,8 @@ async def authenticate(request: web.Request, min_role: int) -> dict[str, Any]:
     use_token = False
     if session.get("id"):
         user = await users_repo.get_user(db, int(session["id"]))
-        if user is None:
-            session.clear_all()
+        if user is None or session.get("sv", 0) != user["session_version"]:
+            session.clear_all()  # deleted, or its sessions ended (password changed or reset)
             raise UnauthorizedError("not logged in or the session has expired")
     else:
         token = bearer(request.headers.get("Authorization", ""))

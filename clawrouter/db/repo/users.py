@@ -66,6 +66,20 @@ async def set_last_login(db: Database, user_id: int, now: int) -> None:
     await db.execute("UPDATE users SET last_login_at = ? WHERE id = ?", (now, user_id))
 
 
+async def end_sessions(db: Database, user_id: int) -> int:
+    """End every login session of the user (their cookies carry an older session_version) and
+    revoke the access token; returns the new session_version."""
+    async with db.transaction() as tx:
+        return int(
+            await tx.fetchval(
+                "UPDATE users SET session_version = session_version + 1, access_token = NULL"
+                " WHERE id = ? RETURNING session_version",
+                (user_id,),
+            )
+            or 0
+        )
+
+
 async def set_access_token(db: Database, user_id: int, token: str) -> None:
     await db.execute("UPDATE users SET access_token = ? WHERE id = ?", (token, user_id))
 
