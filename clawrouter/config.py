@@ -79,12 +79,26 @@ class RelayConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ProvidersConfig:
+    """Where the outside services of account security live (a staging setup or a test points
+    them at a local fake). OIDC endpoints and WeChat's server are options instead."""
+
+    github_oauth_url: str = "https://github.com"
+    github_api_url: str = "https://api.github.com"
+    discord_api_url: str = "https://discord.com/api"
+    linuxdo_url: str = "https://connect.linux.do"
+    turnstile_verify_url: str = "https://challenges.cloudflare.com/turnstile/v0/siteverify"
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     relay: RelayConfig = field(default_factory=RelayConfig)
+    providers: ProvidersConfig = field(default_factory=ProvidersConfig)
 
     @property
     def data_dir(self) -> Path:
