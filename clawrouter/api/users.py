@@ -4,8 +4,6 @@ role (root is exempt where the reference exempts it). Every write refreshes the 
 
 from __future__ import annotations
 
-import secrets
-import string
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +12,7 @@ from aiohttp import web
 from clawrouter.api import audit
 from clawrouter.api.routing import Routes
 from clawrouter.api.validate import int_field, str_field
-from clawrouter.auth import passwords
+from clawrouter.auth import passwords, signup
 from clawrouter.auth.roles import ADMIN, COMMON, ROOT, USER_DISABLED, USER_ENABLED, VALID_ROLES
 from clawrouter.db.database import DuplicateError
 from clawrouter.db.repo import users as users_repo
@@ -25,7 +23,6 @@ from clawrouter.keys import CALLER, CLOCK, MAIN_DB, OPTIONS, RELAY
 
 NOT_FOUND = "user not found"
 NO_RIGHT = "insufficient privilege: you cannot manage a user of the same or a higher role"
-AFF_ALPHABET = string.ascii_letters + string.digits
 MAX_NAME = 20
 MAX_GROUP = 64
 MAX_REMARK = 255
@@ -54,12 +51,7 @@ def _view(request: web.Request, row: dict[str, Any]) -> dict[str, Any]:
 
 async def new_aff_code(request: web.Request) -> str:
     """4 random letters/digits not used by any user yet."""
-    db = request.config_dict[MAIN_DB]
-    for _ in range(50):
-        code = "".join(secrets.choice(AFF_ALPHABET) for _ in range(4))
-        if not await users_repo.aff_code_taken(db, code):
-            return code
-    raise ApiError("could not allocate an invite code, please retry")
+    return await signup.new_aff_code(request.config_dict[MAIN_DB])
 
 
 def _outranks(caller: dict[str, Any], role: int) -> bool:

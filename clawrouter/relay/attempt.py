@@ -1,7 +1,7 @@
 """One attempt on one channel: choose the key, map the model, convert the body, apply the
 channel's overrides, call upstream (falling back to chat completions for a Responses request
-when relay.responses_route allows), then hand the answer to relay.answer. Raises UpstreamError
-before anything reached the client."""
+when relay.responses_route allows), then hand the answer to its kind in relay.answers.
+Raises UpstreamError before anything reached the client."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ import aiohttp
 from aiohttp import web
 
 from clawrouter.config import RelayConfig
-from clawrouter.relay import answer, conversations, overrides, responses_route, upstream
+from clawrouter.relay import (
+    answers,
+    conversations,
+    overrides,
+    responses_route,
+    settlement,
+    upstream,
+)
 from clawrouter.relay.convert.base import CHAT, GEMINI, MESSAGES, RESPONSES, ConvertContext
 from clawrouter.relay.convert.registry import converter
 from clawrouter.relay.entries import ChannelEntry
@@ -125,10 +132,11 @@ async def prepare_call(
             500, f"channel type {ch.type} is not supported yet",
             code="channel:unsupported_type", local=True,
         )  # fmt: skip
-    protocol = base.protocol_for(adapter, job.upstream_model)
+    protocol = adapter.protocol_for(job.upstream_model)
     mode = responses_route.CHAT if fallback else _responses_mode(state, job, ch, adapter, protocol)
     job.responses_fallback = mode == responses_route.AUTO
     endpoint, conv = _plan(job, adapter, protocol, mode == responses_route.CHAT)
+    job.upstream_endpoint = endpoint
     job.upstream_format = protocol if conv is not None else job.client_format
     ctx = _context(state, job) if conv is not None or endpoint == base.MESSAGES else None
     if conv is not None:
@@ -184,15 +192,14 @@ async def attempt(
             if resp.status != 200:
                 raise await upstream.read_error(resp, adapter)
             _learnt_chat_only(state, job, ch, err)
-        if job.stream:
-            return await answer.stream(
-                request, state, job, resp, adapter, conv and conv.Stream(ctx)
-            )
-        return await answer.collect(state, job, resp, adapter, conv, ctx)
+        kind = adapter.answer_kind(job.upstream_endpoint, job.stream)
+        return await answers.deliver(
+            kind, answers.Delivery(request, state, job, resp, adapter, conv, ctx)
+        )
     except asyncio.CancelledError:
         # The client hung up (runner: handler_cancellation) while the upstream was working:
         # leaving this frame closed the upstream request; bill what was produced, once.
-        answer.bill_hang_up(state, job)
+        settlement.bill_hang_up(state, job)
         raise
 
 

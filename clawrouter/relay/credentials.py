@@ -5,14 +5,20 @@ expire, one exchange at a time per key."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 
 import aiohttp
 
 from clawrouter.relay import upstream
-from clawrouter.relay.providers.base import ChannelView, UpstreamError
+from clawrouter.relay.providers.base import ChannelView, CredentialSource, UpstreamError
 
 _MARGIN = 60
+
+
+@functools.lru_cache(maxsize=64)  # one answer per adapter class
+def _exchanges_keys(adapter_type: type) -> bool:
+    return issubclass(adapter_type, CredentialSource)
 
 
 class CredentialCache:
@@ -25,9 +31,9 @@ class CredentialCache:
         self, adapter: object, ch: ChannelView, http: aiohttp.ClientSession, limit_s: float
     ) -> str:
         """The access token for this channel key, or "" when the adapter needs none."""
-        make = getattr(adapter, "credential_request", None)
-        if make is None:
+        if not _exchanges_keys(type(adapter)):
             return ""
+        assert isinstance(adapter, CredentialSource)
         key = (ch.id, ch.key)
         cached = self._tokens.get(key)
         if cached and cached[1] - _MARGIN > self._clock():
@@ -37,14 +43,14 @@ class CredentialCache:
             now = int(self._clock())
             if cached and cached[1] - _MARGIN > now:
                 return cached[0]
-            call = make(ch, now)
+            call = adapter.credential_request(ch, now)
             if call is None:
                 return ""
             limits = aiohttp.ClientTimeout(total=limit_s)
             resp = await upstream.send(http, call, limits)
             body = await upstream.read_body(resp)
             try:
-                token, expires = adapter.parse_credential(resp.status, body, now)  # type: ignore[attr-defined]
+                token, expires = adapter.parse_credential(resp.status, body, now)
             except UpstreamError:
                 self._tokens.pop(key, None)
                 raise

@@ -37,6 +37,7 @@ class Job:
     key_index: int = 0
     upstream_model: str = ""
     upstream_format: str = ""
+    upstream_endpoint: str = ""  # what the upstream is asked for (conversion may change it)
     upstream_body: dict[str, Any] = field(default_factory=dict)  # as sent, before overrides
     response_id: str = ""  # the id of the object returned to the client (converted formats)
     responses_fallback: bool = False  # a 404/405 on /v1/responses may retry via chat

@@ -109,7 +109,7 @@ async def probe_channel(
         raw = await upstream.read_body(resp)
         if not stream:
             problem = _body_error(raw, conv, ctx)
-        elif getattr(adapter, "binary_stream", False):
+        elif adapter.stream_framing != base.SSE_FRAMING:
             problem = None if raw else "upstream returned an empty stream"
         else:
             problem = _stream_error(raw)

@@ -160,3 +160,65 @@ async def change_quota(tx: Tx, user_id: int, delta: int) -> int:
 async def set_quota(tx: Tx, user_id: int, quota: int) -> int:
     """For relay.ledger only, which first applies the user's unflushed charges."""
     return await tx.execute("UPDATE users SET quota = ? WHERE id = ?", (quota, user_id))
+
+
+# ---- registration, invites, email (auth.signup, api.signup) -------------------------------------
+IDENTITY_COLUMNS = frozenset(
+    {"github_id", "discord_id", "oidc_id", "wechat_id", "telegram_id", "linux_do_id"}
+)
+
+
+async def get_user_by_aff_code(db: Database | Tx, code: str) -> Row | None:
+    """The live user whose own invite code is `code`."""
+    return await db.fetchone(
+        "SELECT * FROM users WHERE aff_code = ? AND deleted_at IS NULL", (code,)
+    )
+
+
+async def get_user_by_email(db: Database, email: str) -> Row | None:
+    """The live user with this email (compared case-insensitively), the oldest first."""
+    return await db.fetchone(
+        "SELECT * FROM users WHERE email <> '' AND lower(email) = lower(?)"
+        " AND deleted_at IS NULL ORDER BY id LIMIT 1",
+        (email,),
+    )
+
+
+async def email_taken(db: Database | Tx, email: str, *, except_id: int = 0) -> bool:
+    """Whether any user but `except_id`, soft-deleted ones included, has this email."""
+    return bool(
+        await db.fetchval(
+            "SELECT COUNT(*) FROM users WHERE email <> '' AND lower(email) = lower(?) AND id <> ?",
+            (email, except_id),
+        )
+    )
+
+
+async def identity_taken(db: Database | Tx, column: str, value: str) -> bool:
+    """Whether a user, soft-deleted ones included, is bound to this provider id."""
+    if column not in IDENTITY_COLUMNS:
+        raise ValueError(f"{column!r} is not a provider id column")
+    return bool(await db.fetchval(f"SELECT COUNT(*) FROM users WHERE {column} = ?", (value,)))
+
+
+async def max_user_id(db: Database) -> int:
+    return int(await db.fetchval("SELECT COALESCE(MAX(id), 0) FROM users") or 0)
+
+
+async def reward_inviter(tx: Tx, inviter_id: int, reward: int) -> int:
+    """One more invitee; the reward goes to the invite balance (aff_quota, not quota)."""
+    return await tx.execute(
+        "UPDATE users SET aff_count = aff_count + 1, aff_quota = aff_quota + ?,"
+        " aff_history = aff_history + ? WHERE id = ?",
+        (reward, reward, inviter_id),
+    )
+
+
+async def set_email_if_free(db: Database, user_id: int, email: str) -> bool:
+    """Bind `email` to the user unless another user (soft-deleted ones too) has it; the check
+    and the write are one transaction, so two binds cannot share an address."""
+    async with db.transaction() as tx:
+        if await email_taken(tx, email, except_id=user_id):
+            return False
+        await tx.execute("UPDATE users SET email = ? WHERE id = ?", (email, user_id))
+        return True

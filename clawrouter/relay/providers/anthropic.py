@@ -22,6 +22,7 @@ import orjson
 from clawrouter.relay.providers.base import (
     MESSAGES,
     MODELS,
+    AdapterBase,
     ChannelView,
     RelayRequest,
     SSEJsonDecoder,
@@ -100,7 +101,7 @@ class AnthropicStreamDecoder(SSEJsonDecoder):
         return out
 
 
-class AnthropicAdapter:
+class AnthropicAdapter(AdapterBase):
     """Claude Messages, natively (no OpenAI endpoints: other formats are converted to it)."""
 
     __slots__ = ()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import orjson
 
@@ -81,11 +81,22 @@ class UpstreamError(Exception):
         return f"{self.status} {self.message}"
 
 
+# How an answer reaches the client; one module per kind in clawrouter.relay.answers.
+JSON_ANSWER = "json"  # one JSON document
+SSE_ANSWER = "sse"  # server-sent events, relayed (and converted) event by event
+SSE_FRAMING, EVENTSTREAM_FRAMING = "sse", "aws-eventstream"
+
+
 class ProviderAdapter(Protocol):
     name: str
     protocol: str  # wire format spoken upstream: "openai" | "anthropic" | "gemini" | "responses"
+    stream_framing: str  # SSE_FRAMING, or EVENTSTREAM_FRAMING: streams are always decoded
 
     def supports(self, endpoint: str) -> bool: ...
+
+    def protocol_for(self, model: str) -> str: ...
+
+    def answer_kind(self, endpoint: str, stream: bool) -> str: ...
 
     def prepare(self, req: RelayRequest, ch: ChannelView) -> UpstreamCall: ...
 
@@ -94,15 +105,24 @@ class ProviderAdapter(Protocol):
     def stream_decoder(self) -> StreamDecoder: ...
 
 
-def protocol_for(adapter: ProviderAdapter, model: str) -> str:
-    """The wire protocol an upstream model speaks. Adapters serving several (Vertex AI: Gemini
-    and Claude) define `protocol_for(model)`; the others speak `adapter.protocol`. Optional
-    attribute too: `binary_stream = True` when streams are not SSE (Bedrock's event stream), so
-    even a same-format stream is decoded through `stream_decoder()`."""
-    pick = getattr(adapter, "protocol_for", None)
-    return str(pick(model)) if pick is not None else adapter.protocol
+class AdapterBase:
+    """The defaults most adapters keep; each root adapter class derives from it, so every
+    capability is a typed attribute or method rather than something looked up by name."""
+
+    __slots__ = ()
+    protocol: str = ""
+    stream_framing: str = SSE_FRAMING
+
+    def protocol_for(self, model: str) -> str:
+        """The wire protocol `model` speaks upstream (Vertex AI serves Gemini and Claude)."""
+        return self.protocol
+
+    def answer_kind(self, endpoint: str, stream: bool) -> str:
+        """How `endpoint` answers: SSE when streamed, else one JSON document."""
+        return SSE_ANSWER if stream else JSON_ANSWER
 
 
+@runtime_checkable
 class CredentialSource(Protocol):
     """Optional adapter side for providers whose key must first be exchanged for a short-lived
     access token (e.g. a Vertex AI service account). The pipeline performs the call, caches

@@ -39,7 +39,9 @@ from clawrouter.http.render import anthropic_type
 from clawrouter.relay.providers.anthropic import thinking_from_suffix, with_max_tokens
 from clawrouter.relay.providers.aws_sigv4 import AwsCredentials, sign
 from clawrouter.relay.providers.base import (
+    EVENTSTREAM_FRAMING,
     MESSAGES,
+    AdapterBase,
     ChannelView,
     RelayRequest,
     UpstreamCall,
@@ -239,13 +241,13 @@ class BedrockStreamDecoder:
         return _error_event("api_error", f"{code}: {text}")
 
 
-class BedrockAdapter:
+class BedrockAdapter(AdapterBase):
     """Claude on AWS Bedrock (InvokeModel / InvokeModelWithResponseStream)."""
 
     __slots__ = ()
     name = "aws"
     protocol = PROTO_ANTHROPIC
-    binary_stream = True  # streams are event-stream frames: always decode via stream_decoder()
+    stream_framing = EVENTSTREAM_FRAMING  # even a same-format stream is decoded
     endpoints: frozenset[str] = frozenset({MESSAGES})
 
     def supports(self, endpoint: str) -> bool:

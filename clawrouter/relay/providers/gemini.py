@@ -32,6 +32,7 @@ from clawrouter.relay.providers.base import (
     GEMINI,
     GEMINI_EMBED,
     MODELS,
+    AdapterBase,
     ChannelView,
     RelayRequest,
     SSEJsonDecoder,
@@ -145,7 +146,7 @@ def _max_output(body: Json) -> int | None:
 # ---------------------------------------------------------------- adapter
 
 
-class GeminiAdapter:
+class GeminiAdapter(AdapterBase):
     """Google AI Studio's Generative Language API, natively; other formats are converted."""
 
     __slots__ = ()

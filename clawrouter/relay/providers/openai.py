@@ -18,6 +18,7 @@ from clawrouter.relay.providers.base import (
     MODELS,
     MODERATIONS,
     RESPONSES,
+    AdapterBase,
     ChannelView,
     RelayRequest,
     SSEJsonDecoder,
@@ -130,7 +131,7 @@ def parse_openai_error(status: int, body: bytes) -> UpstreamError:
     return err
 
 
-class OpenAIAdapter:
+class OpenAIAdapter(AdapterBase):
     """OpenAI and the generic OpenAI-compatible types: `{base}/v1/<endpoint>`, Bearer auth,
     OpenAI's reasoning-model parameter rules on chat."""
 

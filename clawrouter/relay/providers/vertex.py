@@ -40,6 +40,7 @@ from clawrouter.relay.providers.anthropic import (
 from clawrouter.relay.providers.base import (
     GEMINI,
     MESSAGES,
+    AdapterBase,
     ChannelView,
     RelayRequest,
     StreamDecoder,
@@ -131,7 +132,7 @@ def _max_output(body: Json) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-class VertexAdapter:
+class VertexAdapter(AdapterBase):
     """Gemini and Claude on Vertex AI; a CredentialSource for service-account keys."""
 
     __slots__ = ()

@@ -23,7 +23,6 @@ from clawrouter.relay.providers.base import (
     ChannelView,
     RelayRequest,
     UpstreamError,
-    protocol_for,
 )
 from clawrouter.relay.providers.bedrock import BedrockAdapter, model_id
 from clawrouter.relay.providers.registry import adapter_for, protocol_of
@@ -71,9 +70,9 @@ def test_registry_rows():
     assert isinstance(adapter_for(ct.VERTEX_AI), VertexAdapter)
     assert isinstance(adapter_for(ct.AWS), BedrockAdapter)
     assert protocol_of(ct.AWS) == "anthropic" and protocol_of(ct.COHERE) == "openai"
-    assert protocol_for(VERTEX, "claude-sonnet-4-5") == "anthropic"
-    assert protocol_for(VERTEX, "gemini-2.5-pro") == "gemini"
-    assert protocol_for(BEDROCK, "claude-sonnet-4-5") == "anthropic"
+    assert VERTEX.protocol_for("claude-sonnet-4-5") == "anthropic"
+    assert VERTEX.protocol_for("gemini-2.5-pro") == "gemini"
+    assert BEDROCK.protocol_for("claude-sonnet-4-5") == "anthropic"
     assert not VERTEX.supports(GEMINI) and not VERTEX.supports(MESSAGES)
 
 

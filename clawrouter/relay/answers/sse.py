@@ -1,27 +1,24 @@
-"""The answer of one attempt, once the upstream said 200: collect a JSON answer or pump a
-stream to the client (converted when the formats differ), then settle the charge and write the
-log row. Also what a client that hangs up before the answer is billed."""
+"""The SSE answer: open the client's event stream and pump the upstream's events into it as
+they arrive (passed through, decoded, or converted), with keep-alive pings; end it with the
+format's terminator, or an error event when the upstream broke off; then settle on the usage
+the stream reported (or the estimate). A client that hangs up stops the upstream at once and
+is billed for what was produced."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Callable
-from typing import Any
 
 import aiohttp
-import orjson
 from aiohttp import web
 
-from clawrouter.billing import pricing
-from clawrouter.relay import conversations, estimate, upstream
+from clawrouter.relay import conversations
 from clawrouter.relay import usage as usage_mod
-from clawrouter.relay.convert.base import GEMINI, MESSAGES
+from clawrouter.relay.answers.delivery import Delivery
+from clawrouter.relay.convert.base import GEMINI
 from clawrouter.relay.job import Job
 from clawrouter.relay.providers import base
-from clawrouter.relay.providers.base import UpstreamError
-from clawrouter.relay.records import record_consume
+from clawrouter.relay.settlement import finalize_usage, settle
 from clawrouter.relay.state import RelayState
 from clawrouter.relay.streaming import Pump, error_event, open_stream
 from clawrouter.relay.usage import Usage
@@ -35,70 +32,14 @@ _END_MESSAGES = {
 }
 
 
-def _usage_of(protocol: str, endpoint: str, data: dict[str, Any]) -> Usage | None:
-    if protocol == MESSAGES:
-        return usage_mod.from_anthropic(data.get("usage"))
-    if protocol == GEMINI:
-        return usage_mod.from_gemini(data.get("usageMetadata"))
-    if endpoint == base.RESPONSES:
-        return usage_mod.from_responses(data.get("usage"))
-    return usage_mod.from_openai(data.get("usage"))
-
-
-def finalize_usage(job: Job, usage: Usage | None, output_text: Callable[[], str]) -> Usage:
-    """Upstream usage when it has any; otherwise the documented estimate (output_text is
-    only called then)."""
-    if usage is not None and not usage.is_empty():
-        return usage
-    est = Usage(
-        prompt_tokens=job.prompt_estimate(),
-        completion_tokens=estimate.text_tokens(output_text()),
-        estimated=True,
-    )
-    job.content_notes.append("upstream sent no usage; tokens estimated")
-    return est
-
-
-def settle(state: RelayState, job: Job, usage: Usage) -> pricing.Settlement:
-    assert job.price is not None and job.charge is not None and job.channel is not None
-    settlement = pricing.settle_quota(
-        job.price, usage, quota_per_unit=int(state.options["QuotaPerUnit"])
-    )
-    job.charge.settle(settlement.quota, job.channel.id, int(state.clock()))
-    record_consume(state, job, settlement, usage)
-    return settlement
-
-
-async def collect(state, job, resp, adapter, conv, ctx) -> web.Response:
-    raw = await upstream.read_body(resp)
-    job.frt_ms = max(1, int((time.perf_counter() - job.started) * 1000))
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise UpstreamError(
-            502, "upstream returned an invalid JSON body", code="bad_response_body"
-        ) from None
-    if not isinstance(data, dict):
-        raise UpstreamError(502, "upstream returned an unexpected body", code="bad_response_body")
-    up_usage = _usage_of(job.upstream_format, job.endpoint, data)
-    out = conv.response(data, ctx) if conv is not None else None
-    if conversations.tracks(job, conv) and data.get("choices"):
-        conversations.remember(state, job, job.response_id, data["choices"][0].get("message", {}))
-    usage = finalize_usage(job, up_usage, lambda: " ".join(estimate.output_text(data)))
-    if out is None and usage.estimated and job.endpoint in (base.CHAT, base.COMPLETIONS):
-        data["usage"] = usage_mod.to_openai(usage)
-        out = data
-    settle(state, job, usage)
-    body = raw if out is None else orjson.dumps(out)
-    return web.Response(body=body, content_type="application/json")
-
-
-async def stream(request, state, job, resp, adapter, conv) -> web.StreamResponse:
+async def deliver(d: Delivery) -> web.StreamResponse:
+    request, state, job, resp, adapter = d.request, d.state, d.job, d.resp, d.adapter
+    conv = d.conv and d.conv.Stream(d.ctx)
     out = await open_stream(request, job)
     pump = Pump(job, out, job.upstream_format, conv)
     pinger = _start_keepalive(state, job, pump)
     try:
-        if conv is None and getattr(adapter, "binary_stream", False):
+        if conv is None and adapter.stream_framing != base.SSE_FRAMING:
             await pump.decoded(resp, adapter)
         elif conv is None:
             await pump.passthrough(resp)
@@ -130,18 +71,6 @@ async def stream(request, state, job, resp, adapter, conv) -> web.StreamResponse
     if conversations.tracks(job, conv) and job.end_reason == "done":
         conversations.remember(state, job, job.response_id, conv.assistant_message())
     return out
-
-
-def bill_hang_up(state: RelayState, job: Job) -> None:
-    """A client that hung up before its answer began (a stream settles its own hang-up): the
-    request reached the upstream, which was working on the prompt, so the prompt is billed —
-    as estimated, no output was delivered."""
-    assert job.charge is not None
-    if job.charge.done:
-        return
-    job.end_reason = "client_gone"
-    job.content_notes.append("client disconnected before the answer; prompt billed")
-    settle(state, job, finalize_usage(job, None, str))
 
 
 def _start_keepalive(state: RelayState, job: Job, pump: Pump) -> asyncio.Task | None:

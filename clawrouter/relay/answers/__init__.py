@@ -1,0 +1,21 @@
+"""How an upstream's answer reaches the client: one small module per kind (the adapter says
+which kind an endpoint answers, providers.base.AdapterBase.answer_kind). A new modality is an
+adapter plus, at most, one new kind here."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from aiohttp import web
+
+from clawrouter.relay.answers import json_body, sse
+from clawrouter.relay.answers.delivery import Delivery
+from clawrouter.relay.providers.base import JSON_ANSWER, SSE_ANSWER
+
+KINDS = MappingProxyType({JSON_ANSWER: json_body, SSE_ANSWER: sse})
+
+__all__ = ["KINDS", "Delivery", "deliver"]
+
+
+async def deliver(kind: str, d: Delivery) -> web.StreamResponse:
+    return await KINDS[kind].deliver(d)
