@@ -7,6 +7,7 @@ import secrets
 import string
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -27,7 +28,18 @@ _AFF_CHARS = string.ascii_letters + string.digits
 _USERNAME = re.compile(r"^[\w.\-@]+$")
 
 
+def _host(address: str) -> str:
+    """The host name in a URL such as ServerAddress ("" when there is none)."""
+    try:
+        return urlsplit(address.strip()).hostname or ""
+    except ValueError:
+        return ""
+
+
 def _status_data(o: Options, started_at: int, setup_done: bool) -> dict[str, Any]:
+    """Every switch and setting the console reads before login (reference §4.1.1, plus the
+    newer reference's register_enabled / password_login_enabled / password_register_enabled).
+    Client ids and site keys are public; no secret is ever here."""
     display = o["general_setting.quota_display_type"]
     data: dict[str, Any] = {
         "version": __version__,
@@ -39,6 +51,9 @@ def _status_data(o: Options, started_at: int, setup_done: bool) -> dict[str, Any
         "docs_link": o["general_setting.docs_link"],
         "top_up_link": o["TopUpLink"],
         "setup": setup_done,
+        "register_enabled": o["RegisterEnabled"],
+        "password_login_enabled": o["PasswordLoginEnabled"],
+        "password_register_enabled": o["PasswordRegisterEnabled"],
         "email_verification": o["EmailVerificationEnabled"],
         "github_oauth": o["GitHubOAuthEnabled"],
         "github_client_id": o["GitHubClientId"],
@@ -58,8 +73,8 @@ def _status_data(o: Options, started_at: int, setup_done: bool) -> dict[str, Any
         "turnstile_site_key": o["TurnstileSiteKey"],
         "passkey_login": o["passkey.enabled"],
         "passkey_display_name": o["passkey.rp_display_name"] or o["SystemName"],
-        "passkey_rp_id": o["passkey.rp_id"],
-        "passkey_origins": o["passkey.origins"],
+        "passkey_rp_id": o["passkey.rp_id"] or _host(o["ServerAddress"]),
+        "passkey_origins": o["passkey.origins"] or o["ServerAddress"],
         "passkey_allow_insecure": o["passkey.allow_insecure_origin"],
         "passkey_user_verification": o["passkey.user_verification"],
         "passkey_attachment": o["passkey.attachment_preference"],
