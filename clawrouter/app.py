@@ -60,6 +60,7 @@ from clawrouter.keys import (
 )
 from clawrouter.logs import ServerLog
 from clawrouter.options.store import Options
+from clawrouter.relay import playground
 from clawrouter.relay import routes as relay_routes
 from clawrouter.relay.state import RelayState
 
@@ -188,5 +189,6 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app.on_shutdown.append(tests_run.shutdown)
     app.add_subapp("/api", build_api())
     relay_routes.add_routes(app)
+    playground.add_routes(app)
     add_spa_routes(app, config.server.static_dir)
     return app

@@ -152,12 +152,18 @@ async def start_job(
     *,
     path_model: str | None = None,
     stream: bool | None = None,
+    caller: RelayCaller | None = None,
+    body: dict[str, Any] | None = None,
 ) -> tuple[RelayState, Job]:
+    """Authenticate the API key (or take the `caller` already resolved, with its parsed
+    `body`: the playground's session user), check and price the request, reserve quota."""
     state = request.app[RELAY]
     cfg = request.app[CONFIG]
     ip = client_ip(request, cfg.server.trust_forwarded_for)
-    caller = authenticate_key(state, request, ip)
-    body = await parse_body(request)
+    if caller is None:
+        caller = authenticate_key(state, request, ip)
+    if body is None:
+        body = await parse_body(request)
     model = path_model if path_model is not None else body.get("model")
     if model is None and endpoint == "moderations":
         model = "text-moderation-stable"

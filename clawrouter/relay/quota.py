@@ -54,7 +54,8 @@ class Charge:
             return
         self.token.remain_quota += delta
         self.user.quota += delta
-        self.state.writer.token(self.token.id, remain=delta)
+        if self.token.id:  # 0: the playground's temporary key, never stored
+            self.state.writer.token(self.token.id, remain=delta)
         self.state.writer.user(self.user.id, quota=delta)
 
     def settle(self, quota: int, channel_id: int, now: int) -> None:
@@ -66,7 +67,8 @@ class Charge:
         self.token.used_quota += quota
         self.user.used_quota += quota
         self.user.request_count += 1
-        w.token(self.token.id, used=quota, accessed=now)
+        if self.token.id:
+            w.token(self.token.id, used=quota, accessed=now)
         w.user(self.user.id, used=quota, count=1)
         channel = self.state.channels.get(channel_id)
         if channel is not None:
