@@ -14,7 +14,7 @@ ARGS ?=
 PIP_INSTALL := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install -q
 
 .DEFAULT_GOAL := help
-.PHONY: help install dev run test test-fast lint fmt bench clean openapi
+.PHONY: help install dev run test test-fast lint fmt bench clean openapi web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ bench: $(BENCH_STAMP) ## benchmark vs a raw pass-through and direct, ~2 min (ARG
 
 openapi: $(RUN_STAMP) ## regenerate docs/openapi.json from the registered routes
 	$(BIN)/python -m clawrouter.openapi > docs/openapi.json
+
+web: ## rebuild the dashboard bundle in static/ from web/ (needs Node 20+ and npm; commit both)
+	cd web && npm ci --no-audit --no-fund && npm run build
 
 clean: ## remove the virtualenv and caches (keeps ./data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -1,7 +1,9 @@
 """Serving the dashboard SPA: files from static/, index.html for client-side routes.
 
-Hashed assets are cached for a year; index.html is never cached. /api and /v1 paths never fall
-back to the SPA.
+Hashed assets (static/assets/, names carry a content hash) are cached for a year and immutable;
+everything else, index.html first, is `no-cache`. Client routes (/console/token, /login, ...)
+fall back to index.html; API paths (/api, /v1, /v1beta, /pg, /mj) and missing assets never do:
+they answer 404 in their own JSON shape. GET and HEAD.
 """
 
 from __future__ import annotations
@@ -13,8 +15,26 @@ from aiohttp import web
 
 from clawrouter.errors import NotFoundError
 
-_NO_FALLBACK = ("/api/", "/v1/", "/v1beta/", "/assets/", "/pg/", "/mj/")
+_API_PREFIXES = ("/api", "/v1", "/v1beta", "/pg", "/mj", "/assets")
 MAX_PATH = 1024  # longer than any file or client-side route of the dashboard
+IMMUTABLE = "public, max-age=31536000, immutable"
+# explicit types: the platform's mimetypes table may lack some (woff2) or differ (js)
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".webp": "image/webp",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".txt": "text/plain; charset=utf-8",
+}
 
 
 def find_static_dir(configured: str = "") -> Path | None:
@@ -36,6 +56,11 @@ def is_odd(path: str) -> bool:
     return len(path) > MAX_PATH or "\x00" in path or ".." in path.split("/")
 
 
+def is_api_path(path: str) -> bool:
+    """Paths that belong to an API (or to the hashed assets): never the SPA's index.html."""
+    return any(path == p or path.startswith(p + "/") for p in _API_PREFIXES)
+
+
 def _file(root: Path, path: str) -> Path | None:
     """The file under root that path names, if there is one. The filesystem's refusals (a
     name too long, an invalid character) mean there is none."""
@@ -44,6 +69,14 @@ def _file(root: Path, path: str) -> Path | None:
         return target if target.is_relative_to(root) and target.is_file() else None
     except (OSError, ValueError):
         return None
+
+
+def _serve(target: Path, cache: str) -> web.FileResponse:
+    headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
+    kind = CONTENT_TYPES.get(target.suffix.lower())
+    if kind is not None:
+        headers["Content-Type"] = kind
+    return web.FileResponse(target, headers=headers)
 
 
 def spa_handler(root: Path | None):
@@ -55,13 +88,11 @@ def spa_handler(root: Path | None):
             raise NotFoundError(f"Invalid URL ({request.method} {request.path})")
         target = _file(root, path) if path else None
         if target is not None:
-            cache = (
-                "public, max-age=31536000, immutable" if "/assets/" in request.path else "no-cache"
-            )
-            return web.FileResponse(target, headers={"Cache-Control": cache})
-        if request.path.startswith(_NO_FALLBACK) or request.path in ("/api", "/v1"):
+            hashed = request.path.startswith("/assets/")
+            return _serve(target, IMMUTABLE if hashed else "no-cache")
+        if is_api_path(request.path):
             raise NotFoundError(f"Invalid URL ({request.method} {request.path})")
-        return web.FileResponse(root / "index.html", headers={"Cache-Control": "no-cache"})
+        return _serve(root / "index.html", "no-cache")
 
     return serve_spa
 
