@@ -85,6 +85,7 @@ async def _reset_password(config: Config, username: str, password: str) -> bool:
         user = await users.get_user_by_username(main, username)
         if user is None:
             return False
+        # also ends every session of the user and revokes the access token
         await users.set_password(main, user["id"], await hash_password(password))
         return True
     finally:
@@ -124,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"clawrouter: no user named {args.username!r}", file=sys.stderr)
             return 1
         print(f"password of {args.username} set" + ("" if args.password else f" to: {password}"))
+        print("the user's login sessions are ended and the access token is revoked")
         return 0
     from clawrouter import logs
     from clawrouter.runner import run

@@ -16,13 +16,17 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http_exceptions import HttpProcessingError
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+# Query parameters whose value is a secret wherever they appear: API keys (?key=), OAuth and
+# e-mail codes, reset and access tokens, passwords, Telegram's login hash.
 _SECRETS = re.compile(
-    r"(sk-[A-Za-z0-9_\-]{8})[A-Za-z0-9_\-]+|(Bearer\s+)[^\s\"']+|(key=)[^&\s\"']+", re.I
+    r"(sk-[A-Za-z0-9_\-]{8})[A-Za-z0-9_\-]+|(Bearer\s+)[^\s\"']+"
+    r"|((?:key|code|token|password|secret|hash)=)[^&\s\"']+",
+    re.I,
 )
 
 
 def redact(text: str) -> str:
-    if "sk-" not in text and "earer" not in text and "key=" not in text:
+    if "sk-" not in text and "earer" not in text and "=" not in text:
         return text  # the common case, without running the regex
 
     def sub(m: re.Match[str]) -> str:

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from clawrouter.api.routing import Routes
 from clawrouter.auth import passwords
+from clawrouter.auth.middleware import keep_session
 from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT, USER_ENABLED
 from clawrouter.db.repo import twofa as twofa_repo
 from clawrouter.db.repo import users as users_repo
@@ -140,6 +141,8 @@ async def _profile_changes(request: web.Request, user: dict, body: dict) -> dict
     if password not in (None, ""):
         if not isinstance(password, str) or not 8 <= len(password) <= 20:
             raise ApiError("password must be 8 to 20 characters")
+        if (err := passwords.check_length(password)) is not None:
+            raise ApiError(err)
         original = body.get("original_password")
         # An account with no password (OAuth-only) may set one without the original.
         if user["password"] and not (
@@ -161,7 +164,12 @@ async def update_self(request: web.Request) -> web.Response:
     changes = await _profile_changes(request, user, body)
     if not changes:
         raise ApiError("nothing to update")
-    await users_repo.update_user(request.config_dict[MAIN_DB], user["id"], changes)
+    db = request.config_dict[MAIN_DB]
+    hashed = changes.pop("password", None)
+    if changes:
+        await users_repo.update_user(db, user["id"], changes)
+    if hashed is not None:  # ends the other sessions and the access token; this one stays
+        keep_session(request, user["id"], await users_repo.set_password(db, user["id"], hashed))
     return ok()
 
 

@@ -13,6 +13,7 @@ from clawrouter.api import audit
 from clawrouter.api.routing import Routes
 from clawrouter.api.validate import int_field, str_field
 from clawrouter.auth import passwords, signup
+from clawrouter.auth.middleware import keep_session
 from clawrouter.auth.roles import ADMIN, COMMON, ROOT, USER_DISABLED, USER_ENABLED, VALID_ROLES
 from clawrouter.db.database import DuplicateError
 from clawrouter.db.repo import users as users_repo
@@ -83,6 +84,8 @@ async def _password(body: dict[str, Any], *, required: bool) -> str | None:
         return None
     if not 8 <= len(value) <= 20:
         raise ApiError("password must be 8 to 20 characters")
+    if (err := passwords.check_length(value)) is not None:
+        raise ApiError(err)
     return await passwords.hash_password(value)
 
 
@@ -175,9 +178,10 @@ async def update_user(request: web.Request) -> web.Response:
     if remark is not None:
         changes["remark"] = remark
     hashed = await _password(body, required=False)
-    if hashed is not None:
-        changes["password"] = hashed
     await users_repo.update_user(app[MAIN_DB], target["id"], changes)
+    if hashed is not None:  # the user's sessions and access token end (the caller's stays)
+        version = await users_repo.set_password(app[MAIN_DB], target["id"], hashed)
+        keep_session(request, target["id"], version)
     await app[RELAY].reload_user(target["id"])
     return ok(_view(request, await _target(request, target["id"])))
 

@@ -1,5 +1,11 @@
 """Resolves the caller of a management route: session cookie or access token, the New-Api-User
-rule, status and role checks (the reference's authHelper), plus the cookie round-trip."""
+rule, status and role checks (the reference's authHelper), plus the cookie round-trip.
+
+The cookie is HttpOnly and SameSite=Lax (the reference uses Strict; Lax lets a provider's
+redirect back into the console carry the session, and still keeps it off cross-site POST, PUT
+and DELETE), and Secure when the request came over TLS: directly, through a proxy that says
+`X-Forwarded-Proto: https` when server.trust_forwarded_for is on, or always with
+security.cookie_secure."""
 
 from __future__ import annotations
 
@@ -10,7 +16,8 @@ from aiohttp import web
 from clawrouter.auth.roles import USER_DISABLED, VALID_ROLES
 from clawrouter.auth.sessions import COOKIE, Session
 from clawrouter.db.repo import users as users_repo
-from clawrouter.errors import ApiError, RateLimitedError, UnauthorizedError
+from clawrouter.errors import ApiError, ClawError, RateLimitedError, UnauthorizedError
+from clawrouter.http.render import error_response
 from clawrouter.http.request import bearer, client_ip
 from clawrouter.keys import CALLER, CLOCK, CONFIG, LIMITERS, MAIN_DB, SESSION, SESSIONS
 
@@ -27,8 +34,16 @@ async def session_middleware(request: web.Request, handler):
     raw = request.cookies.get(COOKIE)
     session = codec.decode(raw, now) if raw else Session()
     request[SESSION] = session
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except ClawError as err:
+        if not session.changed:
+            raise
+        # a refusal that changed the session (an expired verification or pending login
+        # cleared, a dead session dropped) still writes the cookie
+        response = error_response(err, "api")
     if session.changed and not response.prepared:
+        secure = over_tls(request)
         if session:
             response.set_cookie(
                 COOKIE,
@@ -36,12 +51,31 @@ async def session_middleware(request: web.Request, handler):
                 max_age=codec.max_age,
                 path="/",
                 httponly=True,
-                samesite="Strict",
-                secure=cfg.security.cookie_secure,
+                samesite="Lax",
+                secure=secure,
             )
         else:
-            response.del_cookie(COOKIE, path="/")
+            response.del_cookie(COOKIE, path="/", secure=secure, httponly=True, samesite="Lax")
     return response
+
+
+def over_tls(request: web.Request) -> bool:
+    """Whether the session cookie gets the Secure attribute."""
+    cfg = request.config_dict[CONFIG]
+    if cfg.security.cookie_secure or request.secure:
+        return True
+    if not cfg.server.trust_forwarded_for:
+        return False
+    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0]
+    return proto.strip().lower() == "https"
+
+
+def keep_session(request: web.Request, user_id: int, session_version: int) -> None:
+    """After the user's sessions were ended (users_repo.end_sessions, set_password), keep the
+    session making the change logged in: it takes the new session_version."""
+    session = request[SESSION]
+    if session.get("id") == user_id:
+        session.set(sv=session_version)
 
 
 async def authenticate(request: web.Request, min_role: int) -> dict[str, Any]:

@@ -92,7 +92,7 @@ async def test_login_good_and_bad(root, gateway: Gateway):
         "POST", "/api/user/login", json={"username": "root", "password": "rootpass123"}
     )
     cookie = resp.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Max-Age=2592000" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=2592000" in cookie
 
 
 async def test_login_by_email_and_disabled_user(root, gateway: Gateway):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from clawrouter.db.database import Database, Row, Tx
@@ -36,9 +37,16 @@ async def get_user_by_username(db: Database, username: str) -> Row | None:
     return await db.fetchone("SELECT * FROM users WHERE username = ?", (username,))
 
 
+def access_token_digest(token: str) -> str:
+    """Access tokens are stored as their SHA-256 (hex): a copy of the database does not hold a
+    usable token, and the lookup compares digests, never the secret itself."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
 async def get_user_by_access_token(db: Database, token: str) -> Row | None:
     return await db.fetchone(
-        "SELECT * FROM users WHERE access_token = ? AND deleted_at IS NULL", (token,)
+        "SELECT * FROM users WHERE access_token = ? AND deleted_at IS NULL",
+        (access_token_digest(token),),
     )
 
 
@@ -81,11 +89,24 @@ async def end_sessions(db: Database, user_id: int) -> int:
 
 
 async def set_access_token(db: Database, user_id: int, token: str) -> None:
-    await db.execute("UPDATE users SET access_token = ? WHERE id = ?", (token, user_id))
+    """Store the token's digest (the caller shows the token once)."""
+    await db.execute(
+        "UPDATE users SET access_token = ? WHERE id = ?", (access_token_digest(token), user_id)
+    )
 
 
 async def set_password(db: Database, user_id: int, password_hash: str) -> int:
-    return await db.execute("UPDATE users SET password = ? WHERE id = ?", (password_hash, user_id))
+    """Set the password and, in the same transaction, end every session of the user and revoke
+    the access token (as end_sessions); returns the new session_version, 0 for no such user."""
+    async with db.transaction() as tx:
+        return int(
+            await tx.fetchval(
+                "UPDATE users SET password = ?, session_version = session_version + 1,"
+                " access_token = NULL WHERE id = ? RETURNING session_version",
+                (password_hash, user_id),
+            )
+            or 0
+        )
 
 
 async def list_live_users(db: Database) -> list[Row]:
