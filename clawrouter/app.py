@@ -39,8 +39,9 @@ from clawrouter.auth.middleware import session_middleware
 from clawrouter.auth.sessions import SessionCodec, load_or_create_secret
 from clawrouter.config import Config
 from clawrouter.db.stores import open_stores
+from clawrouter.http.limits import api_limit
 from clawrouter.http.middlewares import request_context
-from clawrouter.http.ratelimit import Limiters, RateLimiter
+from clawrouter.http.ratelimit import Limiters
 from clawrouter.http.static import add_spa_routes
 from clawrouter.jobs.channel_tests import BackgroundRun
 from clawrouter.jobs.usage_writer import UsageWriter
@@ -159,7 +160,7 @@ async def complete_writes(request: web.Request, handler: Handler) -> web.StreamR
 
 
 def build_api() -> web.Application:
-    api = web.Application(middlewares=[complete_writes, session_middleware])
+    api = web.Application(middlewares=[api_limit, complete_writes, session_middleware])
     routes = Routes()
     for module in API_MODULES:
         module.routes(routes)
@@ -176,12 +177,7 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app[CONFIG] = config
     app[CLOCK] = clock
     app[STARTED_AT] = int(clock())
-    sec = config.security
-    app[LIMITERS] = Limiters(
-        login=RateLimiter(sec.login_rate_limit, sec.login_rate_window_seconds, clock),
-        api=RateLimiter(sec.api_rate_limit, sec.api_rate_window_seconds, clock),
-        search=RateLimiter(10, 60, clock),
-    )
+    app[LIMITERS] = Limiters.from_config(config.security, clock)
     app.cleanup_ctx.append(_stores)
     app.cleanup_ctx.append(_http_client)
     app.cleanup_ctx.append(_relay)

@@ -60,10 +60,16 @@ class SecurityConfig:
     session_secret: str = ""
     cookie_secure: bool = False
     session_days: int = 30
-    login_rate_limit: int = 20
-    login_rate_window_seconds: int = 1200
     api_rate_limit: int = 180
     api_rate_window_seconds: int = 180
+    web_rate_limit: int = 60
+    web_rate_window_seconds: int = 180
+    critical_rate_limit: int = 20
+    critical_rate_window_seconds: int = 1200
+    search_rate_limit: int = 10
+    search_rate_window_seconds: int = 60
+    email_verification_rate_limit: int = 2
+    email_verification_rate_window_seconds: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +287,12 @@ def _validate(cfg: Config) -> Config:
         raise ConfigError(f"logging.format must be console or json, got {cfg.logging.format!r}")
     if cfg.database.readers < 1:
         raise ConfigError("database.readers must be at least 1")
+    sec = cfg.security
+    for name in ("api", "web", "critical", "search", "email_verification"):
+        if getattr(sec, f"{name}_rate_limit") < 0:
+            raise ConfigError(f"security.{name}_rate_limit must be 0 (off) or more")
+        if getattr(sec, f"{name}_rate_window_seconds") < 1:
+            raise ConfigError(f"security.{name}_rate_window_seconds must be at least 1")
     return cfg
 
 

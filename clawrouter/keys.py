@@ -34,3 +34,4 @@ REQUEST_ID = web.RequestKey("request_id", str)
 SESSION = web.RequestKey("session", Session)
 CALLER = web.RequestKey("caller", dict[str, Any])
 STREAMING = web.RequestKey("streaming", bool)  # a streamed response has started
+LIMITED = web.RequestKey("limited", set[str])  # rate limiters this request was counted by

@@ -15,7 +15,9 @@ from tests.support.upstreams import FakeUpstream
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     base = load(env={}, overrides={"server.data_dir": str(tmp_path / "data")})
-    return replace(base, security={"api_rate_limit": 0})
+    # The global per-IP limits are off: every test client is 127.0.0.1. Their own tests turn
+    # them on (tests/integration/test_rate_limits.py).
+    return replace(base, security={"api_rate_limit": 0, "web_rate_limit": 0})
 
 
 @pytest.fixture

@@ -146,4 +146,4 @@ def routes(r: Routes) -> None:
     r.add("DELETE", "/channel/disabled", delete_disabled_channels, ADMIN)
     r.add("POST", "/channel/copy/{id}", copy_channel, ADMIN)
     r.add("POST", "/channel/fix", fix_abilities, ADMIN)
-    r.add("POST", "/channel/{id}/key", reveal_channel_key, ROOT)
+    r.add("POST", "/channel/{id}/key", reveal_channel_key, ROOT, limit="critical")

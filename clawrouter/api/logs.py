@@ -10,7 +10,6 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from clawrouter.api.account import login_limit
 from clawrouter.api.routing import Routes
 from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC
 from clawrouter.db.repo import logs as logs_repo
@@ -162,7 +161,6 @@ async def own_log_stat(request: web.Request) -> web.Response:
 
 async def token_logs(request: web.Request) -> web.Response:
     """The newest logs of one API key, read with the key itself (no login)."""
-    login_limit(request)
     raw = bearer(request.headers.get("Authorization", "")) or request.query.get("key", "")
     token = read_only_token(request.config_dict[RELAY], raw.strip())
     rows = await logs_repo.recent_token_logs(request.config_dict[LOG_DB], token.id, TOKEN_LOG_LIMIT)
@@ -195,6 +193,6 @@ def routes(r: Routes) -> None:
     r.add("GET", "/log/self", list_own_logs, COMMON)
     r.add("GET", "/log/stat", log_stat, ADMIN)
     r.add("GET", "/log/self/stat", own_log_stat, COMMON)
-    r.add("GET", "/log/token", token_logs, PUBLIC)
+    r.add("GET", "/log/token", token_logs, PUBLIC, limit="critical")
     r.add("GET", "/log/search", deprecated_search, ADMIN)
-    r.add("GET", "/log/self/search", deprecated_search, COMMON)
+    r.add("GET", "/log/self/search", deprecated_search, COMMON, limit="search")

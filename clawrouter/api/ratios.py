@@ -12,7 +12,6 @@ import aiohttp
 import orjson
 from aiohttp import web
 
-from clawrouter.api.account import login_limit
 from clawrouter.api.routing import Routes
 from clawrouter.auth.roles import PUBLIC, ROOT
 from clawrouter.billing import ratio_sync
@@ -100,7 +99,6 @@ def local_tables(request: web.Request) -> ratio_sync.Tables:
 
 
 async def ratio_config(request: web.Request) -> web.Response:
-    login_limit(request)
     if not request.config_dict[OPTIONS]["ExposeRatioEnabled"]:
         raise ForbiddenError("exposing the ratios is disabled (ExposeRatioEnabled)")
     tables = local_tables(request)
@@ -233,6 +231,6 @@ async def fetch_ratios(request: web.Request) -> web.Response:
 def routes(r: Routes) -> None:
     r.add("POST", "/option/rest_model_ratio", reset_model_ratio, ROOT)
     r.add("POST", "/option/migrate_console_setting", migrate_console_setting, ROOT)
-    r.add("GET", "/ratio_config", ratio_config, PUBLIC)
+    r.add("GET", "/ratio_config", ratio_config, PUBLIC, limit="critical")
     r.add("GET", "/ratio_sync/channels", sync_channels, ROOT)
     r.add("POST", "/ratio_sync/fetch", fetch_ratios, ROOT)

@@ -4,7 +4,11 @@ Every route answers with and without a trailing slash, served directly (no redir
 clients drop a POST body on one): new-api's console calls `/api/channel` and
 `DELETE /api/token/{id}/` alike. Each entry is declared once, in its canonical form; `install`
 adds the other form as an alias with the same guarded handler, unless that form is declared
-itself (`GET /api/models` and `GET /api/models/` are different routes)."""
+itself (`GET /api/models` and `GET /api/models/` are different routes).
+
+A route may declare a rate limit by name (`limit="critical"`, see http/ratelimit.ROUTE_LIMITS):
+the wrapper counts it after the level check, so a per-user limit counts the authenticated caller
+and a refused caller is never counted."""
 
 from __future__ import annotations
 
@@ -15,29 +19,31 @@ from aiohttp.web_urldispatcher import AbstractRoute
 
 from clawrouter.auth.middleware import authenticate
 from clawrouter.auth.roles import PUBLIC
+from clawrouter.http import limits
+from clawrouter.http.ratelimit import ROUTE_LIMITS
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 LEVEL_ATTR = "__clawrouter_level__"
 PATH_ATTR = "__clawrouter_path__"
+LIMIT_ATTR = "__clawrouter_limit__"
 
 
-def guarded(handler: Handler, level: int, path: str) -> Handler:
-    """A per-entry wrapper that checks the caller's level and remembers the declared path."""
-    if level == PUBLIC:
+def guarded(handler: Handler, level: int, path: str, limit: str | None = None) -> Handler:
+    """A per-entry wrapper that checks the caller's level, then counts the route's rate limit,
+    and remembers the declared path and limit."""
 
-        async def wrapper(request: web.Request) -> web.StreamResponse:
-            return await handler(request)
-
-    else:
-
-        async def wrapper(request: web.Request) -> web.StreamResponse:
+    async def wrapper(request: web.Request) -> web.StreamResponse:
+        if level != PUBLIC:
             await authenticate(request, level)
-            return await handler(request)
+        if limit is not None:
+            limits.check(request, limit)
+        return await handler(request)
 
     wrapper.__name__ = handler.__name__
     wrapper.__doc__ = handler.__doc__
     setattr(wrapper, LEVEL_ATTR, level)
     setattr(wrapper, PATH_ATTR, path)
+    setattr(wrapper, LIMIT_ATTR, limit)
     return wrapper
 
 
@@ -53,15 +59,26 @@ class Routes:
 
     def __init__(self) -> None:
         self.entries: list[tuple[str, str, Handler, int]] = []
+        self.limits: dict[tuple[str, str], str] = {}
 
-    def add(self, method: str, path: str, handler: Handler, level: int) -> None:
+    def add(
+        self, method: str, path: str, handler: Handler, level: int, *, limit: str | None = None
+    ) -> None:
+        """Declare a route; `limit` names the rate limit it sits behind (critical, search,
+        email_verification)."""
+        if limit is not None:
+            if limit not in ROUTE_LIMITS:
+                raise ValueError(f"{method} {path}: unknown rate limit {limit!r}")
+            if ROUTE_LIMITS[limit] == "user" and level == PUBLIC:
+                raise ValueError(f"{method} {path}: the {limit} limit counts users, not IPs")
+            self.limits[(method, path)] = limit
         self.entries.append((method, path, handler, level))
 
     def install(self, app: web.Application) -> None:
         declared = {(method, path) for method, path, _, _ in self.entries}
         aliases: list[tuple[str, str, Handler]] = []
         for method, path, handler, level in self.entries:
-            wrapper = guarded(handler, level, path)
+            wrapper = guarded(handler, level, path, self.limits.get((method, path)))
             app.router.add_route(method, path, wrapper)
             alias = other_form(path)
             if alias is not None and (method, alias) not in declared:
@@ -72,6 +89,11 @@ class Routes:
 
 def level_of(handler: object) -> int | None:
     return getattr(handler, LEVEL_ATTR, None)
+
+
+def limit_of(handler: object) -> str | None:
+    """The rate limit a route declared (None: only the global /api limit)."""
+    return getattr(handler, LIMIT_ATTR, None)
 
 
 def is_alias(route: AbstractRoute) -> bool:

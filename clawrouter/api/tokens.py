@@ -13,7 +13,6 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from clawrouter.api.account import login_limit
 from clawrouter.api.routing import Routes
 from clawrouter.api.validate import (
     bool_field,
@@ -240,7 +239,6 @@ async def delete_token(request: web.Request) -> web.Response:
 
 
 async def reveal_token_key(request: web.Request) -> web.Response:
-    login_limit(request)
     row = await _own_token(request, path_id(request))
     return _no_store(ok({"key": row["key"]}))
 
@@ -283,7 +281,6 @@ async def delete_tokens(request: web.Request) -> web.Response:
 
 
 async def reveal_token_keys(request: web.Request) -> web.Response:
-    login_limit(request)
     ids = id_list(await read_object(request), max_len=MAX_BATCH_KEYS)
     rows = await tokens_repo.get_user_tokens(
         request.config_dict[MAIN_DB], request[CALLER]["id"], ids
@@ -295,9 +292,9 @@ def routes(r: Routes) -> None:
     r.add("GET", "/token/", list_tokens, COMMON)
     r.add("POST", "/token/", create_token, COMMON)
     r.add("PUT", "/token/", update_token, COMMON)
-    r.add("GET", "/token/search", search_tokens, COMMON)
+    r.add("GET", "/token/search", search_tokens, COMMON, limit="search")
     r.add("POST", "/token/batch", delete_tokens, COMMON)
-    r.add("POST", "/token/batch/keys", reveal_token_keys, COMMON)
+    r.add("POST", "/token/batch/keys", reveal_token_keys, COMMON, limit="critical")
     r.add("GET", "/token/{id}", get_token, COMMON)
     r.add("DELETE", "/token/{id}", delete_token, COMMON)
-    r.add("POST", "/token/{id}/key", reveal_token_key, COMMON)
+    r.add("POST", "/token/{id}/key", reveal_token_key, COMMON, limit="critical")

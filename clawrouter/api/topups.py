@@ -6,7 +6,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from clawrouter.api import audit
-from clawrouter.api.account import login_limit
 from clawrouter.api.routing import Routes
 from clawrouter.auth.roles import ADMIN, COMMON
 from clawrouter.db.repo import redemptions as redemptions_repo
@@ -20,7 +19,6 @@ MAX_KEY = 64
 
 
 async def redeem(request: web.Request) -> web.Response:
-    login_limit(request)
     body = await read_object(request)
     key = body.get("key")
     if not isinstance(key, str) or not key.strip():
@@ -62,6 +60,6 @@ async def all_topups(request: web.Request) -> web.Response:
 
 
 def routes(r: Routes) -> None:
-    r.add("POST", "/user/topup", redeem, COMMON)
+    r.add("POST", "/user/topup", redeem, COMMON, limit="critical")
     r.add("GET", "/user/topup/self", own_topups, COMMON)
     r.add("GET", "/user/topup", all_topups, ADMIN)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from clawrouter.api.account import login_limit
 from clawrouter.api.routing import Routes
 from clawrouter.auth.roles import PUBLIC
 from clawrouter.http.render import json_response
@@ -15,7 +14,6 @@ from clawrouter.relay.keyauth import read_only_token
 
 
 async def token_usage(request: web.Request) -> web.Response:
-    login_limit(request)
     raw = bearer(request.headers.get("Authorization", ""))
     token = read_only_token(request.config_dict[RELAY], raw)
     data = {
@@ -34,4 +32,4 @@ async def token_usage(request: web.Request) -> web.Response:
 
 
 def routes(r: Routes) -> None:
-    r.add("GET", "/usage/token/", token_usage, PUBLIC)
+    r.add("GET", "/usage/token/", token_usage, PUBLIC, limit="critical")

@@ -16,19 +16,15 @@ from aiohttp import web
 from clawrouter.auth.roles import USER_DISABLED, VALID_ROLES
 from clawrouter.auth.sessions import COOKIE, Session
 from clawrouter.db.repo import users as users_repo
-from clawrouter.errors import ApiError, ClawError, RateLimitedError, UnauthorizedError
+from clawrouter.errors import ApiError, ClawError, UnauthorizedError
 from clawrouter.http.render import error_response
-from clawrouter.http.request import bearer, client_ip
-from clawrouter.keys import CALLER, CLOCK, CONFIG, LIMITERS, MAIN_DB, SESSION, SESSIONS
+from clawrouter.http.request import bearer
+from clawrouter.keys import CALLER, CLOCK, CONFIG, MAIN_DB, SESSION, SESSIONS
 
 
 @web.middleware
 async def session_middleware(request: web.Request, handler):
-    """Per-IP API rate limit; load the session cookie; write it back when it changed."""
-    cfg = request.config_dict[CONFIG]
-    wait = request.config_dict[LIMITERS].api.hit(client_ip(request, cfg.server.trust_forwarded_for))
-    if wait is not None:
-        raise RateLimitedError(retry_after=wait)
+    """Load the session cookie; write it back when it changed."""
     codec = request.config_dict[SESSIONS]
     now = int(request.config_dict[CLOCK]())
     raw = request.cookies.get(COOKIE)

@@ -1,19 +1,43 @@
-"""In-memory sliding-window rate limiters (per IP or per user), with an injected clock."""
+"""In-memory sliding-window rate limiters with an injected clock, and the app's named set of them
+(the reference's GlobalAPI, GlobalWeb, Critical, Search and EmailVerification limits).
+
+Pure: no aiohttp. clawrouter/http/limits.py applies them to requests."""
 
 from __future__ import annotations
 
 import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Literal
+
+from clawrouter.config import SecurityConfig
+
+# The limits a route may declare (Routes.add(..., limit=...)), and whom each one counts:
+# the client's IP address, or the logged-in user (so rotating proxies does not help).
+RouteLimit = Literal["critical", "search", "email_verification"]
+ROUTE_LIMITS: dict[str, Literal["ip", "user"]] = {
+    "critical": "ip",
+    "search": "user",
+    "email_verification": "ip",
+}
 
 
 class RateLimiter:
-    """At most `limit` hits per `window` seconds per key; limit 0 disables it."""
+    """At most `limit` hits per `window` seconds per key; limit 0 disables it. A refused hit is
+    not recorded, so a client that keeps knocking is let in again once its oldest hit is
+    `window` seconds old."""
 
-    def __init__(self, limit: int, window: float, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        clock: Callable[[], float],
+        per: Literal["ip", "user"] = "ip",
+    ) -> None:
         self.limit = limit
         self.window = window
+        self.per = per
         self._clock = clock
         self._hits: dict[str, deque[float]] = {}
         self._sweep_at = 0.0
@@ -43,9 +67,34 @@ class RateLimiter:
             del self._hits[key]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Limiters:
-    login: RateLimiter
-    api: RateLimiter
-    search: RateLimiter
-    extra: dict[str, RateLimiter] = field(default_factory=dict)
+    """The app's limiters (keys.LIMITERS), one per [security] *_rate_limit setting."""
+
+    api: RateLimiter  # every /api request, per IP
+    web: RateLimiter  # the web pages and other paths outside /api and the relay, per IP
+    critical: RateLimiter  # logins, registration, resets, payments, key reveals, per IP
+    search: RateLimiter  # the search routes, per user
+    email_verification: RateLimiter  # verification mails, per IP
+
+    @classmethod
+    def from_config(cls, sec: SecurityConfig, clock: Callable[[], float]) -> Limiters:
+        return cls(
+            api=RateLimiter(sec.api_rate_limit, sec.api_rate_window_seconds, clock),
+            web=RateLimiter(sec.web_rate_limit, sec.web_rate_window_seconds, clock),
+            critical=RateLimiter(sec.critical_rate_limit, sec.critical_rate_window_seconds, clock),
+            search=RateLimiter(
+                sec.search_rate_limit, sec.search_rate_window_seconds, clock, per="user"
+            ),
+            email_verification=RateLimiter(
+                sec.email_verification_rate_limit,
+                sec.email_verification_rate_window_seconds,
+                clock,
+            ),
+        )
+
+    def named(self, name: str) -> RateLimiter:
+        limiter = getattr(self, name, None)
+        if not isinstance(limiter, RateLimiter):
+            raise KeyError(f"no rate limiter named {name!r}")
+        return limiter

@@ -50,10 +50,14 @@ def bearer(value: str) -> str:
 
 
 def client_ip(request: web.Request, trust_forwarded: bool) -> str:
+    """The peer's address; behind a trusted proxy (server.trust_forwarded_for) the address that
+    proxy saw: the last X-Forwarded-For entry, which it appended (a client can put anything in
+    the entries before it), else X-Real-IP."""
     if trust_forwarded:
         fwd = request.headers.get("X-Forwarded-For", "")
-        if fwd:
-            return fwd.split(",")[0].strip()
+        last = fwd.rsplit(",", 1)[-1].strip()
+        if last:
+            return last
         real = request.headers.get("X-Real-IP")
         if real:
             return real.strip()

@@ -4,6 +4,7 @@ Hashed assets (static/assets/, names carry a content hash) are cached for a year
 everything else, index.html first, is `no-cache`. Client routes (/console/token, /login, ...)
 fall back to index.html; API paths (/api, /v1, /v1beta, /pg, /mj) and missing assets never do:
 they answer 404 in their own JSON shape. GET and HEAD.
+Everything served here is behind the global web rate limit (per IP).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from clawrouter.errors import NotFoundError
+from clawrouter.http.limits import web_limited
 
 _API_PREFIXES = ("/api", "/v1", "/v1beta", "/pg", "/mj", "/assets")
 MAX_PATH = 1024  # longer than any file or client-side route of the dashboard
@@ -99,4 +101,4 @@ def spa_handler(root: Path | None):
 
 def add_spa_routes(app: web.Application, configured_dir: str) -> None:
     handler = spa_handler(find_static_dir(configured_dir))
-    app.router.add_get("/{tail:.*}", handler)
+    app.router.add_get("/{tail:.*}", web_limited(handler))

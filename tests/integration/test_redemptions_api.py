@@ -205,7 +205,7 @@ async def test_concurrent_redeems_of_one_code_credit_once(root, gateway: Gateway
 async def test_redeem_is_rate_limited(gateway: Gateway, config):
     from clawrouter.config import replace
 
-    gateway.config = replace(config, security={"api_rate_limit": 0, "login_rate_limit": 3})
+    gateway.config = replace(config, security={"api_rate_limit": 0, "critical_rate_limit": 3})
     await gateway.restart()
     await gateway.setup_root()
     root = await gateway.login("root", "rootpass123")  # 1 of 3

@@ -133,7 +133,7 @@ async def test_tampered_cookie_is_rejected(root, gateway: Gateway):
 
 async def test_login_rate_limit(gateway: Gateway, config):
     await gateway.stop()
-    gateway.config = replace(config, security={"login_rate_limit": 3, "api_rate_limit": 0})
+    gateway.config = replace(config, security={"critical_rate_limit": 3, "api_rate_limit": 0})
     await gateway.start()
     c = gateway.client()
     for _ in range(3):
