@@ -1,4 +1,5 @@
-"""Configuration: frozen dataclasses read once, defaults < TOML < CLAWROUTER_* env < CLI flags.
+"""Configuration: frozen dataclasses read once, defaults < TOML < new-api's variables <
+CLAWROUTER_* env < CLI flags.
 
 The only module that reads os.environ. An unknown key in a TOML file is an error that names it; a
 CLAWROUTER_* environment variable that is no setting is skipped and reported by env_warnings().
@@ -23,6 +24,29 @@ ENV_ALIASES = {
     "CLAWROUTER_DATA_DIR": ("server", "data_dir"),
 }
 SECRET_KEYS = frozenset({("security", "session_secret")})
+# new-api's own environment variables, honoured so a new-api deployment's environment keeps
+# working. They apply after the TOML file and before CLAWROUTER_* variables, so a CLAWROUTER_*
+# variable for the same setting wins. An empty value counts as unset, as in new-api.
+NEWAPI_ENV = {
+    "SESSION_SECRET": ("security", "session_secret"),
+    "GLOBAL_API_RATE_LIMIT": ("security", "api_rate_limit"),
+    "GLOBAL_API_RATE_LIMIT_DURATION": ("security", "api_rate_window_seconds"),
+    "GLOBAL_WEB_RATE_LIMIT": ("security", "web_rate_limit"),
+    "GLOBAL_WEB_RATE_LIMIT_DURATION": ("security", "web_rate_window_seconds"),
+    "CRITICAL_RATE_LIMIT": ("security", "critical_rate_limit"),
+    "CRITICAL_RATE_LIMIT_DURATION": ("security", "critical_rate_window_seconds"),
+    "SEARCH_RATE_LIMIT": ("security", "search_rate_limit"),
+    "SEARCH_RATE_LIMIT_DURATION": ("security", "search_rate_window_seconds"),
+}
+# new-api's on/off switches: false turns that limit off (0); true leaves it as configured.
+NEWAPI_SWITCHES = {
+    "GLOBAL_API_RATE_LIMIT_ENABLE": ("security", "api_rate_limit"),
+    "GLOBAL_WEB_RATE_LIMIT_ENABLE": ("security", "web_rate_limit"),
+    "CRITICAL_RATE_LIMIT_ENABLE": ("security", "critical_rate_limit"),
+    "SEARCH_RATE_LIMIT_ENABLE": ("security", "search_rate_limit"),
+}
+_TRUE = frozenset({"1", "t", "true", "yes", "on"})  # Go's strconv.ParseBool, plus yes/on
+_FALSE = frozenset({"0", "f", "false", "no", "off"})
 
 
 class ConfigError(ValueError):
@@ -234,6 +258,38 @@ def env_warnings(env: Mapping[str, str] | None = None) -> list[str]:
             close = difflib.get_close_matches(name[len(ENV_PREFIX) :], list(plain), n=1)
             hint = f" (did you mean {plain[close[0]]}?)" if close else ""
             out.append(f"ignoring environment variable {name}: not a ClawRouter setting{hint}")
+    return out + _newapi_overridden(env)
+
+
+def _from_newapi_env(env: Mapping[str, str], layers: dict[str, dict[str, Any]]) -> None:
+    for name, (section, key) in NEWAPI_ENV.items():
+        value = env.get(name, "").strip()
+        if not value:
+            continue
+        if name == "SESSION_SECRET" and value == "random_string":
+            raise ConfigError("SESSION_SECRET: replace the placeholder with a random string")
+        _apply(layers, section, key, value, f"environment {name} (new-api)")
+    for name, (section, key) in NEWAPI_SWITCHES.items():
+        value = env.get(name, "").strip()
+        if not value or value.lower() in _TRUE:
+            continue
+        if value.lower() not in _FALSE:
+            raise ConfigError(
+                f"environment {name} (new-api): expected true or false, not {value!r}"
+            )
+        layers.setdefault(section, {})[key] = 0
+
+
+def _newapi_overridden(env: Mapping[str, str]) -> list[str]:
+    """A message per new-api variable that a CLAWROUTER_* variable overrides."""
+    out = []
+    for name, (section, key) in {**NEWAPI_ENV, **NEWAPI_SWITCHES}.items():
+        if not env.get(name, "").strip():
+            continue
+        ours = f"{ENV_PREFIX}{section}_{key}".upper()
+        for candidate in (ours, ours + "_FILE"):
+            if candidate in env and _env_target(candidate) is not None:
+                out.append(f"ignoring environment variable {name} (new-api): {candidate} is set")
     return out
 
 
@@ -264,6 +320,7 @@ def load(
     path = config_path or env.get(ENV_PREFIX + "CONFIG")
     if path:
         _from_toml(Path(path), layers)
+    _from_newapi_env(env, layers)
     _from_env(env, layers)
     for dotted, value in (overrides or {}).items():
         if value is None:
