@@ -21,6 +21,7 @@ from clawrouter.api import (
     logs,
     models_meta,
     options,
+    passkeys,
     pricing,
     profile,
     ratios,
@@ -37,6 +38,7 @@ from clawrouter.api import (
 from clawrouter.api.routing import Routes
 from clawrouter.auth.middleware import session_middleware
 from clawrouter.auth.sessions import SessionCodec, load_or_create_secret
+from clawrouter.auth.webauthn import SpentChallenges
 from clawrouter.config import Config
 from clawrouter.db.stores import open_stores
 from clawrouter.http.limits import api_limit
@@ -54,6 +56,7 @@ from clawrouter.keys import (
     LOG_DB,
     MAIN_DB,
     OPTIONS,
+    PASSKEY_CHALLENGES,
     RELAY,
     SESSIONS,
     STARTED_AT,
@@ -87,6 +90,7 @@ API_MODULES = (
     pricing,
     apidoc,
     usage,
+    passkeys,
 )
 
 
@@ -178,6 +182,7 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app[CLOCK] = clock
     app[STARTED_AT] = int(clock())
     app[LIMITERS] = Limiters.from_config(config.security, clock)
+    app[PASSKEY_CHALLENGES] = SpentChallenges()
     app.cleanup_ctx.append(_stores)
     app.cleanup_ctx.append(_http_client)
     app.cleanup_ctx.append(_relay)

@@ -9,6 +9,7 @@ import aiohttp
 from aiohttp import web
 
 from clawrouter.auth.sessions import Session, SessionCodec
+from clawrouter.auth.webauthn import SpentChallenges
 from clawrouter.config import Config
 from clawrouter.db.database import Database
 from clawrouter.http.ratelimit import Limiters
@@ -29,6 +30,7 @@ STARTED_AT = web.AppKey("started_at", int)
 RELAY = web.AppKey("relay", RelayState)
 WRITER = web.AppKey("writer", UsageWriter)
 CHANNEL_TESTS = web.AppKey("channel_tests", BackgroundRun)  # the "test all channels" run
+PASSKEY_CHALLENGES = web.AppKey("passkey_challenges", SpentChallenges)  # answered, not expired
 
 REQUEST_ID = web.RequestKey("request_id", str)
 SESSION = web.RequestKey("session", Session)

@@ -36,7 +36,17 @@ _RATIO_MAPS = (
 )
 
 
+# options whose value is one of a few words (passkey.* as browsers' WebAuthn enums)
+_CHOICES = {
+    "passkey.user_verification": ("preferred", "required", "discouraged", ""),  # "": preferred
+    "passkey.attachment_preference": ("", "platform", "cross-platform"),
+}
+
+
 def check_dependencies(key: str, text: str, current: Mapping[str, str]) -> None:
+    if key in _CHOICES and text.strip() not in _CHOICES[key]:
+        words = ", ".join(repr(c) for c in _CHOICES[key])
+        raise OptionError(f"must be one of {words}")
     if key in _REQUIRES and text == "true":
         missing = [k for k in _REQUIRES[key] if not current.get(k, "").strip()]
         if missing:
