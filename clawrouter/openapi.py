@@ -1,6 +1,7 @@
 """OpenAPI 3.1 document of the whole HTTP surface, generated from the app's router (root app
 plus the /api sub-app): every path and method with a summary, a tag and the role it needs
-(`x-clawrouter-role`, from the route's declared level). `python -m clawrouter.openapi` prints
+(`x-clawrouter-role`, from the route's declared level) and the named rate limit it declares
+(`x-clawrouter-rate-limit`, with its 429 answer). `python -m clawrouter.openapi` prints
 it; `make openapi` writes docs/openapi.json, which a meta-test keeps in step with the routes."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import orjson
 from aiohttp import web
 
 from clawrouter import __version__
-from clawrouter.api.routing import is_alias, level_of
+from clawrouter.api.routing import is_alias, level_of, limit_of
 from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT
 
 ANY_METHODS = ("get", "post", "put", "patch", "delete")
@@ -109,6 +110,13 @@ def _operation(method: str, path: str, handler: Any) -> dict[str, Any]:
         "security": _SECURITY.get(role, _SECURITY["user"]),
         "responses": {"200": {"description": "OK"}},
     }
+    limit = limit_of(handler)
+    if limit is not None:
+        op["x-clawrouter-rate-limit"] = limit
+        op["responses"]["429"] = {
+            "description": f"Over the {limit} rate limit (security.{limit}_rate_limit); "
+            "Retry-After says when to retry"
+        }
     params = _PARAM.findall(path)
     if params:
         op["parameters"] = [

@@ -10,12 +10,13 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from clawrouter.api import account
 from clawrouter.api.routing import Routes, is_alias, limit_of
-from clawrouter.app import build_api
+from clawrouter.app import build_api, create_app
 from clawrouter.auth.roles import PUBLIC
 from clawrouter.config import Config, load, replace
 from clawrouter.http.middlewares import request_context
 from clawrouter.http.ratelimit import Limiters
 from clawrouter.keys import CONFIG, LIMITERS
+from clawrouter.openapi import build_document
 
 # The reference's CriticalRateLimit routes (router/api-router.go); every /api/oauth/ route is too.
 CRITICAL = {
@@ -75,6 +76,20 @@ def test_every_reference_limited_route_declares_its_limit():
             checked += 1
     assert checked >= 9, "the routes that exist today are covered"
     assert {k for k, v in routes.items() if v == "search"} == SEARCH
+
+
+def test_the_openapi_document_names_each_limit():
+    doc = build_document(create_app(Config()))
+    documented = {
+        (method.upper(), path): op.get("x-clawrouter-rate-limit")
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if path.startswith("/api/")
+    }
+    assert {k: v for k, v in documented.items() if v} == {k: v for k, v in declared().items() if v}
+    login = doc["paths"]["/api/user/login"]["post"]
+    assert login["x-clawrouter-rate-limit"] == "critical" and "429" in login["responses"]
+    assert "429" not in doc["paths"]["/api/status"]["get"]["responses"]
 
 
 def test_a_declaration_is_checked():
