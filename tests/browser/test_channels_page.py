@@ -1,10 +1,11 @@
 """The channels page in Chromium against the real gateway and a fake upstream: an OpenAI-compatible
 channel made through the form (models fetched from the upstream, the Responses mode, a model
 mapping checked as typed), tested with a model picked (response time shown), edited, disabled
-and enabled, its balance read; a multi-key channel with one key disabled in the key manager;
-batch tagging, tag mode and tag operations; batch delete; the key shown behind the secure
-verification dialog (password, then a 2FA backup code); the page in Chinese and at 375 px.
-Also: the page's channel type table equals the server's."""
+and enabled, its balance read; a multi-key channel with one key disabled and the key order
+changed in the key manager; batch tagging, tag mode and tag operations; copy, batch
+disable/enable, test all, batch delete; the key shown behind the secure verification dialog
+(password, a 2FA backup code, a passkey from Chromium's virtual authenticator); the page in
+Chinese and at 375 px. Also: the page's channel type table equals the server's."""
 
 from __future__ import annotations
 
@@ -29,10 +30,10 @@ def field(page, label: str):
     return page.get_by_label(re.compile("^" + re.escape(label) + r"( \*)?$"))
 
 
-async def _open(gateway: Gateway, open_tab):
+async def _open(gateway: Gateway, open_tab, host: str = "127.0.0.1"):
     """Root set up, logged in in the browser, on the channels page; and root's API client."""
     await gateway.setup_root()
-    tab = await open_tab(gateway.base)
+    tab = await open_tab(gateway.base.replace("127.0.0.1", host))
     await tab.goto("/login")
     await field(tab.page, "Username or email").fill("root")
     await field(tab.page, "Password").fill(PASSWORD)
@@ -218,6 +219,9 @@ async def test_multi_key_tags_and_batch(gateway: Gateway, upstream: FakeUpstream
     await _toggle(manager, "Disable key 2")
     await expect(manager.get_by_test_id("key-row-1")).to_contain_text("Disabled")
     await expect(manager.get_by_text("2 enabled")).to_be_visible()
+    await manager.get_by_text("In turn").click()
+    await expect(page.get_by_text("Key order saved.")).to_be_visible()
+    assert (await _channel(root, "pool"))["channel_info"]["multi_key_mode"] == "polling"
     await tab.shoot("channel-keys")
     await manager.get_by_role("button", name="Close", exact=True).last.click()
     status, body = await root.json(
@@ -261,10 +265,36 @@ async def test_multi_key_tags_and_batch(gateway: Gateway, upstream: FakeUpstream
     await page.get_by_placeholder("Search by ID, name, base URL or key").fill("")
     await expect(page.get_by_role("cell", name=re.compile("^alpha"))).to_be_visible()
 
+    # copy, then disable both copies in a batch
+    await page.get_by_role("button", name="More actions for beta").click()
+    await page.get_by_role("menuitem", name="Copy").click()
+    await expect(page.get_by_role("cell", name="beta (copy)", exact=True)).to_be_visible()
+    copy = await _channel(root, "beta (copy)")
+    beta = await _channel(root, "beta")
+    assert copy["base_url"] == beta["base_url"] and copy["models"] == beta["models"]
+    await page.get_by_role("checkbox", name=f"Select row {beta['id']}").check()
+    await page.get_by_role("checkbox", name=f"Select row {copy['id']}").check()
+    await page.get_by_test_id("batch-bar").get_by_role("button", name="Disable").click()
+    await expect(page.get_by_text("Disabled 2 channel(s).")).to_be_visible()
+    statuses = {c["name"]: c["status"] for c in await _channels(root)}
+    assert statuses == {"pool": 1, "alpha": 1, "beta": 2, "beta (copy)": 2}
+    await page.get_by_test_id("batch-bar").get_by_role("button", name="Enable").click()
+    await expect(page.get_by_text("Enabled 2 channel(s).")).to_be_visible()
+    await page.get_by_test_id("batch-bar").get_by_role("button", name="Clear selection").click()
+
+    # test all: in the background; the list picks the times up as they come
+    tested = len(upstream.requests_to("/chat/completions"))
+    await page.get_by_role("button", name="Test all").click()
+    await expect(page.get_by_text(re.compile("^Testing every channel"))).to_be_visible()
+    await upstream.wait_for(
+        lambda: len(upstream.requests_to("/chat/completions")) >= tested + 4, within=10
+    )
+    await expect(page.get_by_test_id(f"response-time-{beta['id']}")).to_be_visible(timeout=10000)
+
     # batch delete
     await page.get_by_role("checkbox", name="Select all rows on this page").check()
     await page.get_by_test_id("batch-bar").get_by_role("button", name="Delete").click()
-    await expect(page.get_by_text("Delete the 3 selected channel(s)?")).to_be_visible()
+    await expect(page.get_by_text("Delete the 4 selected channel(s)?")).to_be_visible()
     await page.get_by_test_id("confirm-action").click()
     await expect(
         page.get_by_text("No channels yet. Add one to connect a provider.")
@@ -336,3 +366,56 @@ async def test_chinese_and_phone(gateway: Gateway, upstream: FakeUpstream, open_
     await tab.shoot("channel-form-zh")
     await page.keyboard.press("Escape")
     await tab.shoot("channels-zh")
+
+
+REGISTER_PASSKEY = """async () => {
+  const headers = {'Content-Type': 'application/json', 'New-Api-User': '1'};
+  const bytes = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/') +
+    '==='.slice((s.length + 3) % 4)), (c) => c.charCodeAt(0));
+  const text = (b) => btoa(String.fromCharCode(...new Uint8Array(b)))
+    .replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+  const call = async (path, body) => (await fetch(path, {method: 'POST', headers,
+    body: JSON.stringify(body)})).json();
+  const begin = await call('/api/user/passkey/register/begin', {});
+  if (!begin.success) return begin;
+  const o = begin.data.options.publicKey;
+  const cred = await navigator.credentials.create({publicKey: {...o, challenge: bytes(o.challenge),
+    user: {...o.user, id: bytes(o.user.id)},
+    excludeCredentials: (o.excludeCredentials || []).map((c) => ({...c, id: bytes(c.id)}))}});
+  return call('/api/user/passkey/register/finish', {id: cred.id, rawId: text(cred.rawId),
+    type: cred.type, clientExtensionResults: {}, response: {
+      clientDataJSON: text(cred.response.clientDataJSON),
+      attestationObject: text(cred.response.attestationObject),
+      transports: cred.response.getTransports()}});
+}"""
+
+
+async def test_key_reveal_with_a_passkey(gateway: Gateway, upstream: FakeUpstream, open_tab):
+    # passkeys need a domain name: the console is opened at http://localhost:PORT
+    tab, root = await _open(gateway, open_tab, host="localhost")
+    page = tab.page
+    status, body = await root.json(
+        "PUT", "/api/option/", json={"key": "passkey.enabled", "value": "true"}
+    )
+    assert body["success"], body
+    cdp = await page.context.new_cdp_session(page)
+    await cdp.send("WebAuthn.enable")
+    authenticator = {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+        "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True,
+    }  # fmt: skip
+    await cdp.send("WebAuthn.addVirtualAuthenticator", {"options": authenticator})
+    registered = await page.evaluate(REGISTER_PASSKEY)
+    assert registered["success"], registered
+    await gateway.add_channel(upstream.base_url, name="vault", key="sk-vault-key")
+    await page.reload()
+    await _settled(page)
+
+    await page.get_by_role("button", name="More actions for vault").click()
+    await page.get_by_role("menuitem", name="Show the key").click()
+    dialog = page.get_by_test_id("secure-verify")
+    await expect(dialog).to_contain_text("Your browser asks for the passkey")
+    await expect(page.get_by_test_id("verify-password")).to_have_count(0)
+    await page.get_by_role("button", name="Use my passkey").click()
+    await expect(page.get_by_test_id("revealed-key")).to_have_text("sk-vault-key")
+    tab.errors = [e for e in tab.errors if "403" not in e]  # the refused call before verifying

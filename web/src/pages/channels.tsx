@@ -67,6 +67,9 @@ export default function ChannelsPage() {
   reloadRef.current = list.reload;
 
   useEffect(() => localStorage.setItem(TAG_MODE_KEY, String(tagMode)), [tagMode]);
+  // a batch acts on what is shown: another filter or page starts a new selection
+  const view = JSON.stringify([filters, list.page, list.pageSize]);
+  useEffect(() => setSelected(new Set()), [view]);
   // after "test all": refresh the list while the background run reports its results
   useEffect(() => {
     if (polling <= 0) return;

@@ -122,13 +122,14 @@ export function ChannelForm(props: ChannelFormProps) {
     if (!form) return;
     setFetchError('');
     const keyGiven = form.key.trim() !== '';
-    const sameAsSaved = stored && stored.type === form.type && (stored.base_url ?? '') === form.base_url.trim();
-    let useSaved = !!form.id && (!keyGiven || !props.isRoot) && !!sameAsSaved;
-    if (!useSaved && !props.isRoot) {
-      if (form.id) useSaved = true; // only root may send an unsaved key; fetch with the saved settings
-      else return setFetchError(t('models.fetchNeedsRoot'));
+    const changed = !stored || stored.type !== form.type || (stored.base_url ?? '') !== form.base_url.trim().replace(/\/+$/, '');
+    // a saved channel, unchanged: the server fetches with its stored key; anything else sends
+    // the form's settings and key, which only root may do
+    const useSaved = !!form.id && !keyGiven && !changed;
+    if (!useSaved) {
+      if (!props.isRoot) return setFetchError(t(form.id ? 'models.fetchSaveFirst' : 'models.fetchNeedsRoot'));
+      if (!keyGiven) return setFetchError(t(form.id ? 'models.fetchChanged' : 'models.fetchNeedsKey'));
     }
-    if (!useSaved && !keyGiven && !form.id) return setFetchError(t('models.fetchNeedsKey'));
     setFetching(true);
     try {
       const ids = useSaved

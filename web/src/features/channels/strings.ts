@@ -72,7 +72,10 @@ const en = {
   models: {
     fetch: 'Fetch from the provider', known: 'Known {{type}} models ({{count}})', clear: 'Clear',
     fetchNeedsRoot: 'Only the root user can fetch with a key that is not saved yet: save the channel, then fetch.',
-    fetchNeedsKey: 'Enter the key first: the provider lists its models to a key.', fetchedNone: 'The provider listed no models.',
+    fetchNeedsKey: 'Enter the key first: the provider lists its models to a key.',
+    fetchSaveFirst: 'Save the changes first: only the root user can fetch with settings that are not saved.',
+    fetchChanged: 'The type or base URL changed: type the key as well to fetch with the new settings, or save first.',
+    fetchedNone: 'The provider listed no models.',
     pickTitle: 'Choose models ({{count}} listed)', filter: 'Filter models', pickAll: 'All shown ({{count}})',
     already: 'already on the channel', replace: 'Replace the list ({{count}})', add: 'Add {{count}}',
   },
@@ -243,7 +246,10 @@ const zh: Shape<typeof en> = {
   models: {
     fetch: '从服务商获取', known: '已知的 {{type}} 模型（{{count}}）', clear: '清空',
     fetchNeedsRoot: '只有超级管理员可以用未保存的密钥获取：请先保存渠道再获取。',
-    fetchNeedsKey: '请先填写密钥：服务商按密钥列出可用模型。', fetchedNone: '服务商没有列出任何模型。',
+    fetchNeedsKey: '请先填写密钥：服务商按密钥列出可用模型。',
+    fetchSaveFirst: '请先保存修改：只有超级管理员可以用未保存的设置获取。',
+    fetchChanged: '类型或 Base URL 已修改：请同时填写密钥以用新设置获取，或先保存。',
+    fetchedNone: '服务商没有列出任何模型。',
     pickTitle: '选择模型（共 {{count}} 个）', filter: '筛选模型', pickAll: '全选显示的（{{count}}）',
     already: '已在渠道中', replace: '替换列表（{{count}}）', add: '添加 {{count}} 个',
   },
