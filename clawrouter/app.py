@@ -20,6 +20,7 @@ from clawrouter.api import (
     groups,
     logs,
     models_meta,
+    oauth,
     options,
     passkeys,
     pricing,
@@ -91,6 +92,7 @@ API_MODULES = (
     apidoc,
     usage,
     passkeys,
+    oauth,
 )
 
 
