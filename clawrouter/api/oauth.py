@@ -12,7 +12,6 @@ import string
 from aiohttp import web
 
 from clawrouter.api import oauth_telegram, oauth_wechat
-from clawrouter.api.account import login_limit
 from clawrouter.api.oauth_accounts import (
     Binding,
     bind,
@@ -37,7 +36,6 @@ MAX_AFF_LENGTH = 64
 
 async def get_state(request: web.Request) -> web.Response:
     """Start an OAuth sign-in: a 12-character state kept in the session (with ?aff=)."""
-    login_limit(request)
     state = "".join(secrets.choice(STATE_ALPHABET) for _ in range(STATE_LENGTH))
     aff = request.query.get("aff", "").strip()[:MAX_AFF_LENGTH]
     request[SESSION].set(oauth_state=state, **({"aff": aff} if aff else {}))
@@ -72,7 +70,6 @@ def _provider_refusal(request: web.Request, provider: Provider) -> None:
 
 async def oauth_callback(request: web.Request) -> web.Response:
     """OAuth callback for GitHub, Discord, OIDC and LinuxDO (?code&state)."""
-    login_limit(request)
     provider = PROVIDERS.get(request.match_info["provider"])
     if provider is None:
         raise BadRequestError("unknown OAuth provider: use github, discord, oidc or linuxdo")
@@ -101,10 +98,11 @@ async def oauth_callback(request: web.Request) -> web.Response:
 
 
 def routes(r: Routes) -> None:
-    r.add("GET", "/oauth/state", get_state, PUBLIC)
-    r.add("GET", "/oauth/wechat", oauth_wechat.wechat_login, PUBLIC)
-    r.add("GET", "/oauth/wechat/bind", oauth_wechat.wechat_bind, COMMON)
-    r.add("POST", "/oauth/wechat/bind", oauth_wechat.wechat_bind, COMMON)
-    r.add("GET", "/oauth/telegram/login", oauth_telegram.telegram_login, PUBLIC)
-    r.add("GET", "/oauth/telegram/bind", oauth_telegram.telegram_bind, PUBLIC)
-    r.add("GET", "/oauth/{provider}", oauth_callback, PUBLIC)
+    """Every route behind the critical rate limit, as the reference's."""
+    r.add("GET", "/oauth/state", get_state, PUBLIC, limit="critical")
+    r.add("GET", "/oauth/wechat", oauth_wechat.wechat_login, PUBLIC, limit="critical")
+    r.add("GET", "/oauth/wechat/bind", oauth_wechat.wechat_bind, COMMON, limit="critical")
+    r.add("POST", "/oauth/wechat/bind", oauth_wechat.wechat_bind, COMMON, limit="critical")
+    r.add("GET", "/oauth/telegram/login", oauth_telegram.telegram_login, PUBLIC, limit="critical")
+    r.add("GET", "/oauth/telegram/bind", oauth_telegram.telegram_bind, PUBLIC, limit="critical")
+    r.add("GET", "/oauth/{provider}", oauth_callback, PUBLIC, limit="critical")

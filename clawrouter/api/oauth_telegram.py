@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from clawrouter.api.account import login_limit
 from clawrouter.api.oauth_accounts import Binding, bind, failed, session_user, sign_in
 from clawrouter.auth.oauth_providers import OAuthFailure, ProviderUser
 from clawrouter.auth.oauth_telegram import telegram_id
@@ -32,14 +31,12 @@ def _telegram_id(request: web.Request) -> str:
 
 async def telegram_login(request: web.Request) -> web.Response:
     """Telegram login (login widget fields); only for a user who bound Telegram before."""
-    login_limit(request)
     tid = _telegram_id(request)
     return await sign_in(request, TELEGRAM, ProviderUser(tid), register=False)
 
 
 async def telegram_bind(request: web.Request) -> web.Response:
     """Bind Telegram to the logged-in user (login widget fields), then 302 to the console."""
-    login_limit(request)
     tid = _telegram_id(request)
     user = await session_user(request)
     if user is None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from clawrouter.api.account import login_limit
 from clawrouter.api.oauth_accounts import (
     Binding,
     bind,
@@ -44,14 +43,12 @@ async def _wechat_id(request: web.Request, code: object) -> str:
 
 async def wechat_login(request: web.Request) -> web.Response:
     """WeChat login (?code= shown by the official account); registers on a first sign-in."""
-    login_limit(request)
     wid = await _wechat_id(request, request.query.get("code", ""))
     return await sign_in(request, WECHAT, ProviderUser(wid, display_name="WeChat User"))
 
 
 async def wechat_bind(request: web.Request) -> web.Response:
     """Bind WeChat to the caller (POST {code}; the older GET ?code=)."""
-    login_limit(request)
     if request.method == "POST":
         code = (await read_object(request, allow_empty=True)).get("code", "")
     else:
