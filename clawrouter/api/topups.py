@@ -1,8 +1,10 @@
-"""Wallet top-ups under /api/user: redeeming a code (any user) and the top-up order history
-(own orders, or everyone's for admins). Online payment flows are not here."""
+"""Wallet top-ups under /api/user: redeeming a code (any user), what the wallet page may offer
+(topup/info) and the top-up order history (own orders, or everyone's for admins). Online
+payment flows are not here."""
 
 from __future__ import annotations
 
+import orjson
 from aiohttp import web
 
 from clawrouter.api import audit
@@ -13,7 +15,7 @@ from clawrouter.db.repo import topups as topups_repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok, page
 from clawrouter.http.request import pagination, read_object
-from clawrouter.keys import CALLER, CLOCK, MAIN_DB, RELAY
+from clawrouter.keys import CALLER, CLOCK, MAIN_DB, OPTIONS, RELAY
 
 MAX_KEY = 64
 
@@ -39,6 +41,32 @@ async def redeem(request: web.Request) -> web.Response:
     return ok(quota)
 
 
+async def topup_info(request: web.Request) -> web.Response:
+    """What the wallet page may offer (top-up methods, amounts, minimums).
+
+    The reference's fields. No online payment flow is served yet, so every enable_* flag is
+    false and the page says payments are off; the rest are the options' values."""
+    o = request.config_dict[OPTIONS]
+    return ok(
+        {
+            "enable_online_topup": False,
+            "enable_stripe_topup": False,
+            "enable_creem_topup": False,
+            "enable_waffo_topup": False,
+            "enable_waffo_pancake_topup": False,
+            "waffo_pay_methods": None,
+            "creem_products": orjson.dumps(o["CreemProducts"]).decode(),
+            "pay_methods": o["PayMethods"],
+            "min_topup": o["MinTopUp"],
+            "stripe_min_topup": o["StripeMinTopUp"],
+            "waffo_min_topup": 1,
+            "waffo_pancake_min_topup": 1,
+            "amount_options": o["payment_setting.amount_options"],
+            "discount": o["payment_setting.amount_discount"],
+        }
+    )
+
+
 async def _history(request: web.Request, user_id: int) -> web.Response:
     p, size = pagination(request)
     rows, total = await topups_repo.page_topups(
@@ -61,5 +89,6 @@ async def all_topups(request: web.Request) -> web.Response:
 
 def routes(r: Routes) -> None:
     r.add("POST", "/user/topup", redeem, COMMON, limit="critical")
+    r.add("GET", "/user/topup/info", topup_info, COMMON)
     r.add("GET", "/user/topup/self", own_topups, COMMON)
     r.add("GET", "/user/topup", all_topups, ADMIN)

@@ -249,3 +249,24 @@ async def test_topup_history(root, gateway: Gateway):
     assert [r["user_id"] for r in reply["data"]["items"]] == [1]
     status, reply = await root.json("GET", "/api/user/topup?keyword=%25")
     assert reply["data"]["total"] == 0
+
+
+async def test_topup_info_says_payments_are_off(root, gateway: Gateway):
+    """The wallet page reads it: the reference's fields, every payment flow off until one is
+    served, the amounts and methods from the options."""
+    await gateway.add_user("uma")
+    uma = await gateway.login("uma", "userpass123")
+    status, reply = await root.json(
+        "PUT", "/api/option/", json={"key": "payment_setting.amount_options", "value": "[5, 25]"}
+    )
+    assert reply["success"], reply
+    status, reply = await uma.json("GET", "/api/user/topup/info")
+    assert status == 200 and reply["success"], reply
+    info = reply["data"]
+    flags = ("online", "stripe", "creem", "waffo", "waffo_pancake")
+    assert all(info[f"enable_{name}_topup"] is False for name in flags)
+    assert info["amount_options"] == [5, 25] and info["min_topup"] == 1
+    assert info["creem_products"] == "[]" and isinstance(info["discount"], dict)
+    assert {m["type"] for m in info["pay_methods"]} >= {"alipay", "wxpay"}
+    status, _ = await gateway.client().json("GET", "/api/user/topup/info")
+    assert status == 401
