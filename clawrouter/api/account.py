@@ -15,7 +15,6 @@ from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT, USER_ENABLED
 from clawrouter.db.repo import twofa as twofa_repo
 from clawrouter.db.repo import users as users_repo
 from clawrouter.errors import ApiError
-from clawrouter.http import limits
 from clawrouter.http.render import ok
 from clawrouter.http.request import read_object
 from clawrouter.keys import CALLER, CLOCK, MAIN_DB, OPTIONS, SESSION
@@ -27,13 +26,6 @@ _SELF_FIELDS = (
     "oidc_id", "wechat_id", "telegram_id", "group", "quota", "used_quota", "request_count",
     "aff_code", "aff_count", "aff_quota", "inviter_id", "linux_do_id", "setting", "stripe_customer",
 )  # fmt: skip
-
-
-def login_limit(request: web.Request) -> None:
-    """The reference's critical rate limit (security.critical_rate_limit, per IP). Kept for
-    handlers not yet moved: declare `limit="critical"` on the route instead. A request is
-    counted once, however often it is checked."""
-    limits.check(request, "critical")
 
 
 def user_setting(user: dict[str, Any]) -> dict[str, Any]:

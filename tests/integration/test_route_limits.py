@@ -1,6 +1,6 @@
 """Which routes sit behind which named limit (the reference's route table, a meta-test over the
 registered routes), and how a declared limit behaves: after the level check, counted once per
-request even when the handler still calls account.login_limit, per IP or per user."""
+request even when a handler also checks it itself, per IP or per user."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from clawrouter.api import account
 from clawrouter.api.routing import Routes, is_alias, limit_of
 from clawrouter.app import build_api, create_app
 from clawrouter.auth.roles import PUBLIC
 from clawrouter.config import Config, load, replace
+from clawrouter.http import limits
 from clawrouter.http.middlewares import request_context
 from clawrouter.http.ratelimit import Limiters
 from clawrouter.keys import CONFIG, LIMITERS
@@ -42,7 +42,7 @@ CRITICAL = {
 }
 SEARCH = {("GET", "/api/token/search"), ("GET", "/api/log/self/search")}
 EMAIL = {("GET", "/api/verification")}
-HOW = "declare it: Routes.add(..., limit={!r}) (account.login_limit in a handler is the old way)"
+HOW = "declare it: Routes.add(..., limit={!r})"
 
 
 def declared() -> dict[tuple[str, str], str | None]:
@@ -125,9 +125,9 @@ async def ok_handler(request: web.Request) -> web.Response:
     return web.json_response({"success": True})
 
 
-async def old_style(request: web.Request) -> web.Response:
-    account.login_limit(request)  # a handler not yet moved to limit=
-    account.login_limit(request)
+async def checks_itself(request: web.Request) -> web.Response:
+    limits.check(request, "critical")  # a handler that checks the limit itself
+    limits.check(request, "critical")
     return web.json_response({"success": True})
 
 
@@ -146,12 +146,12 @@ async def serve():
         await client.close()
 
 
-async def test_email_verification_limit_and_the_login_limit_alias(serve):
+async def test_email_verification_limit_and_counting_once_per_request(serve):
     cfg = replace(load(env={}), security={"critical_rate_limit": 2})
     bare = App(cfg)
     bare.routes.add("GET", "/verification", ok_handler, PUBLIC, limit="email_verification")
-    bare.routes.add("POST", "/old", old_style, PUBLIC)
-    bare.routes.add("POST", "/both", old_style, PUBLIC, limit="critical")
+    bare.routes.add("POST", "/own", checks_itself, PUBLIC)
+    bare.routes.add("POST", "/both", checks_itself, PUBLIC, limit="critical")
     client = await serve(bare.build())
     for _ in range(2):  # 2 per 30 s per IP
         assert (await client.get("/api/verification?email=a@b.c")).status == 200
@@ -162,11 +162,11 @@ async def test_email_verification_limit_and_the_login_limit_alias(serve):
     assert body == {"success": False, "message": "too many requests, please retry in 20 seconds"}
     bare.now += 20
     assert (await client.get("/api/verification")).status == 200
-    # login_limit() still applies the critical limit, once per request however often it runs,
-    # and not again on a route that also declares it.
-    assert (await client.post("/api/old")).status == 200
+    # A limit is counted once per request however often it is checked, and not again on a
+    # route that also declares it.
+    assert (await client.post("/api/own")).status == 200
     assert (await client.post("/api/both")).status == 200
-    resp = await client.post("/api/old")
+    resp = await client.post("/api/own")
     assert resp.status == 429 and resp.headers["Retry-After"] == "1200"
 
 
