@@ -17,6 +17,7 @@ from clawrouter.api import (
     account,
     apidoc,
     channels,
+    emails,
     groups,
     logs,
     models_meta,
@@ -27,14 +28,17 @@ from clawrouter.api import (
     profile,
     ratios,
     redemptions,
+    signup,
     stats,
     system,
     tasks,
     tokens,
     topups,
+    twofa,
     usage,
     users,
     vendors,
+    verify,
 )
 from clawrouter.api.routing import Routes
 from clawrouter.auth.middleware import session_middleware
@@ -47,6 +51,7 @@ from clawrouter.http.middlewares import request_context
 from clawrouter.http.ratelimit import Limiters
 from clawrouter.http.static import add_spa_routes
 from clawrouter.jobs.channel_tests import BackgroundRun
+from clawrouter.jobs.outbox import Outbox
 from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.keys import (
     CHANNEL_TESTS,
@@ -57,6 +62,7 @@ from clawrouter.keys import (
     LOG_DB,
     MAIN_DB,
     OPTIONS,
+    OUTBOX,
     PASSKEY_CHALLENGES,
     RELAY,
     SESSIONS,
@@ -91,8 +97,12 @@ API_MODULES = (
     pricing,
     apidoc,
     usage,
-    passkeys,
     oauth,
+    twofa,
+    verify,
+    signup,
+    emails,
+    passkeys,
 )
 
 
@@ -190,6 +200,8 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app.cleanup_ctx.append(_relay)
     app[CHANNEL_TESTS] = tests_run = BackgroundRun("channel-tests")
     app.on_shutdown.append(tests_run.shutdown)
+    app[OUTBOX] = outbox = Outbox()
+    app.on_shutdown.append(outbox.close)
     app.add_subapp("/api", build_api())
     relay_routes.add_routes(app)
     playground.add_routes(app)

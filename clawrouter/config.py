@@ -118,6 +118,7 @@ class ProvidersConfig:
     discord_api_url: str = "https://discord.com/api"
     linuxdo_url: str = "https://connect.linux.do"
     turnstile_verify_url: str = "https://challenges.cloudflare.com/turnstile/v0/siteverify"
+    smtp_ca_file: str = ""
     timeout_seconds: float = 10.0
 
 

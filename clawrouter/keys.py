@@ -14,6 +14,7 @@ from clawrouter.config import Config
 from clawrouter.db.database import Database
 from clawrouter.http.ratelimit import Limiters
 from clawrouter.jobs.channel_tests import BackgroundRun
+from clawrouter.jobs.outbox import Outbox
 from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.options.store import Options
 from clawrouter.relay.state import RelayState
@@ -30,6 +31,7 @@ STARTED_AT = web.AppKey("started_at", int)
 RELAY = web.AppKey("relay", RelayState)
 WRITER = web.AppKey("writer", UsageWriter)
 CHANNEL_TESTS = web.AppKey("channel_tests", BackgroundRun)  # the "test all channels" run
+OUTBOX = web.AppKey("outbox", Outbox)  # mails sent after the response (password reset)
 PASSKEY_CHALLENGES = web.AppKey("passkey_challenges", SpentChallenges)  # answered, not expired
 
 REQUEST_ID = web.RequestKey("request_id", str)

@@ -9,7 +9,7 @@ import orjson
 from aiohttp import web
 
 from clawrouter.api.routing import Routes
-from clawrouter.auth import passwords
+from clawrouter.auth import passwords, turnstile
 from clawrouter.auth.middleware import keep_session
 from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT, USER_ENABLED
 from clawrouter.db.repo import twofa as twofa_repo
@@ -68,6 +68,7 @@ async def complete_login(request: web.Request, user: dict[str, Any]) -> web.Resp
 
 
 async def login(request: web.Request) -> web.Response:
+    await turnstile.check(request)
     app = request.config_dict
     body = await read_object(request)
     if not app[OPTIONS]["PasswordLoginEnabled"]:
@@ -89,7 +90,12 @@ async def login(request: web.Request) -> web.Response:
     if await twofa_repo.is_enabled(app[MAIN_DB], user["id"]):
         session = request[SESSION]
         session.clear_all()
-        session.set(pending_username=user["username"], pending_user_id=user["id"])
+        session.set(
+            pending_username=user["username"],
+            pending_user_id=user["id"],
+            pending_at=int(app[CLOCK]()),
+            pending_sv=user["session_version"],
+        )  # api.twofa.login_2fa finishes the login
         return ok({"require_2fa": True}, message="please enter your two-factor code")
     return await complete_login(request, user)
 

@@ -1,6 +1,6 @@
 """/api/channel bulk and utility routes (admin): search, batch delete, delete disabled, copy,
-rebuild abilities, the model lists, and the root-only key reveal. Every write refreshes the
-relay's channels at once."""
+rebuild abilities, the model lists, and the key reveal (root + secure verification). Every
+write refreshes the relay's channels at once."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ from typing import Any
 
 from aiohttp import web
 
+from clawrouter.api import audit
 from clawrouter.api.channel_input import channel_view
 from clawrouter.api.routing import Routes
 from clawrouter.api.validate import id_list
+from clawrouter.auth import secure
 from clawrouter.auth.roles import ADMIN, ROOT
 from clawrouter.billing import ratio_defaults
 from clawrouter.db.repo import channels as channels_repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
 from clawrouter.http.request import pagination, path_id, query_bool, read_object, stored_int
-from clawrouter.keys import MAIN_DB, RELAY
+from clawrouter.keys import CALLER, MAIN_DB, RELAY
 
 NOT_FOUND = "channel not found"
 SEARCH_PAGE_SIZE = 20
@@ -28,6 +30,11 @@ _OWNERS = (
     ("google", ratio_defaults.GOOGLE_PRICES),
     ("other", ratio_defaults.OTHER_PRICES),
 )
+NO_STORE = {  # the reference's DisableCache
+    "Cache-Control": "no-store, no-cache, must-revalidate, private, max-age=0",
+    "Pragma": "no-cache",
+    "Expires": "0",
+}
 _COPY_RESET = {"test_time": 0, "response_time": 0}
 _BALANCE_RESET = {"balance": 0, "balance_updated_time": 0, "used_quota": 0}
 
@@ -127,14 +134,21 @@ async def list_enabled_models(request: web.Request) -> web.Response:
 
 
 async def reveal_channel_key(request: web.Request) -> web.Response:
-    """The only route a channel key leaves by (root only, never cached). The reference's
-    secure-verification guard (a 2FA/passkey check within 300 s) and its system log come with
-    account security (/api/verify); until then root alone may call it."""
+    """Reveal a channel key (root + secure verification).
+
+    The only route a channel key leaves by: root, the critical rate limit, a secure
+    verification younger than 5 minutes (auth.secure: 403 with the reference's code
+    otherwise), never cached, and a system log row naming the channel (never the key)."""
+    secure.require(request)
     row = await channels_repo.get_channel(request.config_dict[MAIN_DB], path_id(request))
     if row is None:
         raise ApiError(NOT_FOUND)
-    response = ok({"key": row["key"]})
-    response.headers["Cache-Control"] = "no-store"
+    text = f"viewed the key of channel #{row['id']} ({row['name']})"
+    await audit.write_log(
+        request, request[CALLER], audit.LOG_SYSTEM, text, other={"channel_id": row["id"]}
+    )
+    response = ok({"key": row["key"]}, message="here is the channel key")
+    response.headers.update(NO_STORE)
     return response
 
 

@@ -1,7 +1,9 @@
-"""Secure verification ("sudo mode"): a recent proof of presence — a 2FA code, a backup code or
-a passkey assertion — kept in the session for WINDOW seconds, required before sensitive actions
-(channel key reveal, passkey register/delete). Session keys and 403 codes are the reference's
-(its console retries the call after /api/verify when it sees them)."""
+"""Secure verification ("sudo mode"): a recent proof of presence — a 2FA code, a backup code, a
+passkey assertion, or the password of an account with neither (api.verify) — kept in the login
+session for WINDOW seconds, required before sensitive actions (channel key reveal, passkey
+register/delete). Session keys and 403 codes are the reference's (its console retries the call
+after /api/verify when it sees them). It belongs to the session's user: an access-token caller
+never passes it, whatever cookie comes along."""
 
 from __future__ import annotations
 
@@ -9,13 +11,13 @@ from aiohttp import web
 
 from clawrouter.auth.sessions import Session
 from clawrouter.errors import ClawError
-from clawrouter.keys import CLOCK, SESSION
+from clawrouter.keys import CALLER, CLOCK, SESSION
 
 WINDOW = 300  # seconds a verification stays valid
 PASSKEY_READY_WINDOW = 60  # seconds between passkey verify/finish and POST /api/verify
 VERIFIED_AT, VERIFIED_METHOD = "secure_verified_at", "secure_verified_method"
 PASSKEY_READY_AT = "secure_passkey_ready_at"
-METHODS = ("2fa", "passkey")
+METHODS = ("2fa", "passkey", "password")
 
 
 class VerificationRequired(ClawError):
@@ -62,7 +64,8 @@ def require(request: web.Request, *, method: str | None = None) -> str:
     (made with `method`, when given); returns the method used."""
     session: Session = request[SESSION]
     at = session.get(VERIFIED_AT)
-    if at is None:
+    caller = request.get(CALLER)
+    if at is None or caller is None or session.get("id") != caller["id"]:
         raise VerificationRequired("secure verification required", "VERIFICATION_REQUIRED")
     if not isinstance(at, int):
         session.drop(VERIFIED_AT, VERIFIED_METHOD)

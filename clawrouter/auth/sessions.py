@@ -1,6 +1,8 @@
-"""Login sessions as a signed cookie (HS256 JWT via pyjwt) and the secret that signs it.
+"""Login sessions as a signed cookie (HS256 JWT via pyjwt), the secret that signs it, and the
+cookie's attributes.
 
-The secret is generated once and kept in the data dir, so a restart logs nobody out.
+The secret is generated once and kept in the data dir, so a restart logs nobody out. Keys for
+other purposes (the TOTP secrets at rest) are derived from it with HKDF.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 COOKIE = "session"
 _ALG = "HS256"
@@ -58,6 +62,12 @@ class SessionCodec:
     def __init__(self, secret: str, max_age: int) -> None:
         self._secret = secret
         self.max_age = max_age
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A 32-byte key for `purpose`, derived from the session secret (HKDF-SHA256): the
+        same secret always gives the same key, and no two purposes share one."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
+        return hkdf.derive(self._secret.encode("utf-8"))
 
     def encode(self, data: dict[str, Any], now: int) -> str:
         claims = {**data, "iat": now, "exp": now + self.max_age}
