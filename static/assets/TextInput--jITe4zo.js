@@ -1,1 +1,0 @@
-import{$ as e,G as t,tt as n}from"./index-S2qheatl.js";import{t as r}from"./InputBase-D4Syk3hc.js";var i=n(),a=t(t=>{let n=e([`Input`,`InputWrapper`,`TextInput`],null,t);return(0,i.jsx)(r,{component:`input`,...n,__staticSelector:`TextInput`})});a.classes=r.classes,a.displayName=`@mantine/core/TextInput`;export{a as t};

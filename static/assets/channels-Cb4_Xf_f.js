@@ -1,1 +1,0 @@
-import{c as e,tt as t}from"./index-S2qheatl.js";import{t as n}from"./Page-BoxNFqzq.js";var r=t();function i(){let{t}=e();return(0,r.jsx)(n,{page:t(`nav.channels`)})}export{i as default};
