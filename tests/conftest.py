@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +15,12 @@ from tests.support.upstreams import FakeUpstream
 
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
-    base = load(env={}, overrides={"server.data_dir": str(tmp_path / "data")})
+    overrides = {"server.data_dir": str(tmp_path / "data")}
+    # A dashboard built elsewhere (CLAWROUTER_WEB_OUT=... npm run build) for a work in progress;
+    # unset, the gateway serves the committed static/.
+    if os.environ.get("CLAWROUTER_TEST_STATIC_DIR"):
+        overrides["server.static_dir"] = os.environ["CLAWROUTER_TEST_STATIC_DIR"]
+    base = load(env={}, overrides=overrides)
     # The global per-IP limits are off: every test client is 127.0.0.1. Their own tests turn
     # them on (tests/integration/test_rate_limits.py).
     return replace(base, security={"api_rate_limit": 0, "web_rate_limit": 0})
