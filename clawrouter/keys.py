@@ -11,7 +11,7 @@ from aiohttp import web
 from clawrouter.auth.sessions import Session, SessionCodec
 from clawrouter.auth.webauthn import SpentChallenges
 from clawrouter.config import Config
-from clawrouter.db.database import Database
+from clawrouter.db.store import Store
 from clawrouter.http.ratelimit import Limiters
 from clawrouter.jobs.channel_tests import BackgroundRun
 from clawrouter.jobs.outbox import Outbox
@@ -20,8 +20,8 @@ from clawrouter.options.store import Options
 from clawrouter.relay.state import RelayState
 
 CONFIG = web.AppKey("config", Config)
-MAIN_DB = web.AppKey("main_db", Database)
-LOG_DB = web.AppKey("log_db", Database)
+MAIN_DB = web.AppKey("main_db", Store)
+LOG_DB = web.AppKey("log_db", Store)
 OPTIONS = web.AppKey("options", Options)
 SESSIONS = web.AppKey("sessions", SessionCodec)
 HTTP = web.AppKey("http", aiohttp.ClientSession)

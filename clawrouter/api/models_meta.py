@@ -20,9 +20,9 @@ from clawrouter.api.model_catalog import (
 from clawrouter.api.routing import Routes
 from clawrouter.api.validate import int_field, required_id, str_field
 from clawrouter.auth.roles import ADMIN
-from clawrouter.db.database import DuplicateError
 from clawrouter.db.repo import models as models_repo
 from clawrouter.db.repo import vendors as vendors_repo
+from clawrouter.db.store import DuplicateError
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok, page
 from clawrouter.http.request import pagination, path_id, query_bool, read_object

@@ -13,9 +13,9 @@ import orjson
 from aiohttp import web
 
 from clawrouter.api.validate import str_field
-from clawrouter.db.database import Tx
 from clawrouter.db.repo import models as models_repo
 from clawrouter.db.repo import vendors as vendors_repo
+from clawrouter.db.store import Tx
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
 from clawrouter.http.request import read_object

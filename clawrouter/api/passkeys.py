@@ -18,10 +18,10 @@ from clawrouter.api.users import NO_RIGHT
 from clawrouter.auth import secure
 from clawrouter.auth import webauthn as wa
 from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT, USER_ENABLED
-from clawrouter.db.database import DuplicateError
 from clawrouter.db.repo import passkeys as repo
 from clawrouter.db.repo import twofa as twofa_repo
 from clawrouter.db.repo import users as users_repo
+from clawrouter.db.store import DuplicateError
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
 from clawrouter.http.request import path_id, read_json

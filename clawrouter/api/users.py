@@ -15,8 +15,8 @@ from clawrouter.api.validate import int_field, str_field
 from clawrouter.auth import passwords, signup
 from clawrouter.auth.middleware import keep_session
 from clawrouter.auth.roles import ADMIN, COMMON, ROOT, USER_DISABLED, USER_ENABLED, VALID_ROLES
-from clawrouter.db.database import DuplicateError
 from clawrouter.db.repo import users as users_repo
+from clawrouter.db.store import DuplicateError
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok, page
 from clawrouter.http.request import pagination, path_id, read_object

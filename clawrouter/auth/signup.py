@@ -16,8 +16,8 @@ from aiohttp import web
 
 from clawrouter.api import audit
 from clawrouter.auth.roles import COMMON, USER_ENABLED
-from clawrouter.db.database import Database, DuplicateError
 from clawrouter.db.repo import users as users_repo
+from clawrouter.db.store import DuplicateError, Store
 from clawrouter.errors import ApiError
 from clawrouter.keys import CLOCK, MAIN_DB, OPTIONS, RELAY
 
@@ -42,7 +42,7 @@ def default_setting() -> str:
     return orjson.dumps({"sidebar_modules": orjson.dumps(_SIDEBAR).decode()}).decode()
 
 
-async def new_aff_code(db: Database) -> str:
+async def new_aff_code(db: Store) -> str:
     """AFF_LENGTH random letters/digits not used by any user yet."""
     for _ in range(50):
         code = "".join(secrets.choice(AFF_ALPHABET) for _ in range(AFF_LENGTH))
@@ -51,7 +51,7 @@ async def new_aff_code(db: Database) -> str:
     raise ApiError("could not allocate an invite code, please retry")
 
 
-async def free_username(db: Database, preferred: str, prefix: str) -> str:
+async def free_username(db: Store, preferred: str, prefix: str) -> str:
     """`preferred` when it is non-empty, at most MAX_USERNAME characters and unused (soft-deleted
     users included); otherwise `<prefix><n>` with n the largest user id + 1 (the reference's
     rule for names from OAuth providers), counting up past any taken one."""
@@ -77,7 +77,7 @@ def _taken_message(columns: tuple[str, ...], row: dict[str, Any]) -> str | None:
     return f"{', '.join(sorted(names)) or 'a value'} is already taken"
 
 
-async def _insert(db: Database, row: dict[str, Any], inviter_id: int, reward: int) -> dict:
+async def _insert(db: Store, row: dict[str, Any], inviter_id: int, reward: int) -> dict:
     """Insert the user and reward the inviter in one transaction; the email and provider ids
     are checked inside it too (the store does not make them unique), so two sign-ups cannot
     both take one."""

@@ -21,8 +21,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from clawrouter.auth import passwords
-from clawrouter.db.database import Database
 from clawrouter.db.repo import twofa as twofa_repo
+from clawrouter.db.store import Store
 from clawrouter.errors import ApiError
 
 DIGITS, PERIOD, SKEW = 6, 30, 1
@@ -136,7 +136,7 @@ def code_text(body: dict[str, Any]) -> str:
 
 
 async def check_code(
-    db: Database, key: bytes, user_id: int, code: str, now: int, *, allow_backup: bool = True
+    db: Store, key: bytes, user_id: int, code: str, now: int, *, allow_backup: bool = True
 ) -> str:
     """Accept a TOTP code (a time step not used before) or, with allow_backup, an unused
     backup code; returns "totp" or "backup". Anything else raises ApiError; a wrong code counts

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 import secrets
 
-from clawrouter.db.database import Database
 from clawrouter.db.repo import verification as codes_repo
+from clawrouter.db.store import Store
 from clawrouter.errors import ApiError
 from clawrouter.options.store import Options
 
@@ -62,11 +62,11 @@ def check_allowed(email: str, options: Options) -> None:
         )
 
 
-async def issue(db: Database, purpose: str, subject: str, code: str, now: int) -> None:
+async def issue(db: Store, purpose: str, subject: str, code: str, now: int) -> None:
     await codes_repo.put_code(db, purpose, subject, code, now, VALID_SECONDS)
 
 
-async def take(db: Database, purpose: str, subject: str, code: object, now: int) -> bool:
+async def take(db: Store, purpose: str, subject: str, code: object, now: int) -> bool:
     """Whether `code` is the live one for (purpose, subject); it is used up when it is. Codes
     are hex, so case does not matter."""
     if not isinstance(code, str) or not code.strip() or len(code) > 64:

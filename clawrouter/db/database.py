@@ -1,9 +1,9 @@
-"""Database: one SQLite file behind one async interface.
+"""Database: the SQLite Store (db/store.py), one file behind one async interface.
 
 One writer connection (every write serialised, transactions BEGIN IMMEDIATE) and a few reader
-connections (WAL lets them read while the writer writes). Callers use only `fetch*`, `execute`
-and `transaction()`, with portable SQL and `?` placeholders, so another backend can stand in.
-Driver exceptions for refused writes leave as the store's own errors (StoreError).
+connections (WAL lets them read while the writer writes). Callers use only the Store methods,
+with portable SQL and `?` placeholders; db/postgres.py is the other implementation. Driver
+exceptions for refused writes leave as the store's own errors (StoreError).
 
 Every read runs and finishes its statement in one step on its connection: a statement left open
 between steps would hold that connection's read snapshot, and another request sharing the
@@ -15,31 +15,20 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-Row = dict[str, Any]
-Params = Sequence[Any] | dict[str, Any]
+from clawrouter.db.store import SQLITE, DuplicateError, Params, Row, StoreError
+
+__all__ = ["Database", "DuplicateError", "Params", "Row", "StoreError", "Tx"]
 
 
 def _dict_factory(cursor: sqlite3.Cursor, row: tuple) -> Row:
     return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
-
-
-class StoreError(Exception):
-    """The store refused a write (a constraint); the driver's exception is the __cause__."""
-
-
-class DuplicateError(StoreError):
-    """A UNIQUE constraint refused the write: another row already holds that value."""
-
-    def __init__(self, message: str, columns: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.columns = columns  # "table.column" names, when the driver says which
 
 
 def _refused(err: sqlite3.IntegrityError) -> StoreError:
@@ -60,6 +49,8 @@ async def _rows(conn: aiosqlite.Connection, sql: str, params: Params) -> list[Ro
 
 class Tx:
     """A write transaction on the writer connection."""
+
+    dialect = SQLITE
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
@@ -104,6 +95,7 @@ class Database:
     """One SQLite file: a serialised writer and a round-robin pool of readers."""
 
     backend = "sqlite"
+    dialect = SQLITE
 
     def __init__(self, path: Path, *, readers: int = 2, busy_timeout_ms: int = 5000) -> None:
         self.path = Path(path)
@@ -190,6 +182,13 @@ class Database:
                 if self._writer.in_transaction:
                     await self._writer.execute("ROLLBACK")
                 raise
+
+    async def schema_version(self, schema: str) -> int:
+        """One file per schema: its PRAGMA user_version."""
+        return int(await self.fetchval("PRAGMA user_version") or 0)
+
+    async def apply_migration(self, schema: str, version: int, sql: str) -> None:
+        await self.script(f"{sql}\nPRAGMA user_version = {int(version)};")
 
     async def ping(self) -> bool:
         try:

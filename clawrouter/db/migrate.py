@@ -1,6 +1,9 @@
-"""Numbered SQL migrations applied under PRAGMA user_version, one transaction each.
+"""Numbered SQL migrations, one transaction each, recorded per schema by the store (SQLite: the
+file's PRAGMA user_version; PostgreSQL: the schema_versions table).
 
-Files live in db/migrations/<store>/NNNN_name.sql and are never edited once shipped.
+One migration set per dialect, the same schema in each: db/migrations/<schema>/NNNN_name.sql
+for SQLite and db/migrations/postgresql/<schema>/NNNN_name.sql for PostgreSQL, numbered alike.
+Files are never edited once shipped.
 """
 
 from __future__ import annotations
@@ -8,14 +11,15 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-from clawrouter.db.database import Database
+from clawrouter.db.store import Store
 
 _NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 
 
-def migrations(store: str) -> list[tuple[int, str, str]]:
-    """(version, filename, sql) for a store ("main" or "logs"), in order."""
-    folder = resources.files("clawrouter.db").joinpath("migrations", store)
+def migrations(schema: str, dialect: str = "sqlite") -> list[tuple[int, str, str]]:
+    """(version, filename, sql) for a schema ("main" or "logs") in a dialect, in order."""
+    parts = ("migrations", schema) if dialect == "sqlite" else ("migrations", dialect, schema)
+    folder = resources.files("clawrouter.db").joinpath(*parts)
     found = []
     for entry in folder.iterdir():
         m = _NAME.match(entry.name)
@@ -28,17 +32,17 @@ def migrations(store: str) -> list[tuple[int, str, str]]:
     return found
 
 
-async def current_version(db: Database) -> int:
-    return int(await db.fetchval("PRAGMA user_version") or 0)
+async def current_version(db: Store, schema: str = "main") -> int:
+    return await db.schema_version(schema)
 
 
-async def migrate(db: Database, store: str) -> list[str]:
+async def migrate(db: Store, schema: str) -> list[str]:
     """Apply pending migrations; returns the names applied."""
-    have = await current_version(db)
+    have = await db.schema_version(schema)
     applied = []
-    for version, name, sql in migrations(store):
+    for version, name, sql in migrations(schema, db.dialect.name):
         if version <= have:
             continue
-        await db.script(f"{sql}\nPRAGMA user_version = {version};")
+        await db.apply_migration(schema, version, sql)
         applied.append(name)
     return applied

@@ -9,7 +9,7 @@ import time
 
 from aiohttp import web
 
-from clawrouter.db.database import DuplicateError, StoreError
+from clawrouter.db.store import DuplicateError, StoreError
 from clawrouter.errors import ApiError, ClawError, NotFoundError, PayloadTooLargeError
 from clawrouter.http.render import error_response, protocol_for
 from clawrouter.keys import CONFIG, REQUEST_ID, STREAMING

@@ -10,15 +10,15 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from clawrouter.db.database import Database
 from clawrouter.db.repo import usage as usage_repo
+from clawrouter.db.store import Store
 
 log = logging.getLogger(__name__)
 
 
 class UsageWriter:
     def __init__(
-        self, main: Database, logs: Database, *, interval: float = 1.0, max_rows: int = 100_000
+        self, main: Store, logs: Store, *, interval: float = 1.0, max_rows: int = 100_000
     ) -> None:
         self._main, self._logs = main, logs
         self.interval = interval

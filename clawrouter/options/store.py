@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from clawrouter.db.database import Database
 from clawrouter.db.repo import options as repo
+from clawrouter.db.store import Store
 from clawrouter.options.defaults import specs
 from clawrouter.options.registry import OptionError, OptionSpec, normalise, parse, valid_key
 from clawrouter.options.rules import check_dependencies
@@ -18,7 +18,7 @@ from clawrouter.options.rules import check_dependencies
 class Options:
     """Raw string values plus their parsed forms, keyed by option name."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Store) -> None:
         self._db = db
         self._specs: dict[str, OptionSpec] = {s.key: s for s in specs()}
         self._raw: dict[str, str] = {k: s.default for k, s in self._specs.items()}

@@ -11,8 +11,8 @@ from typing import Any
 
 import orjson
 
-from clawrouter.db.database import Database
 from clawrouter.db.repo import conversations as repo
+from clawrouter.db.store import Store
 from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.relay.convert import responses_to_chat
 from clawrouter.relay.convert.base import RESPONSES
@@ -23,7 +23,7 @@ RETENTION_DAYS = 30
 
 
 class ConversationStore:
-    def __init__(self, db: Database, writer: UsageWriter, clock: Callable[[], float]) -> None:
+    def __init__(self, db: Store, writer: UsageWriter, clock: Callable[[], float]) -> None:
         self._db, self._writer, self._clock = db, writer, clock
         self._recent: OrderedDict[str, tuple[int, int, list[dict[str, Any]]]] = OrderedDict()
         self._pruned_at = 0

@@ -23,10 +23,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from clawrouter.db.database import Tx
 from clawrouter.db.repo import tokens as tokens_repo
 from clawrouter.db.repo import usage as usage_repo
 from clawrouter.db.repo import users as users_repo
+from clawrouter.db.store import Tx
 
 if TYPE_CHECKING:
     from clawrouter.relay.state import RelayState

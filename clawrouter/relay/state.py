@@ -11,10 +11,10 @@ from typing import Any
 
 from clawrouter.billing import pricing
 from clawrouter.billing.ratios import Ratios
-from clawrouter.db.database import Database
 from clawrouter.db.repo import channels as channels_repo
 from clawrouter.db.repo import tokens as tokens_repo
 from clawrouter.db.repo import users as users_repo
+from clawrouter.db.store import Store
 from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.options.store import Options
 from clawrouter.relay.conversations import ConversationStore
@@ -43,7 +43,7 @@ def _kept(old: Any, new: Any) -> Any:
 class RelayState:
     def __init__(
         self,
-        db: Database,
+        db: Store,
         options: Options,
         writer: UsageWriter,
         clock: Callable[[], float],

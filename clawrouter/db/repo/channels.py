@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from clawrouter.db.database import Database, Row, Tx
 from clawrouter.db.repo.rows import insert_row, like_escape, page, update_row
+from clawrouter.db.store import Row, Store, Tx
 
 COLUMNS = (
     "type", "key", "openai_organization", "test_model", "status", "name", "weight",
@@ -17,16 +17,16 @@ COLUMNS = (
 )  # fmt: skip
 
 
-async def list_channels(db: Database) -> list[Row]:
+async def list_channels(db: Store) -> list[Row]:
     return await db.fetchall("SELECT * FROM channels ORDER BY id")
 
 
-async def get_channel(db: Database, channel_id: int) -> Row | None:
+async def get_channel(db: Store, channel_id: int) -> Row | None:
     return await db.fetchone("SELECT * FROM channels WHERE id = ?", (channel_id,))
 
 
 async def page_channels(
-    db: Database, offset: int, limit: int, *, id_sort: bool, status: int | None, type_: int | None
+    db: Store, offset: int, limit: int, *, id_sort: bool, status: int | None, type_: int | None
 ) -> tuple[list[Row], int, dict[int, int]]:
     """One page (status 1 = enabled only, 0 = all others); type counts follow the status
     filter but not the type filter, as the console's type tabs expect."""
@@ -45,7 +45,7 @@ async def page_channels(
 
 
 async def page_channel_tags(
-    db: Database, offset: int, limit: int, *, status: int | None, type_: int | None
+    db: Store, offset: int, limit: int, *, status: int | None, type_: int | None
 ) -> tuple[list[Row], int]:
     """Tag mode: one page of distinct non-empty tags (by name) and every channel carrying
     them; the total counts tags, not channels."""
@@ -97,7 +97,7 @@ async def _write_abilities(tx: Tx, channel_id: int, row: dict[str, Any]) -> None
     )
 
 
-async def insert_channels(db: Database, rows: Iterable[dict[str, Any]]) -> list[int]:
+async def insert_channels(db: Store, rows: Iterable[dict[str, Any]]) -> list[int]:
     ids = []
     async with db.transaction() as tx:
         for row in rows:
@@ -107,7 +107,7 @@ async def insert_channels(db: Database, rows: Iterable[dict[str, Any]]) -> list[
     return ids
 
 
-async def update_channel(db: Database, channel_id: int, fields: dict[str, Any]) -> Row | None:
+async def update_channel(db: Store, channel_id: int, fields: dict[str, Any]) -> Row | None:
     async with db.transaction() as tx:
         await update_row(tx, "channels", channel_id, fields)
         row = await tx.fetchone("SELECT * FROM channels WHERE id = ?", (channel_id,))
@@ -116,7 +116,7 @@ async def update_channel(db: Database, channel_id: int, fields: dict[str, Any]) 
     return row
 
 
-async def delete_channels(db: Database, ids: list[int]) -> int:
+async def delete_channels(db: Store, ids: list[int]) -> int:
     if not ids:
         return 0
     marks = ", ".join("?" for _ in ids)
@@ -126,7 +126,7 @@ async def delete_channels(db: Database, ids: list[int]) -> int:
 
 
 async def set_status(
-    db: Database, channel_id: int, status: int, other_info: str, channel_info: str | None = None
+    db: Store, channel_id: int, status: int, other_info: str, channel_info: str | None = None
 ) -> None:
     async with db.transaction() as tx:
         if channel_info is None:
@@ -146,7 +146,7 @@ async def set_status(
 
 # ---- search, bulk and tag operations ------------------------------------------------------------
 async def search_channels(
-    db: Database, *, keyword: str, group: str, model: str, status: int | None, id_sort: bool
+    db: Store, *, keyword: str, group: str, model: str, status: int | None, id_sort: bool
 ) -> list[Row]:
     """Channels matching keyword (id, name, base_url substring or the exact key), group and
     model substring and the status filter (1 enabled, 0 any other)."""
@@ -172,7 +172,7 @@ async def search_channels(
     )
 
 
-async def ids_where(db: Database, *, tag: str | None = None, disabled: bool = False) -> list[int]:
+async def ids_where(db: Store, *, tag: str | None = None, disabled: bool = False) -> list[int]:
     """Ids of the channels carrying `tag`, or of every disabled (status 2 or 3) channel."""
     if tag is not None:
         rows = await db.fetchall("SELECT id FROM channels WHERE tag = ?", (tag,))
@@ -183,7 +183,7 @@ async def ids_where(db: Database, *, tag: str | None = None, disabled: bool = Fa
     return [r["id"] for r in rows]
 
 
-async def update_channels(db: Database, ids: list[int], fields: dict[str, Any]) -> int:
+async def update_channels(db: Store, ids: list[int], fields: dict[str, Any]) -> int:
     """Write the same fields to several channels and rebuild their abilities."""
     count = 0
     async with db.transaction() as tx:
@@ -195,7 +195,7 @@ async def update_channels(db: Database, ids: list[int], fields: dict[str, Any]) 
     return count
 
 
-async def tag_models(db: Database, tag: str) -> str:
+async def tag_models(db: Store, tag: str) -> str:
     """The longest models string among the tag's channels ('' when none)."""
     value = await db.fetchval(
         "SELECT models FROM channels WHERE tag = ? ORDER BY LENGTH(models) DESC, id LIMIT 1",
@@ -204,7 +204,7 @@ async def tag_models(db: Database, tag: str) -> str:
     return value or ""
 
 
-async def rebuild_abilities(db: Database) -> tuple[int, int]:
+async def rebuild_abilities(db: Store) -> tuple[int, int]:
     """Truncate abilities and rebuild them for every channel -> (channels done, failed)."""
     done = failed = 0
     async with db.transaction() as tx:
@@ -218,14 +218,14 @@ async def rebuild_abilities(db: Database) -> tuple[int, int]:
     return done, failed
 
 
-async def set_test_result(db: Database, channel_id: int, tested_at: int, response_ms: int) -> None:
+async def set_test_result(db: Store, channel_id: int, tested_at: int, response_ms: int) -> None:
     await db.execute(
         "UPDATE channels SET test_time = ?, response_time = ? WHERE id = ?",
         (tested_at, response_ms, channel_id),
     )
 
 
-async def set_balance(db: Database, channel_id: int, balance: float, now: int) -> None:
+async def set_balance(db: Store, channel_id: int, balance: float, now: int) -> None:
     await db.execute(
         "UPDATE channels SET balance = ?, balance_updated_time = ? WHERE id = ?",
         (balance, now, channel_id),

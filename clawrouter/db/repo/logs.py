@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from clawrouter.db.database import Database, Row
 from clawrouter.db.repo.rows import page
+from clawrouter.db.store import Row, Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,14 +46,14 @@ def _where(f: LogFilter) -> tuple[str, list]:
 
 
 async def page_logs(
-    db: Database, f: LogFilter, offset: int, limit: int, *, count_cap: int = 0
+    db: Store, f: LogFilter, offset: int, limit: int, *, count_cap: int = 0
 ) -> tuple[list[Row], int]:
     """Newest first; the total stops at count_cap when one is given."""
     clause, params = _where(f)
     return await page(db, "logs", clause, params, offset, limit, count_cap=count_cap)
 
 
-async def log_stat(db: Database, f: LogFilter, since: int) -> tuple[int, int, int]:
+async def log_stat(db: Store, f: LogFilter, since: int) -> tuple[int, int, int]:
     """(Σ quota of consume logs matching f, then the consume count and Σ tokens since `since`
     under the same filters but ignoring f's time range)."""
     clause, params = _where(replace(f, type=0))
@@ -70,14 +70,14 @@ async def log_stat(db: Database, f: LogFilter, since: int) -> tuple[int, int, in
     return int(quota), int(row["rpm"]), int(row["tpm"])
 
 
-async def recent_token_logs(db: Database, token_id: int, limit: int) -> list[Row]:
+async def recent_token_logs(db: Store, token_id: int, limit: int) -> list[Row]:
     """The newest `limit` log rows written under one API key."""
     return await db.fetchall(
         "SELECT * FROM logs WHERE token_id = ? ORDER BY id DESC LIMIT ?", (token_id, limit)
     )
 
 
-async def delete_logs_batch(db: Database, before: int, limit: int) -> int:
+async def delete_logs_batch(db: Store, before: int, limit: int) -> int:
     """Delete up to `limit` rows older than `before` in one short transaction; rows deleted."""
     return await db.execute(
         "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE created_at < ? LIMIT ?)",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from clawrouter.db.database import Database, Row, Tx
 from clawrouter.db.repo.rows import insert_returning, insert_row, numeric_id, page, update_row
+from clawrouter.db.store import Row, Store, Tx
 
 COLUMNS = (
     "model_name", "description", "icon", "tags", "vendor_id", "endpoints", "status",
@@ -14,20 +14,20 @@ COLUMNS = (
 _LIVE = "deleted_at IS NULL"
 
 
-async def list_live_models(db: Database | Tx) -> list[Row]:
+async def list_live_models(db: Store | Tx) -> list[Row]:
     return await db.fetchall(f"SELECT * FROM models WHERE {_LIVE} ORDER BY id")
 
 
-async def get_model(db: Database | Tx, model_id: int) -> Row | None:
+async def get_model(db: Store | Tx, model_id: int) -> Row | None:
     return await db.fetchone(f"SELECT * FROM models WHERE id = ? AND {_LIVE}", (model_id,))
 
 
-async def get_model_by_name(db: Database | Tx, name: str) -> Row | None:
+async def get_model_by_name(db: Store | Tx, name: str) -> Row | None:
     return await db.fetchone(f"SELECT * FROM models WHERE model_name = ? AND {_LIVE}", (name,))
 
 
 async def page_models(
-    db: Database, offset: int, limit: int, *, keyword: str = "", vendor: str = ""
+    db: Store, offset: int, limit: int, *, keyword: str = "", vendor: str = ""
 ) -> tuple[list[Row], int, dict[int, int]]:
     """A page (newest first) plus vendor counts over all live rows. `keyword` is a LIKE
     pattern on name, description and tags; `vendor` is an id or a vendor-name LIKE pattern."""
@@ -55,20 +55,20 @@ async def page_models(
     return rows, total, {r["vendor_id"]: r["n"] for r in counts}
 
 
-async def insert_model(db: Database | Tx, fields: dict[str, Any]) -> int:
+async def insert_model(db: Store | Tx, fields: dict[str, Any]) -> int:
     return await insert_row(db, "models", fields)
 
 
-async def create_model(db: Database | Tx, fields: dict[str, Any]) -> Row:
+async def create_model(db: Store | Tx, fields: dict[str, Any]) -> Row:
     """Insert and return the stored row (raises DuplicateError when the live name is taken)."""
     return await insert_returning(db, "models", fields)
 
 
-async def update_model(db: Database | Tx, model_id: int, fields: dict[str, Any]) -> int:
+async def update_model(db: Store | Tx, model_id: int, fields: dict[str, Any]) -> int:
     return await update_row(db, "models", model_id, fields)
 
 
-async def soft_delete_model(db: Database, model_id: int, now: int) -> int:
+async def soft_delete_model(db: Store, model_id: int, now: int) -> int:
     return await db.execute(
         f"UPDATE models SET deleted_at = ? WHERE id = ? AND {_LIVE}", (now, model_id)
     )

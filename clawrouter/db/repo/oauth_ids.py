@@ -3,7 +3,7 @@ telegram_id): who holds one, and binding one to a user unless another user holds
 
 from __future__ import annotations
 
-from clawrouter.db.database import Database, Row
+from clawrouter.db.store import Row, Store
 
 ID_COLUMNS = frozenset(
     {"github_id", "discord_id", "oidc_id", "wechat_id", "telegram_id", "linux_do_id"}
@@ -16,7 +16,7 @@ def _column(column: str) -> str:
     return column
 
 
-async def find_by_provider_id(db: Database, column: str, value: str) -> Row | None:
+async def find_by_provider_id(db: Store, column: str, value: str) -> Row | None:
     """The user bound to this provider id, soft-deleted ones included (a live one first)."""
     if not value:
         return None
@@ -27,7 +27,7 @@ async def find_by_provider_id(db: Database, column: str, value: str) -> Row | No
     )
 
 
-async def bind_provider_id(db: Database, user_id: int, column: str, value: str) -> bool:
+async def bind_provider_id(db: Store, user_id: int, column: str, value: str) -> bool:
     """Set the user's provider id unless another user (soft-deleted ones too) holds it; the
     check and the write are one transaction, so two binds cannot share an id."""
     col = _column(column)

@@ -9,31 +9,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from clawrouter.db.database import Database, Row
 from clawrouter.db.repo.rows import insert_returning
+from clawrouter.db.store import Row, Store
 
 
-async def get_by_user(db: Database, user_id: int) -> Row | None:
+async def get_by_user(db: Store, user_id: int) -> Row | None:
     return await db.fetchone(
         "SELECT * FROM passkey_credentials WHERE user_id = ? AND deleted_at IS NULL", (user_id,)
     )
 
 
-async def get_by_credential_id(db: Database, credential_id: str) -> Row | None:
+async def get_by_credential_id(db: Store, credential_id: str) -> Row | None:
     return await db.fetchone(
         "SELECT * FROM passkey_credentials WHERE credential_id = ? AND deleted_at IS NULL",
         (credential_id,),
     )
 
 
-async def insert_credential(db: Database, fields: dict[str, Any]) -> Row:
+async def insert_credential(db: Store, fields: dict[str, Any]) -> Row:
     """Insert and return the stored row; DuplicateError when the user already has one (or the
     credential id is taken)."""
     return await insert_returning(db, "passkey_credentials", fields)
 
 
 async def record_use(
-    db: Database, row_id: int, sign_count: int, flags: dict[str, int], now: int
+    db: Store, row_id: int, sign_count: int, flags: dict[str, int], now: int
 ) -> bool:
     """Store a verified assertion's sign count, flags and time — only if the count moved
     forward (or the authenticator keeps no counter: both stored and new are 0). Checked in the
@@ -56,12 +56,12 @@ async def record_use(
     return changed > 0
 
 
-async def set_clone_warning(db: Database, row_id: int, now: int) -> None:
+async def set_clone_warning(db: Store, row_id: int, now: int) -> None:
     await db.execute(
         "UPDATE passkey_credentials SET clone_warning = 1, updated_at = ? WHERE id = ?",
         (now, row_id),
     )
 
 
-async def delete_by_user(db: Database, user_id: int) -> int:
+async def delete_by_user(db: Store, user_id: int) -> int:
     return await db.execute("DELETE FROM passkey_credentials WHERE user_id = ?", (user_id,))

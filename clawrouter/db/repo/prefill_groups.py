@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from clawrouter.db.database import Database, Row, Tx
+from clawrouter.db.store import Row, Store, Tx
 
 _COLUMNS = "id, name, type, items, description, created_time, updated_time"
 _TAKEN = "SELECT 1 FROM prefill_groups WHERE name = ? AND deleted_at IS NULL AND id <> ?"
 
 
-async def list_prefill_groups(db: Database, type_: str = "") -> list[Row]:
+async def list_prefill_groups(db: Store, type_: str = "") -> list[Row]:
     sql = f"SELECT {_COLUMNS} FROM prefill_groups WHERE deleted_at IS NULL"
     params: list[Any] = []
     if type_:
@@ -26,7 +26,7 @@ async def _get(tx: Tx, group_id: int) -> Row | None:
     )
 
 
-async def insert_prefill_group(db: Database, fields: dict[str, Any]) -> Row | None:
+async def insert_prefill_group(db: Store, fields: dict[str, Any]) -> Row | None:
     """The new row, or None when a live group already has the name."""
     async with db.transaction() as tx:
         if await tx.fetchone(_TAKEN, (fields["name"], 0)):
@@ -40,7 +40,7 @@ async def insert_prefill_group(db: Database, fields: dict[str, Any]) -> Row | No
 
 
 async def update_prefill_group(
-    db: Database, group_id: int, fields: dict[str, Any]
+    db: Store, group_id: int, fields: dict[str, Any]
 ) -> tuple[Row | None, bool]:
     """(updated row or None when absent, name_taken)."""
     async with db.transaction() as tx:
@@ -55,7 +55,7 @@ async def update_prefill_group(
         return await _get(tx, group_id), False
 
 
-async def delete_prefill_group(db: Database, group_id: int, now: int) -> int:
+async def delete_prefill_group(db: Store, group_id: int, now: int) -> int:
     return await db.execute(
         "UPDATE prefill_groups SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
         (now, group_id),

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from clawrouter.db.database import Database, Row
 from clawrouter.db.repo.rows import insert_row, like_escape, numeric_id, page, update_row
+from clawrouter.db.store import Row, Store
 
 ENABLED, DISABLED, USED = 1, 2, 3
 _ALIVE = "deleted_at IS NULL"
@@ -18,7 +18,7 @@ class RedeemRefused(Exception):
 
 
 async def page_redemptions(
-    db: Database, offset: int, limit: int, *, keyword: str = ""
+    db: Store, offset: int, limit: int, *, keyword: str = ""
 ) -> tuple[list[Row], int]:
     """Newest first; `keyword` is a name prefix, or also the id when numeric."""
     clause, params = _ALIVE, []
@@ -30,30 +30,30 @@ async def page_redemptions(
     return await page(db, "redemptions", clause, params, offset, limit)
 
 
-async def get_redemption(db: Database, redemption_id: int) -> Row | None:
+async def get_redemption(db: Store, redemption_id: int) -> Row | None:
     return await db.fetchone(
         f"SELECT * FROM redemptions WHERE id = ? AND {_ALIVE}", (redemption_id,)
     )
 
 
-async def insert_redemptions(db: Database, rows: Sequence[dict[str, Any]]) -> None:
+async def insert_redemptions(db: Store, rows: Sequence[dict[str, Any]]) -> None:
     """All or nothing."""
     async with db.transaction() as tx:
         for row in rows:
             await insert_row(tx, "redemptions", row)
 
 
-async def update_redemption(db: Database, redemption_id: int, fields: dict[str, Any]) -> int:
+async def update_redemption(db: Store, redemption_id: int, fields: dict[str, Any]) -> int:
     return await update_row(db, "redemptions", redemption_id, fields)
 
 
-async def soft_delete_redemption(db: Database, redemption_id: int, now: int) -> int:
+async def soft_delete_redemption(db: Store, redemption_id: int, now: int) -> int:
     return await db.execute(
         f"UPDATE redemptions SET deleted_at = ? WHERE id = ? AND {_ALIVE}", (now, redemption_id)
     )
 
 
-async def delete_invalid(db: Database, now: int) -> int:
+async def delete_invalid(db: Store, now: int) -> int:
     """Soft-delete used, disabled and expired codes; returns how many."""
     return await db.execute(
         f"UPDATE redemptions SET deleted_at = ? WHERE {_ALIVE} AND (status IN (?, ?)"
@@ -62,7 +62,7 @@ async def delete_invalid(db: Database, now: int) -> int:
     )
 
 
-async def redeem(db: Database, key: str, user_id: int, now: int) -> Row:
+async def redeem(db: Store, key: str, user_id: int, now: int) -> Row:
     """In one transaction: check the code, mark it used (only if still enabled, so one of two
     concurrent redeems wins) and add its quota to the user. Returns the code row as it was."""
     async with db.transaction() as tx:

@@ -5,31 +5,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from clawrouter.db.database import Database, Row, Tx
+from clawrouter.db.store import Row, Store, Tx
 
 
 def _quoted(names: Any) -> str:
     return ", ".join(f'"{c}"' for c in names)
 
 
-async def insert_row(db: Database | Tx, table: str, fields: dict[str, Any]) -> int:
+async def insert_row(db: Store | Tx, table: str, fields: dict[str, Any]) -> int:
     marks = ", ".join("?" for _ in fields)
     sql = f"INSERT INTO {table} ({_quoted(fields)}) VALUES ({marks})"
     return await db.insert(sql, tuple(fields.values()))
 
 
-async def insert_returning(db: Database | Tx, table: str, fields: dict[str, Any]) -> Row:
+async def insert_returning(db: Store | Tx, table: str, fields: dict[str, Any]) -> Row:
     """INSERT ... RETURNING *: the new row as stored, read back inside the writing transaction
     (never from a reader, which could answer before it sees the commit)."""
     marks = ", ".join("?" for _ in fields)
     sql = f"INSERT INTO {table} ({_quoted(fields)}) VALUES ({marks}) RETURNING *"
-    if isinstance(db, Tx):
+    if not hasattr(db, "transaction"):  # already a Tx
         return (await db.fetchall(sql, tuple(fields.values())))[0]
-    async with db.transaction() as tx:
+    async with db.transaction() as tx:  # type: ignore[union-attr]
         return (await tx.fetchall(sql, tuple(fields.values())))[0]
 
 
-async def update_row(db: Database | Tx, table: str, row_id: int, fields: dict[str, Any]) -> int:
+async def update_row(db: Store | Tx, table: str, row_id: int, fields: dict[str, Any]) -> int:
     if not fields:
         return 0
     sets = ", ".join(f'"{c}" = ?' for c in fields)
@@ -51,7 +51,7 @@ def numeric_id(text: str) -> int | None:
 
 
 async def page(
-    db: Database,
+    db: Store,
     table: str,
     clause: str,
     params: list[Any],
@@ -66,7 +66,7 @@ async def page(
     count_cap when one is given)."""
     if count_cap:
         total = await db.fetchval(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {clause} LIMIT ?)",
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {clause} LIMIT ?) AS capped",
             [*params, count_cap],
         )
     else:

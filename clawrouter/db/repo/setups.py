@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from clawrouter.db.database import Database, Tx
+from clawrouter.db.store import Store, Tx
 
 
-async def is_initialised(db: Database | Tx) -> bool:
+async def is_initialised(db: Store | Tx) -> bool:
     return await db.fetchval("SELECT COUNT(*) FROM setups") > 0
 
 

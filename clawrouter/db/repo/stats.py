@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clawrouter.db.database import Database, Row
+from clawrouter.db.store import Row, Store
 
 _SUMS = "SUM(count) AS count, SUM(quota) AS quota, SUM(token_used) AS token_used"
 
@@ -18,7 +18,7 @@ def _range(start: int, end: int) -> tuple[str, list]:
     return " AND ".join(where), params
 
 
-async def quota_by_model(db: Database, start: int, end: int) -> list[Row]:
+async def quota_by_model(db: Store, start: int, end: int) -> list[Row]:
     """[{model_name, created_at, count, quota, token_used}] summed over users."""
     clause, params = _range(start, end)
     return await db.fetchall(
@@ -28,7 +28,7 @@ async def quota_by_model(db: Database, start: int, end: int) -> list[Row]:
     )
 
 
-async def quota_by_user(db: Database, start: int, end: int) -> list[Row]:
+async def quota_by_user(db: Store, start: int, end: int) -> list[Row]:
     """[{username, created_at, count, quota, token_used}] summed over models."""
     clause, params = _range(start, end)
     return await db.fetchall(
@@ -39,7 +39,7 @@ async def quota_by_user(db: Database, start: int, end: int) -> list[Row]:
 
 
 async def quota_rows(
-    db: Database, start: int, end: int, *, user_id: int = 0, username: str = ""
+    db: Store, start: int, end: int, *, user_id: int = 0, username: str = ""
 ) -> list[Row]:
     """One user's raw hourly rows (by id or by name)."""
     clause, params = _range(start, end)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from clawrouter.db.database import Database, Row
 from clawrouter.db.repo.rows import page
+from clawrouter.db.store import Row, Store
 
 TASK_COLUMNS = (
     "created_at", "updated_at", "task_id", "platform", "user_id", "group", "channel_id", "quota",
@@ -57,14 +57,14 @@ def _where(f: TaskFilter, *, mj: bool) -> tuple[str, list]:
     return " AND ".join(where) or "1 = 1", params
 
 
-async def page_tasks(db: Database, f: TaskFilter, offset: int, limit: int) -> tuple[list[Row], int]:
+async def page_tasks(db: Store, f: TaskFilter, offset: int, limit: int) -> tuple[list[Row], int]:
     """Newest first, without private_data."""
     clause, params = _where(f, mj=False)
     return await page(db, "tasks", clause, params, offset, limit, columns=_TASK_READ)
 
 
 async def page_midjourneys(
-    db: Database, f: TaskFilter, offset: int, limit: int
+    db: Store, f: TaskFilter, offset: int, limit: int
 ) -> tuple[list[Row], int]:
     clause, params = _where(f, mj=True)
     return await page(db, "midjourneys", clause, params, offset, limit)
@@ -75,11 +75,11 @@ def _insert_sql(table: str, fields: dict[str, Any]) -> str:
     return f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' for _ in fields)})"
 
 
-async def insert_task(db: Database, fields: dict[str, Any]) -> int:
+async def insert_task(db: Store, fields: dict[str, Any]) -> int:
     row = {k: v for k, v in fields.items() if k in TASK_COLUMNS}
     return await db.insert(_insert_sql("tasks", row), list(row.values()))
 
 
-async def insert_midjourney(db: Database, fields: dict[str, Any]) -> int:
+async def insert_midjourney(db: Store, fields: dict[str, Any]) -> int:
     row = {k: v for k, v in fields.items() if k in MJ_COLUMNS}
     return await db.insert(_insert_sql("midjourneys", row), list(row.values()))

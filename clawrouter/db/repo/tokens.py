@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from clawrouter.db.database import Database, Row, Tx
 from clawrouter.db.repo.rows import insert_row, update_row
+from clawrouter.db.store import Row, Store, Tx
 
 COLUMNS = (
     "user_id", "key", "status", "name", "created_time", "accessed_time", "expired_time",
@@ -15,11 +15,11 @@ COLUMNS = (
 BALANCES = frozenset({"remain_quota", "used_quota"})  # written only through relay.ledger
 
 
-async def list_live_tokens(db: Database) -> list[Row]:
+async def list_live_tokens(db: Store) -> list[Row]:
     return await db.fetchall("SELECT * FROM tokens WHERE deleted_at IS NULL")
 
 
-async def get_token(db: Database, token_id: int, user_id: int | None = None) -> Row | None:
+async def get_token(db: Store, token_id: int, user_id: int | None = None) -> Row | None:
     if user_id is None:
         sql, params = "SELECT * FROM tokens WHERE id = ? AND deleted_at IS NULL", (token_id,)
     else:
@@ -28,11 +28,11 @@ async def get_token(db: Database, token_id: int, user_id: int | None = None) -> 
     return await db.fetchone(sql, params)
 
 
-async def get_token_by_key(db: Database, key: str) -> Row | None:
+async def get_token_by_key(db: Store, key: str) -> Row | None:
     return await db.fetchone('SELECT * FROM tokens WHERE "key" = ? AND deleted_at IS NULL', (key,))
 
 
-async def count_user_tokens(db: Database, user_id: int) -> int:
+async def count_user_tokens(db: Store, user_id: int) -> int:
     return int(
         await db.fetchval(
             "SELECT COUNT(*) FROM tokens WHERE user_id = ? AND deleted_at IS NULL", (user_id,)
@@ -41,7 +41,7 @@ async def count_user_tokens(db: Database, user_id: int) -> int:
 
 
 async def list_user_tokens(
-    db: Database, user_id: int, offset: int, limit: int, *, name: str = "", key: str = ""
+    db: Store, user_id: int, offset: int, limit: int, *, name: str = "", key: str = ""
 ) -> tuple[list[Row], int]:
     where, params = ["user_id = ?", "deleted_at IS NULL"], [user_id]
     if name:
@@ -59,11 +59,11 @@ async def list_user_tokens(
     return rows, int(total)
 
 
-async def insert_token(db: Database, fields: dict[str, Any]) -> int:
+async def insert_token(db: Store, fields: dict[str, Any]) -> int:
     return await insert_row(db, "tokens", fields)
 
 
-async def create_token(db: Database, fields: dict[str, Any], limit: int) -> int | None:
+async def create_token(db: Store, fields: dict[str, Any], limit: int) -> int | None:
     """Insert a key unless its user already has `limit` live keys (counted in the same write
     transaction, so concurrent creates cannot overshoot); returns the new id or None."""
     async with db.transaction() as tx:
@@ -76,7 +76,7 @@ async def create_token(db: Database, fields: dict[str, Any], limit: int) -> int 
         return await insert_row(tx, "tokens", fields)
 
 
-async def update_token(db: Database | Tx, token_id: int, fields: dict[str, Any]) -> int:
+async def update_token(db: Store | Tx, token_id: int, fields: dict[str, Any]) -> int:
     """Any columns but the balances (relay.ledger sets those, exactly)."""
     if BALANCES & fields.keys():
         raise ValueError(f"{sorted(BALANCES & fields.keys())} change only through the ledger")
@@ -88,7 +88,7 @@ async def set_remain_quota(tx: Tx, token_id: int, remain: int) -> int:
     return await tx.execute("UPDATE tokens SET remain_quota = ? WHERE id = ?", (remain, token_id))
 
 
-async def soft_delete_tokens(db: Database, user_id: int, ids: list[int], now: int) -> int:
+async def soft_delete_tokens(db: Store, user_id: int, ids: list[int], now: int) -> int:
     if not ids:
         return 0
     marks = ", ".join("?" for _ in ids)
@@ -99,11 +99,11 @@ async def soft_delete_tokens(db: Database, user_id: int, ids: list[int], now: in
     )
 
 
-async def set_status(db: Database, token_id: int, status: int) -> None:
+async def set_status(db: Store, token_id: int, status: int) -> None:
     await db.execute("UPDATE tokens SET status = ? WHERE id = ?", (status, token_id))
 
 
-async def get_user_tokens(db: Database, user_id: int, ids: list[int]) -> list[Row]:
+async def get_user_tokens(db: Store, user_id: int, ids: list[int]) -> list[Row]:
     if not ids:
         return []
     marks = ", ".join("?" for _ in ids)

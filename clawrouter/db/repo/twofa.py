@@ -3,10 +3,10 @@ second factors /api/verify can use)."""
 
 from __future__ import annotations
 
-from clawrouter.db.database import Database, Row, Tx
+from clawrouter.db.store import Row, Store, Tx
 
 
-async def is_enabled(db: Database, user_id: int) -> bool:
+async def is_enabled(db: Store, user_id: int) -> bool:
     return bool(
         await db.fetchval(
             "SELECT COUNT(*) FROM two_fas"
@@ -16,7 +16,7 @@ async def is_enabled(db: Database, user_id: int) -> bool:
     )
 
 
-async def has_passkey(db: Database, user_id: int) -> bool:
+async def has_passkey(db: Store, user_id: int) -> bool:
     return bool(
         await db.fetchval(
             "SELECT COUNT(*) FROM passkey_credentials WHERE user_id = ? AND deleted_at IS NULL",
@@ -25,7 +25,7 @@ async def has_passkey(db: Database, user_id: int) -> bool:
     )
 
 
-async def get_two_fa(db: Database, user_id: int) -> Row | None:
+async def get_two_fa(db: Store, user_id: int) -> Row | None:
     return await db.fetchone(
         "SELECT * FROM two_fas WHERE user_id = ? AND deleted_at IS NULL", (user_id,)
     )
@@ -40,7 +40,7 @@ async def _insert_codes(tx: Tx, user_id: int, hashes: list[str], now: int) -> No
         )
 
 
-async def start_setup(db: Database, user_id: int, secret: str, hashes: list[str], now: int) -> bool:
+async def start_setup(db: Store, user_id: int, secret: str, hashes: list[str], now: int) -> bool:
     """Replace any pending (not enabled) setup with a new one and its backup codes; False,
     changing nothing, when 2FA is already enabled."""
     async with db.transaction() as tx:
@@ -58,7 +58,7 @@ async def start_setup(db: Database, user_id: int, secret: str, hashes: list[str]
         return True
 
 
-async def enable(db: Database, user_id: int, step: int, now: int) -> bool:
+async def enable(db: Store, user_id: int, step: int, now: int) -> bool:
     """Turn a pending setup on; `step` (the code that proved it) cannot be used again."""
     changed = await db.execute(
         "UPDATE two_fas SET is_enabled = 1, failed_attempts = 0, locked_until = NULL,"
@@ -69,7 +69,7 @@ async def enable(db: Database, user_id: int, step: int, now: int) -> bool:
     return changed == 1
 
 
-async def delete_two_fa(db: Database, user_id: int) -> bool:
+async def delete_two_fa(db: Store, user_id: int) -> bool:
     """Remove the user's 2FA and backup codes for good; False when it was not enabled."""
     async with db.transaction() as tx:
         enabled = await tx.fetchval(
@@ -82,7 +82,7 @@ async def delete_two_fa(db: Database, user_id: int) -> bool:
         return True
 
 
-async def accept_step(db: Database, user_id: int, step: int, now: int) -> bool:
+async def accept_step(db: Store, user_id: int, step: int, now: int) -> bool:
     """Record a TOTP code's time step as used, unless that step (or a later one) already was
     or the check is locked; a success clears the failure count."""
     changed = await db.execute(
@@ -95,7 +95,7 @@ async def accept_step(db: Database, user_id: int, step: int, now: int) -> bool:
     return changed == 1
 
 
-async def unused_backup_codes(db: Database, user_id: int) -> list[Row]:
+async def unused_backup_codes(db: Store, user_id: int) -> list[Row]:
     return await db.fetchall(
         "SELECT id, code_hash FROM two_fa_backup_codes"
         " WHERE user_id = ? AND is_used = 0 AND deleted_at IS NULL ORDER BY id",
@@ -103,7 +103,7 @@ async def unused_backup_codes(db: Database, user_id: int) -> list[Row]:
     )
 
 
-async def count_unused_backup_codes(db: Database, user_id: int) -> int:
+async def count_unused_backup_codes(db: Store, user_id: int) -> int:
     return int(
         await db.fetchval(
             "SELECT COUNT(*) FROM two_fa_backup_codes"
@@ -114,7 +114,7 @@ async def count_unused_backup_codes(db: Database, user_id: int) -> int:
     )
 
 
-async def use_backup_code(db: Database, user_id: int, code_id: int, now: int) -> bool:
+async def use_backup_code(db: Store, user_id: int, code_id: int, now: int) -> bool:
     """Mark a backup code used (once only) and clear the failure count."""
     async with db.transaction() as tx:
         used = await tx.execute(
@@ -132,13 +132,13 @@ async def use_backup_code(db: Database, user_id: int, code_id: int, now: int) ->
         return True
 
 
-async def replace_backup_codes(db: Database, user_id: int, hashes: list[str], now: int) -> None:
+async def replace_backup_codes(db: Store, user_id: int, hashes: list[str], now: int) -> None:
     async with db.transaction() as tx:
         await _insert_codes(tx, user_id, hashes, now)
 
 
 async def record_failure(
-    db: Database, user_id: int, now: int, max_failures: int, lock_seconds: int
+    db: Store, user_id: int, now: int, max_failures: int, lock_seconds: int
 ) -> tuple[int, int]:
     """Count one wrong code; from max_failures on, lock for lock_seconds. Returns the count
     and the lock's end (0 when not locked). The count goes back to 0 only on a success, so
@@ -155,7 +155,7 @@ async def record_failure(
     return int(row["failed_attempts"]), int(row["locked_until"] or 0)
 
 
-async def stats(db: Database) -> tuple[int, int]:
+async def stats(db: Store) -> tuple[int, int]:
     """(live users, live users with 2FA enabled)."""
     total = await db.fetchval("SELECT COUNT(*) FROM users WHERE deleted_at IS NULL")
     enabled = await db.fetchval(

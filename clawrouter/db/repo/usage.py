@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from clawrouter.db.database import Database, Tx
+from clawrouter.db.store import Store, Tx
 
 LOG_COLUMNS = (
     "user_id", "created_at", "type", "content", "username", "token_name", "model_name", "quota",
@@ -18,7 +18,7 @@ _LOG_INSERT = (
 
 
 async def apply_balances(
-    db: Database,
+    db: Store,
     users: Sequence[tuple[int, int, int, int]],
     tokens: Sequence[tuple[int, int, int, int]],
     channels: Sequence[tuple[int, int]],
@@ -45,7 +45,7 @@ async def apply_balances_in(
     )
     await tx.executemany(
         "UPDATE tokens SET remain_quota = remain_quota + ?, used_quota = used_quota + ?,"
-        " accessed_time = MAX(accessed_time, ?) WHERE id = ?",
+        f" accessed_time = {tx.dialect.greatest}(accessed_time, ?) WHERE id = ?",
         tokens,
     )
     await tx.executemany("UPDATE channels SET used_quota = used_quota + ? WHERE id = ?", channels)
@@ -53,7 +53,7 @@ async def apply_balances_in(
 
 
 async def insert_logs(
-    db: Database,
+    db: Store,
     rows: Sequence[tuple],
     quota_data: Sequence[tuple[int, str, str, int, int, int, int]],
 ) -> None:
@@ -65,7 +65,8 @@ async def insert_logs(
             "INSERT INTO quota_data (user_id, username, model_name, created_at, count, quota,"
             " token_used) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (user_id, username, model_name, created_at) DO UPDATE SET"
-            " count = count + excluded.count, quota = quota + excluded.quota,"
-            " token_used = token_used + excluded.token_used",
+            " count = quota_data.count + excluded.count,"
+            " quota = quota_data.quota + excluded.quota,"
+            " token_used = quota_data.token_used + excluded.token_used",
             quota_data,
         )

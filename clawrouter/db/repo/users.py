@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from clawrouter.db.database import Database, Row, Tx
 from clawrouter.db.repo.rows import (
     insert_returning,
     insert_row,
@@ -14,17 +13,18 @@ from clawrouter.db.repo.rows import (
     page,
     update_row,
 )
+from clawrouter.db.store import Row, Store, Tx
 
 ROOT_ROLE = 100
 BALANCES = frozenset({"quota", "used_quota", "request_count"})  # written only via relay.ledger
 
 
-async def get_user(db: Database, user_id: int, *, with_deleted: bool = False) -> Row | None:
+async def get_user(db: Store, user_id: int, *, with_deleted: bool = False) -> Row | None:
     alive = "" if with_deleted else " AND deleted_at IS NULL"
     return await db.fetchone(f"SELECT * FROM users WHERE id = ?{alive}", (user_id,))
 
 
-async def get_user_for_login(db: Database, name: str) -> Row | None:
+async def get_user_for_login(db: Store, name: str) -> Row | None:
     """By username, or by email when it is non-empty (the reference allows either)."""
     return await db.fetchone(
         "SELECT * FROM users WHERE deleted_at IS NULL"
@@ -33,7 +33,7 @@ async def get_user_for_login(db: Database, name: str) -> Row | None:
     )
 
 
-async def get_user_by_username(db: Database, username: str) -> Row | None:
+async def get_user_by_username(db: Store, username: str) -> Row | None:
     return await db.fetchone("SELECT * FROM users WHERE username = ?", (username,))
 
 
@@ -43,38 +43,38 @@ def access_token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-async def get_user_by_access_token(db: Database, token: str) -> Row | None:
+async def get_user_by_access_token(db: Store, token: str) -> Row | None:
     return await db.fetchone(
         "SELECT * FROM users WHERE access_token = ? AND deleted_at IS NULL",
         (access_token_digest(token),),
     )
 
 
-async def root_exists(db: Database) -> bool:
+async def root_exists(db: Store) -> bool:
     return bool(await db.fetchval("SELECT COUNT(*) FROM users WHERE role >= ?", (ROOT_ROLE,)))
 
 
-async def insert_user(tx: Tx | Database, fields: dict[str, Any]) -> int:
+async def insert_user(tx: Tx | Store, fields: dict[str, Any]) -> int:
     return await insert_row(tx, "users", fields)
 
 
-async def create_user(db: Tx | Database, fields: dict[str, Any]) -> Row:
+async def create_user(db: Tx | Store, fields: dict[str, Any]) -> Row:
     """Insert and return the stored row (raises DuplicateError for a taken username or code)."""
     return await insert_returning(db, "users", fields)
 
 
-async def update_user(db: Database | Tx, user_id: int, fields: dict[str, Any]) -> int:
+async def update_user(db: Store | Tx, user_id: int, fields: dict[str, Any]) -> int:
     """Any columns but the balances (relay.ledger sets those, exactly)."""
     if BALANCES & fields.keys():
         raise ValueError(f"{sorted(BALANCES & fields.keys())} change only through the ledger")
     return await update_row(db, "users", user_id, fields)
 
 
-async def set_last_login(db: Database, user_id: int, now: int) -> None:
+async def set_last_login(db: Store, user_id: int, now: int) -> None:
     await db.execute("UPDATE users SET last_login_at = ? WHERE id = ?", (now, user_id))
 
 
-async def end_sessions(db: Database, user_id: int) -> int:
+async def end_sessions(db: Store, user_id: int) -> int:
     """End every login session of the user (their cookies carry an older session_version) and
     revoke the access token; returns the new session_version."""
     async with db.transaction() as tx:
@@ -88,14 +88,14 @@ async def end_sessions(db: Database, user_id: int) -> int:
         )
 
 
-async def set_access_token(db: Database, user_id: int, token: str) -> None:
+async def set_access_token(db: Store, user_id: int, token: str) -> None:
     """Store the token's digest (the caller shows the token once)."""
     await db.execute(
         "UPDATE users SET access_token = ? WHERE id = ?", (access_token_digest(token), user_id)
     )
 
 
-async def set_password(db: Database, user_id: int, password_hash: str) -> int:
+async def set_password(db: Store, user_id: int, password_hash: str) -> int:
     """Set the password and, in the same transaction, end every session of the user and revoke
     the access token (as end_sessions); returns the new session_version, 0 for no such user."""
     async with db.transaction() as tx:
@@ -109,12 +109,12 @@ async def set_password(db: Database, user_id: int, password_hash: str) -> int:
         )
 
 
-async def list_live_users(db: Database) -> list[Row]:
+async def list_live_users(db: Store) -> list[Row]:
     return await db.fetchall("SELECT * FROM users WHERE deleted_at IS NULL")
 
 
 async def page_users(
-    db: Database, offset: int, limit: int, *, keyword: str = "", group: str = ""
+    db: Store, offset: int, limit: int, *, keyword: str = "", group: str = ""
 ) -> tuple[list[Row], int]:
     """Every user, soft-deleted ones included, newest first; `keyword` matches username,
     email or display name (and the id when numeric), `group` exactly."""
@@ -135,11 +135,11 @@ async def page_users(
     return await page(db, "users", " AND ".join(where) or "1 = 1", params, offset, limit)
 
 
-async def aff_code_taken(db: Database, code: str) -> bool:
+async def aff_code_taken(db: Store, code: str) -> bool:
     return bool(await db.fetchval("SELECT COUNT(*) FROM users WHERE aff_code = ?", (code,)))
 
 
-async def transfer_aff_quota(db: Database, user_id: int, amount: int) -> bool:
+async def transfer_aff_quota(db: Store, user_id: int, amount: int) -> bool:
     """Move `amount` from the invite rewards to the balance, only if that much is there. A
     credit (a delta, which commutes with the relay's unflushed ones): reload the user after."""
     changed = await db.execute(
@@ -150,14 +150,14 @@ async def transfer_aff_quota(db: Database, user_id: int, amount: int) -> bool:
     return changed == 1
 
 
-async def set_aff_code_if_empty(db: Database, user_id: int, code: str) -> int:
+async def set_aff_code_if_empty(db: Store, user_id: int, code: str) -> int:
     return await db.execute(
         "UPDATE users SET aff_code = ? WHERE id = ? AND (aff_code IS NULL OR aff_code = '')",
         (code, user_id),
     )
 
 
-async def hard_delete_user(db: Database, user_id: int, now: int) -> int:
+async def hard_delete_user(db: Store, user_id: int, now: int) -> int:
     """Remove the user row for good; their API keys are soft-deleted with it."""
     async with db.transaction() as tx:
         await tx.execute(
@@ -167,7 +167,7 @@ async def hard_delete_user(db: Database, user_id: int, now: int) -> int:
         return await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
 
 
-async def soft_delete_user(db: Database, user_id: int, now: int) -> int:
+async def soft_delete_user(db: Store, user_id: int, now: int) -> int:
     return await db.execute(
         "UPDATE users SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", (now, user_id)
     )
@@ -189,14 +189,14 @@ IDENTITY_COLUMNS = frozenset(
 )
 
 
-async def get_user_by_aff_code(db: Database | Tx, code: str) -> Row | None:
+async def get_user_by_aff_code(db: Store | Tx, code: str) -> Row | None:
     """The live user whose own invite code is `code`."""
     return await db.fetchone(
         "SELECT * FROM users WHERE aff_code = ? AND deleted_at IS NULL", (code,)
     )
 
 
-async def get_user_by_email(db: Database, email: str) -> Row | None:
+async def get_user_by_email(db: Store, email: str) -> Row | None:
     """The live user with this email (compared case-insensitively), the oldest first."""
     return await db.fetchone(
         "SELECT * FROM users WHERE email <> '' AND lower(email) = lower(?)"
@@ -205,7 +205,7 @@ async def get_user_by_email(db: Database, email: str) -> Row | None:
     )
 
 
-async def email_taken(db: Database | Tx, email: str, *, except_id: int = 0) -> bool:
+async def email_taken(db: Store | Tx, email: str, *, except_id: int = 0) -> bool:
     """Whether any user but `except_id`, soft-deleted ones included, has this email."""
     return bool(
         await db.fetchval(
@@ -215,14 +215,14 @@ async def email_taken(db: Database | Tx, email: str, *, except_id: int = 0) -> b
     )
 
 
-async def identity_taken(db: Database | Tx, column: str, value: str) -> bool:
+async def identity_taken(db: Store | Tx, column: str, value: str) -> bool:
     """Whether a user, soft-deleted ones included, is bound to this provider id."""
     if column not in IDENTITY_COLUMNS:
         raise ValueError(f"{column!r} is not a provider id column")
     return bool(await db.fetchval(f"SELECT COUNT(*) FROM users WHERE {column} = ?", (value,)))
 
 
-async def max_user_id(db: Database) -> int:
+async def max_user_id(db: Store) -> int:
     return int(await db.fetchval("SELECT COALESCE(MAX(id), 0) FROM users") or 0)
 
 
@@ -235,7 +235,7 @@ async def reward_inviter(tx: Tx, inviter_id: int, reward: int) -> int:
     )
 
 
-async def set_email_if_free(db: Database, user_id: int, email: str) -> bool:
+async def set_email_if_free(db: Store, user_id: int, email: str) -> bool:
     """Bind `email` to the user unless another user (soft-deleted ones too) has it; the check
     and the write are one transaction, so two binds cannot share an address."""
     async with db.transaction() as tx:
