@@ -1,12 +1,15 @@
 import { Alert, Center } from '@mantine/core';
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Route, Routes, useNavigate } from 'react-router';
 import { setLoginRedirect } from '../api/client';
 import { useAppState } from '../api/session';
-import { Guarded, RootRedirect, SetupCheck } from './guards';
+import { Guarded, PageLoader, SetupCheck } from './guards';
 import { ROUTES } from './routes';
 import { AuthLayout, ShellLayout } from './Shell';
+
+// the public home page (/): the HomePageContent option, or on to the console / login
+const Landing = lazy(() => import('../pages/landing'));
 
 function NotFound() {
   const { t } = useTranslation();
@@ -46,7 +49,7 @@ export function App() {
       <StatusError />
       <SetupCheck>
         <Routes>
-          <Route path="/" element={<RootRedirect />} />
+          <Route path="/" element={<Suspense fallback={<PageLoader />}><Landing /></Suspense>} />
           <Route element={<AuthLayout />}>
             {ROUTES.filter((r) => r.layout === 'auth').map((r) => (
               <Route key={r.path} path={r.path} element={<Guarded route={r} />} />

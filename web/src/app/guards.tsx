@@ -29,11 +29,11 @@ export function SetupCheck({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-export function Forbidden() {
+export function Forbidden({ rootOnly = false }: { rootOnly?: boolean }) {
   const { t } = useTranslation();
   return (
     <Alert color="orange" title={t('error.forbidden')} role="alert" data-testid="forbidden">
-      {t('error.forbidden')}
+      {t(rootOnly ? 'error.rootOnly' : 'error.forbidden')}
     </Alert>
   );
 }
@@ -55,7 +55,7 @@ export function Guarded({ route }: { route: AppRoute }) {
     return <Navigate to={`/login?${sessionExpired() ? 'expired=true&' : ''}next=${next}`} replace />;
   }
   if ((route.access === 'admin' || route.access === 'root') && (user?.role ?? 0) < MIN_ROLE[route.access]) {
-    return <Forbidden />;
+    return <Forbidden rootOnly={route.access === 'root'} />;
   }
   const Page = route.page;
   return (

@@ -1,5 +1,6 @@
 // Console home (/console): stat cards and the usage charts (reference-management.md §6.3) from
-// /api/data (admins: everyone, or one user) or /api/data/self, over a chosen time range.
+// /api/data (admins: everyone, or one user) or /api/data/self, over a chosen time range; then the
+// side panels (home/Panels.tsx) and the notice popup (home/Notice.tsx).
 import { Badge, Button, Card, Group, Paper, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconRefresh } from '@tabler/icons-react';
@@ -13,6 +14,8 @@ import { InlineError, PageHeader } from '../components/Page';
 import { usePageStrings } from '../lib/i18n';
 import { formatQuota, formatTokens } from '../lib/quota';
 import { fromLocalInput, nowUnix, toLocalInput } from '../lib/time';
+import { NoticePopup } from './home/Notice';
+import { ConsolePanels } from './home/Panels';
 
 const S = {
   en: {
@@ -286,6 +289,8 @@ export default function HomePage() {
         {isAdmin && <ChartCard title={t('userRank')} config={userCharts?.rank ?? null} empty={t('noData')} label={t('userRank')} />}
         {isAdmin && <ChartCard title={t('userTrend')} config={userCharts?.area ?? null} empty={t('noData')} label={t('userTrend')} />}
       </SimpleGrid>
+      <ConsolePanels />
+      <NoticePopup />
     </>
   );
 }
