@@ -32,6 +32,7 @@ FIELDS: dict[str, dict[str, Types]] = {
     base.COMPLETIONS: {**_OPENAI, "prompt": _TEXT},
     base.EMBEDDINGS: {"input": _TEXT},
     base.MODERATIONS: {"input": _TEXT},
+    base.RERANK: {"query": (str,), "documents": _ARRAY, "top_n": _INT, "return_documents": _BOOL},
     base.RESPONSES: {"stream": _BOOL, "max_output_tokens": _INT, "input": _TEXT, "tools": _ARRAY},
     base.MESSAGES: {"stream": _BOOL, "max_tokens": _INT, "messages": _ARRAY, "tools": _ARRAY},
     base.GEMINI: {"contents": _ARRAY, "generationConfig": _OBJECT, "tools": _ARRAY},
@@ -57,6 +58,10 @@ def check_fields(endpoint: str, body: dict[str, Any]) -> None:
         value = body.get(name)
         if value is not None and not _fits(value, types):
             raise _refuse(name, types)
+    if endpoint == base.RERANK:
+        for name in ("query", "documents"):  # required, as new-api's rerank validation
+            if not body.get(name):
+                raise BadRequestError(f"Invalid request: {name} must not be empty", param=name)
     options = body.get("stream_options")
     if isinstance(options, dict) and endpoint in (base.CHAT, base.COMPLETIONS):
         usage = options.get("include_usage")

@@ -44,6 +44,10 @@ async def moderations(request: web.Request) -> web.StreamResponse:
     return await relay(request, CHAT, base.MODERATIONS)
 
 
+async def rerank(request: web.Request) -> web.StreamResponse:
+    return await relay(request, CHAT, base.RERANK)
+
+
 async def responses(request: web.Request) -> web.StreamResponse:
     return await relay(request, RESPONSES, base.RESPONSES)
 
@@ -185,6 +189,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/v1/embeddings", embeddings)
     r.add_post("/v1/engines/{model}/embeddings", embeddings)
     r.add_post("/v1/moderations", moderations)
+    r.add_post("/v1/rerank", rerank)
     r.add_post("/v1/responses", responses)
     r.add_post("/v1/messages", messages)
     r.add_get("/v1/models", list_models)

@@ -23,6 +23,7 @@ MESSAGES = "messages"  # Anthropic /v1/messages
 GEMINI = "gemini"  # :generateContent / :streamGenerateContent
 GEMINI_EMBED = "gemini_embed"  # :embedContent / :batchEmbedContents
 MODELS = "models"  # model listing (channel tests, fetch_models)
+RERANK = "rerank"  # /v1/rerank (Jina / Cohere / SiliconFlow / compatible)
 
 
 @dataclass(slots=True)
@@ -84,6 +85,7 @@ class UpstreamError(Exception):
 # How an answer reaches the client; one module per kind in clawrouter.relay.answers.
 JSON_ANSWER = "json"  # one JSON document
 SSE_ANSWER = "sse"  # server-sent events, relayed (and converted) event by event
+RERANK_ANSWER = "rerank"  # a rerank document in any provider's shape, answered in one shape
 SSE_FRAMING, EVENTSTREAM_FRAMING = "sse", "aws-eventstream"
 
 
@@ -118,7 +120,10 @@ class AdapterBase:
         return self.protocol
 
     def answer_kind(self, endpoint: str, stream: bool) -> str:
-        """How `endpoint` answers: SSE when streamed, else one JSON document."""
+        """How `endpoint` answers: SSE when streamed, else one JSON document (a rerank
+        document is normalised to one shape whatever the provider)."""
+        if endpoint == RERANK:
+            return RERANK_ANSWER
         return SSE_ANSWER if stream else JSON_ANSWER
 
 

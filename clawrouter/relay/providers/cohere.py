@@ -2,6 +2,7 @@
 `{base}/compatibility/v1/chat/completions` and embeddings at `{base}/compatibility/v1/embeddings`
 (default base https://api.cohere.ai), Bearer key. Cohere's native /v2/chat format is not spoken;
 the compatibility layer maps the OpenAI parameters itself (tools and structured output included).
+Rerank goes to Cohere's native `{base}/v1/rerank` (relay.answers.rerank reads its answer).
 `stream_options` is removed (the compatibility API rejects it; Cohere is not one of the
 STREAM_OPTIONS_TYPES), so a stream without usage is billed from the estimate. Model listing is
 not offered: Cohere's /v1/models answers in its own shape.
@@ -12,11 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from clawrouter.relay.providers.base import CHAT, EMBEDDINGS, ChannelView
+from clawrouter.relay.providers.base import CHAT, EMBEDDINGS, RERANK, ChannelView
 from clawrouter.relay.providers.compat import CompatAdapter
 
 PATHS: Mapping[str, str] = MappingProxyType(
-    {CHAT: "/compatibility/v1/chat/completions", EMBEDDINGS: "/compatibility/v1/embeddings"}
+    {
+        CHAT: "/compatibility/v1/chat/completions",
+        EMBEDDINGS: "/compatibility/v1/embeddings",
+        RERANK: "/v1/rerank",  # Cohere's native rerank API (answers with meta.billed_units)
+    }
 )
 
 

@@ -15,6 +15,7 @@ from clawrouter.relay.providers.base import (
     COMPLETIONS,
     EMBEDDINGS,
     MODELS,
+    RERANK,
     RESPONSES,
     ChannelView,
     RelayRequest,
@@ -190,11 +191,11 @@ class MiniMaxAdapter(CompatAdapter):
 
 class SiliconFlowAdapter(CompatAdapter):
     """SiliconFlow (40): a FIM chat request (`prefix`/`suffix`, no messages) gets an empty user
-    message, which SiliconFlow requires."""
+    message, which SiliconFlow requires. Rerank at `{base}/v1/rerank` (usage in meta.tokens)."""
 
     __slots__ = ()
     name = "siliconflow"
-    endpoints = frozenset({CHAT, COMPLETIONS, EMBEDDINGS, MODELS})
+    endpoints = frozenset({CHAT, COMPLETIONS, EMBEDDINGS, MODELS, RERANK})
 
     def adjust(self, body: Json, req: RelayRequest, ch: ChannelView) -> Json:
         if (

@@ -17,6 +17,7 @@ from clawrouter.relay.providers.base import (
     EMBEDDINGS,
     MODELS,
     MODERATIONS,
+    RERANK,
     RESPONSES,
     AdapterBase,
     ChannelView,
@@ -48,6 +49,7 @@ PATHS: Mapping[str, str] = MappingProxyType(
         MODERATIONS: "/v1/moderations",
         RESPONSES: "/v1/responses",
         MODELS: "/v1/models",
+        RERANK: "/v1/rerank",
     }
 )
 OPENAI_ENDPOINTS = frozenset(PATHS)

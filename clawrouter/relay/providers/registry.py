@@ -29,6 +29,7 @@ from clawrouter.relay.providers.compat import (
 )
 from clawrouter.relay.providers.custom import CustomAdapter
 from clawrouter.relay.providers.gemini import GeminiAdapter
+from clawrouter.relay.providers.jina import JinaAdapter
 from clawrouter.relay.providers.openai import OpenAIAdapter
 from clawrouter.relay.providers.strict import MistralAdapter, PerplexityAdapter
 from clawrouter.relay.providers.vertex import VertexAdapter
@@ -76,6 +77,7 @@ ADAPTERS: MappingProxyType[int, ProviderAdapter] = MappingProxyType(
         ct.VERTEX_AI: VertexAdapter(),  # Gemini and Claude: protocol per model (protocol_for)
         ct.AWS: BedrockAdapter(),  # Claude on Bedrock: SigV4, event-stream answers
         ct.COHERE: CohereAdapter(),  # OpenAI-compatibility API
+        ct.JINA: JinaAdapter(),  # rerank and embeddings
     }
 )
 
