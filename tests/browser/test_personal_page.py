@@ -15,11 +15,13 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator
+from urllib.parse import parse_qsl, urlsplit
 
 import pyotp
 import pytest
 from playwright.async_api import expect
 
+from tests.support.fake_oauth import CLIENT_ID, CLIENT_SECRET, FakeOIDC
 from tests.support.gateway import Client, Gateway
 from tests.support.smtp import FakeSmtp
 
@@ -120,6 +122,7 @@ async def test_profile_password_token_invite_and_delete(gateway: Gateway, open_t
     await expect(page.get_by_test_id("invite-link")).to_have_text(
         f"{gateway.base}/register?aff={aff}"
     )
+    await page.evaluate("window.scrollTo(0, 0)")
     await tab.shoot("personal")
 
     # deleting the account: the button waits for the username, then the login page
@@ -314,6 +317,57 @@ async def test_email_bind_and_notifications(gateway: Gateway, smtp: FakeSmtp, op
     await expect(box.get_by_role("alert")).to_contain_text("webhook_url must be an http(s) URL")
     setting = json.loads((await self_of(bob))["setting"])
     assert setting["webhook_url"] == "https://hooks.example.com/claw"
+
+
+async def test_bind_oidc_through_the_redirect(gateway: Gateway, open_tab):
+    await gateway.setup_root()
+    root = await gateway.login("root", ROOT_PASSWORD)
+    await gateway.add_user("carol", USER_PASSWORD)
+    async with FakeOIDC() as idp:
+        options = {
+            "oidc.well_known": idp.well_known,
+            "oidc.authorization_endpoint": idp.base_url + "/authorize",
+            "oidc.client_id": CLIENT_ID,
+            "oidc.client_secret": CLIENT_SECRET,
+            "oidc.enabled": True,
+        }
+        for key, value in options.items():
+            status, body = await root.json("PUT", "/api/option/", json={"key": key, "value": value})
+            assert body["success"], (key, body)
+        tab, carol = await open_personal(gateway, open_tab, "carol", USER_PASSWORD)
+        page = tab.page
+        row = page.get_by_test_id("binding-oidc")
+        await expect(row).to_contain_text("Not bound")
+        await expect(page.get_by_test_id("binding-github")).to_have_count(0)  # not enabled
+
+        # the button sends the browser to the provider's authorization page with a state
+        await page.route(
+            idp.base_url + "/authorize**",
+            lambda route: route.fulfill(content_type="text/html", body="<title>IdP</title>"),
+        )
+        await row.get_by_role("button", name="Bind OIDC").click()
+        await page.wait_for_url(re.compile(r"/authorize\?"))
+        query = dict(parse_qsl(urlsplit(page.url).query))
+        assert query["client_id"] == CLIENT_ID and query["response_type"] == "code"
+        assert query["redirect_uri"] == gateway.base + "/oauth/oidc"
+        assert query["scope"] == "openid profile email" and len(query["state"]) == 12
+
+        # the provider sends the browser back; the callback's call binds within the session
+        code = idp.authorize({"sub": "sub-carol", "preferred_username": "carol",
+                              "email": "carol@idp.example"})  # fmt: skip
+        await tab.goto("/console/personal")
+        await settled(page)
+        answer = await page.evaluate(
+            """async ([code, state]) => (await fetch(`/api/oauth/oidc?code=${code}&state=${state}`,
+                 {headers: {'New-Api-User': JSON.parse(localStorage.user).id}})).json()""",
+            [code, query["state"]],
+        )
+        assert answer["success"] and answer["data"]["action"] == "bind", answer
+        await page.reload()
+        await settled(page)
+        await expect(row).to_contain_text("sub-carol")
+        await expect(row).to_contain_text("Bound")
+        assert (await self_of(carol))["oidc_id"] == "sub-carol"
 
 
 async def test_chinese_dark_and_phone(gateway: Gateway, open_tab):
