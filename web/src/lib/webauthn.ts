@@ -61,3 +61,9 @@ export async function getAssertion(options: RequestOptionsJSON): Promise<Record<
     },
   };
 }
+
+/** The person dismissed the browser's passkey prompt, or it timed out (not a failure to report
+ * as an error of the site: WebAuthn says NotAllowedError for both, AbortError when aborted). */
+export function ceremonyCancelled(err: unknown): boolean {
+  return err instanceof DOMException && (err.name === 'NotAllowedError' || err.name === 'AbortError');
+}

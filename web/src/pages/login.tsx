@@ -1,6 +1,7 @@
 // Login (/login): username (or email) and password, then the 2FA step when the answer says
-// require_2fa (POST /api/user/login/2fa). Passkey, OAuth and Turnstile come from
-// components/auth/hooks.tsx (filled by the account-security work). Returns to ?next= after.
+// require_2fa (POST /api/user/login/2fa, a 6-digit code or a backup code). Passkey, OAuth and
+// Turnstile come from components/auth/. Notices: ?expired=true (the session ended),
+// ?registered=1 (after /register), ?reset=1 (after /user/reset). Returns to ?next= after.
 import { Alert, Anchor, Button, Card, Divider, Group, PasswordInput, PinInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
@@ -8,6 +9,7 @@ import { post, type StoredUser } from '../api/client';
 import { useAppState } from '../api/session';
 import { nextPath } from '../app/guards';
 import { OAuthButtons, PasskeyLogin, Turnstile } from '../components/auth/hooks';
+import { hasOtherSignIns, type AuthStatus } from '../components/auth/oauth-start';
 import { InlineError } from '../components/Page';
 import { usePageStrings } from '../lib/i18n';
 
@@ -19,6 +21,10 @@ const S = {
     password: 'Password',
     submit: 'Log in',
     expired: 'Your session has expired. Please log in again.',
+    registered: 'Your account is ready. Log in with your username and password.',
+    resetDone: 'Your password was reset. Log in with the new password.',
+    waitTurnstile: 'The anti-bot check is still running; try again in a few seconds.',
+    passwordOff: 'Logging in with a password is turned off on this gateway; use one of the options below.',
     twofaTitle: 'Two-factor authentication',
     twofaIntro: 'Enter the 6-digit code from your authenticator app, or a backup code.',
     code: 'Verification code',
@@ -37,6 +43,10 @@ const S = {
     password: '密码',
     submit: '登录',
     expired: '登录已过期，请重新登录。',
+    registered: '账户已创建，请使用用户名和密码登录。',
+    resetDone: '密码已重置，请使用新密码登录。',
+    waitTurnstile: '人机验证仍在进行，请几秒后重试。',
+    passwordOff: '此网关已关闭密码登录，请使用下方的其他方式。',
     twofaTitle: '两步验证',
     twofaIntro: '请输入身份验证器中的 6 位验证码，或一个备用码。',
     code: '验证码',
@@ -85,6 +95,10 @@ export default function LoginPage() {
 
   const login = (e: FormEvent) => {
     e.preventDefault();
+    if (status?.turnstile_check && !turnstile) {
+      setError(t('waitTurnstile'));
+      return;
+    }
     void run(async () => {
       const path = turnstile ? `/api/user/login?turnstile=${encodeURIComponent(turnstile)}` : '/api/user/login';
       const data = await post<LoginAnswer>(path, { username: username.trim(), password }, { inline: true, allow401: true });
@@ -150,6 +164,10 @@ export default function LoginPage() {
     );
   }
 
+  const auth = status as AuthStatus | null;
+  const passwordOn = auth?.password_login_enabled !== false;
+  const registerOn = auth?.register_enabled !== false;
+  const notice = params.get('expired') ? t('expired') : params.get('registered') ? t('registered') : params.get('reset') ? t('resetDone') : '';
   return (
     <Card withBorder padding="xl" radius="lg" component="form" onSubmit={login} aria-labelledby="login-title">
       <Stack>
@@ -161,28 +179,38 @@ export default function LoginPage() {
             {t('subtitle', { name })}
           </Text>
         </div>
-        {params.get('expired') && !error && (
-          <Alert color="yellow" role="status">
-            {t('expired')}
+        {notice && !error && (
+          <Alert color={params.get('expired') ? 'yellow' : 'green'} role="status" data-testid="login-notice">
+            {notice}
           </Alert>
         )}
         <InlineError message={error} />
-        <TextInput label={t('username')} value={username} onChange={(e) => setUsername(e.currentTarget.value)} required autoComplete="username" autoFocus />
-        <PasswordInput label={t('password')} value={password} onChange={(e) => setPassword(e.currentTarget.value)} required autoComplete="current-password" />
-        <Turnstile status={status} onToken={setTurnstile} />
-        <Button type="submit" loading={busy} size="md">
-          {t('submit')}
-        </Button>
+        {passwordOn ? (
+          <>
+            <TextInput label={t('username')} value={username} onChange={(e) => setUsername(e.currentTarget.value)} required autoComplete="username" autoFocus />
+            <PasswordInput label={t('password')} value={password} onChange={(e) => setPassword(e.currentTarget.value)} required autoComplete="current-password" />
+            <Turnstile status={status} onToken={setTurnstile} />
+            <Button type="submit" loading={busy} size="md">
+              {t('submit')}
+            </Button>
+          </>
+        ) : (
+          <Text size="sm" c="dimmed">
+            {t('passwordOff')}
+          </Text>
+        )}
+        {passwordOn && hasOtherSignIns(auth) && <Divider label={t('or')} labelPosition="center" />}
         <PasskeyLogin status={status} onLoggedIn={finish} />
         <OAuthButtons status={status} onLoggedIn={finish} />
-        <Divider label={t('or')} labelPosition="center" />
         <Group justify="space-between">
           <Anchor component={Link} to="/reset" size="sm">
             {t('forgot')}
           </Anchor>
-          <Anchor component={Link} to="/register" size="sm">
-            {t('register')}
-          </Anchor>
+          {registerOn && (
+            <Anchor component={Link} to="/register" size="sm">
+              {t('register')}
+            </Anchor>
+          )}
         </Group>
       </Stack>
     </Card>
