@@ -157,7 +157,7 @@ async def prepare_call(
     req = RelayRequest(
         endpoint=endpoint, model=job.upstream_model, body=body, stream=job.stream,
         client_headers=headers, client_query=query, path=job.path,
-        now=int(state.clock()),
+        now=int(state.clock()), form=job.form,
     )  # fmt: skip
     view = _view(ch, key)
     view.access_token = await state.credentials.token(adapter, view, http, 30.0)

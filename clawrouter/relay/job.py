@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from clawrouter.billing.pricing import Price
+from clawrouter.http.multipart import Form
 from clawrouter.relay import estimate
 from clawrouter.relay.entries import ChannelEntry
 from clawrouter.relay.keyauth import RelayCaller
@@ -45,6 +47,11 @@ class Job:
     started_response: bool = False
     end_reason: str = ""
     content_notes: list[str] = field(default_factory=list)
+    # Media requests (relay.media): the multipart files (text fields are `body`), the meter
+    # that reads usage off the passed-through answer, per-call ratios (n, size, quality).
+    form: Form | None = None
+    meter: Any = None
+    other_ratios: dict[str, float] | None = None
 
     def prompt_estimate(self) -> int:
         """Estimated prompt tokens of the request, computed on first use (most requests never
@@ -52,3 +59,6 @@ class Job:
         if self.estimated_prompt < 0:
             self.estimated_prompt = estimate.request_tokens(self.body)
         return self.estimated_prompt
+
+
+JobSetup = Callable[[Job], None]  # fills a media job's fields before quota is reserved

@@ -17,7 +17,7 @@ from clawrouter.keys import CONFIG, HTTP, RELAY, REQUEST_ID
 from clawrouter.relay import estimate
 from clawrouter.relay.attempt import attempt
 from clawrouter.relay.failover import handle_failure, should_retry
-from clawrouter.relay.job import Job
+from clawrouter.relay.job import Job, JobSetup
 from clawrouter.relay.keyauth import RelayCaller, authenticate_key
 from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.quota import Charge
@@ -120,6 +120,7 @@ def _reserve(state: RelayState, job: Job) -> None:
                 estimate.max_output_tokens(job.body),
                 qpu,
                 pre_min,
+                other_ratios=job.other_ratios,
             )
         except pricing.QuotaOverflowError as e:
             raise BadRequestError(str(e), code="model_price_error") from None
@@ -154,6 +155,7 @@ async def start_job(
     stream: bool | None = None,
     caller: RelayCaller | None = None,
     body: dict[str, Any] | None = None,
+    setup: JobSetup | None = None,
 ) -> tuple[RelayState, Job]:
     """Authenticate the API key (or take the `caller` already resolved, with its parsed
     `body`: the playground's session user), check and price the request, reserve quota."""
@@ -182,6 +184,8 @@ async def start_job(
     )  # fmt: skip
     job.group = job.routes[0][0]
     job.price = _price(state, job, job.group)
+    if setup is not None:
+        setup(job)  # media requests: form, meter, per-call ratios, prompt estimate
     _reserve(state, job)
     return state, job
 

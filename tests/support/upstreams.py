@@ -66,6 +66,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from tests.support import (
     upstream_anthropic,
     upstream_gemini,
+    upstream_media,
     upstream_openai,
     upstream_openai_responses,
 )
@@ -73,6 +74,7 @@ from tests.support.upstream_core import Call, RecordedRequest, Route, UpstreamSt
 from tests.support.upstream_plan import Markers, Usage
 
 ROUTES: list[Route] = [
+    *upstream_media.ROUTES,
     *upstream_gemini.ROUTES,
     *upstream_anthropic.ROUTES,
     *upstream_openai_responses.ROUTES,

@@ -8,11 +8,11 @@ from types import MappingProxyType
 
 from aiohttp import web
 
-from clawrouter.relay.answers import json_body, rerank, sse
+from clawrouter.relay.answers import binary, json_body, rerank, sse
 from clawrouter.relay.answers.delivery import Delivery
-from clawrouter.relay.providers.base import JSON_ANSWER, RERANK_ANSWER, SSE_ANSWER
+from clawrouter.relay.providers.base import BINARY_ANSWER, JSON_ANSWER, RERANK_ANSWER, SSE_ANSWER
 
-KINDS = MappingProxyType({JSON_ANSWER: json_body, SSE_ANSWER: sse, RERANK_ANSWER: rerank})
+KINDS = MappingProxyType({JSON_ANSWER: json_body, SSE_ANSWER: sse, BINARY_ANSWER: binary, RERANK_ANSWER: rerank})
 
 __all__ = ["KINDS", "Delivery", "deliver"]
 

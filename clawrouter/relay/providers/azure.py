@@ -11,8 +11,13 @@ from clawrouter.relay.providers.base import (
     CHAT,
     COMPLETIONS,
     EMBEDDINGS,
+    IMAGE_EDITS,
+    IMAGES,
     MODELS,
     RESPONSES,
+    SPEECH,
+    TRANSCRIPTIONS,
+    TRANSLATIONS,
     ChannelView,
     RelayRequest,
 )
@@ -25,7 +30,11 @@ RESPONSES_API_VERSION = "preview"
 NO_REMOVE_DOT_TIME = 1746835200
 
 TASKS = MappingProxyType(
-    {CHAT: "chat/completions", COMPLETIONS: "completions", EMBEDDINGS: "embeddings"}
+    {
+        CHAT: "chat/completions", COMPLETIONS: "completions", EMBEDDINGS: "embeddings",
+        IMAGES: "images/generations", IMAGE_EDITS: "images/edits", SPEECH: "audio/speech",
+        TRANSCRIPTIONS: "audio/transcriptions", TRANSLATIONS: "audio/translations",
+    }  # fmt: skip
 )
 
 

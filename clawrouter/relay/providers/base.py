@@ -10,6 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import orjson
 
+from clawrouter.http.multipart import Form
 from clawrouter.http.sse import SSEDecoder
 
 # Endpoints a relay request can target (what the client called, after format conversion the
@@ -23,6 +24,13 @@ MESSAGES = "messages"  # Anthropic /v1/messages
 GEMINI = "gemini"  # :generateContent / :streamGenerateContent
 GEMINI_EMBED = "gemini_embed"  # :embedContent / :batchEmbedContents
 MODELS = "models"  # model listing (channel tests, fetch_models)
+IMAGES = "images"  # /v1/images/generations
+IMAGE_EDITS = "image_edits"  # /v1/images/edits (multipart)
+SPEECH = "speech"  # /v1/audio/speech
+TRANSCRIPTIONS = "transcriptions"  # /v1/audio/transcriptions (multipart)
+TRANSLATIONS = "translations"  # /v1/audio/translations (multipart)
+# Endpoints whose answer is passed through as bytes (audio, images, text formats) and metered
+MEDIA_ENDPOINTS = frozenset({IMAGES, IMAGE_EDITS, SPEECH, TRANSCRIPTIONS, TRANSLATIONS})
 RERANK = "rerank"  # /v1/rerank (Jina / Cohere / SiliconFlow / compatible)
 
 
@@ -55,6 +63,7 @@ class RelayRequest:
     client_query: Mapping[str, str] = field(default_factory=dict)
     path: str = ""  # the client's request path
     now: int = 0  # unix seconds at the attempt, for adapters that sign calls (Bedrock SigV4)
+    form: Form | None = None  # the files of a multipart request (its text fields are `body`)
 
 
 @dataclass(slots=True)
@@ -85,6 +94,7 @@ class UpstreamError(Exception):
 # How an answer reaches the client; one module per kind in clawrouter.relay.answers.
 JSON_ANSWER = "json"  # one JSON document
 SSE_ANSWER = "sse"  # server-sent events, relayed (and converted) event by event
+BINARY_ANSWER = "binary"  # bytes streamed through as they arrive (audio, images), metered
 RERANK_ANSWER = "rerank"  # a rerank document in any provider's shape, answered in one shape
 SSE_FRAMING, EVENTSTREAM_FRAMING = "sse", "aws-eventstream"
 
@@ -124,6 +134,8 @@ class AdapterBase:
         document is normalised to one shape whatever the provider)."""
         if endpoint == RERANK:
             return RERANK_ANSWER
+        if endpoint in MEDIA_ENDPOINTS:
+            return BINARY_ANSWER
         return SSE_ANSWER if stream else JSON_ANSWER
 
 

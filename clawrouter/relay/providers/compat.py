@@ -14,6 +14,7 @@ from clawrouter.relay.providers.base import (
     CHAT,
     COMPLETIONS,
     EMBEDDINGS,
+    IMAGES,
     MODELS,
     RERANK,
     RESPONSES,
@@ -273,7 +274,7 @@ class XaiAdapter(CompatAdapter):
 
     __slots__ = ()
     name = "xai"
-    endpoints = frozenset({CHAT, COMPLETIONS, RESPONSES, MODELS})
+    endpoints = frozenset({CHAT, COMPLETIONS, RESPONSES, MODELS, IMAGES})  # grok-2-image
 
     def adjust(self, body: Json, req: RelayRequest, ch: ChannelView) -> Json:
         model = str(body.get("model") or "")

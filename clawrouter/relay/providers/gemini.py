@@ -14,6 +14,7 @@ Google's error shape; an SSE JSON stream decoder. Pure: builds calls, no I/O.
   budget 0 (not for models that cannot stop thinking). Other names containing "-thinking-"
   (gemini-2.0-flash-thinking-exp) are real models, kept as is. A client's own thinkingConfig
   fields are overridden by what the suffix says.
+- Imagen: an OpenAI images request becomes `:predict` (providers.imagen).
 - Streams: Gemini has no terminator, so the decoder's `done` stays False and the stream ends at
   EOF (a chunk with finishReason is not always the last: usage may follow).
 """
@@ -31,6 +32,7 @@ import orjson
 from clawrouter.relay.providers.base import (
     GEMINI,
     GEMINI_EMBED,
+    IMAGES,
     MODELS,
     AdapterBase,
     ChannelView,
@@ -41,6 +43,7 @@ from clawrouter.relay.providers.base import (
     UpstreamError,
     parse_error_body,
 )
+from clawrouter.relay.providers import imagen
 from clawrouter.relay.providers.channel_types import PROTO_GEMINI, default_base_url
 from clawrouter.relay.providers.openai import config_error, unsupported
 
@@ -152,7 +155,7 @@ class GeminiAdapter(AdapterBase):
     __slots__ = ()
     name = "gemini"
     protocol = PROTO_GEMINI
-    endpoints: frozenset[str] = frozenset({GEMINI, GEMINI_EMBED, MODELS})
+    endpoints: frozenset[str] = frozenset({GEMINI, GEMINI_EMBED, MODELS, IMAGES})
 
     def supports(self, endpoint: str) -> bool:
         return endpoint in self.endpoints
@@ -166,6 +169,9 @@ class GeminiAdapter(AdapterBase):
             return UpstreamCall("GET", f"{root}/models", headers)
         body = {k: v for k, v in req.body.items() if k != "model"}
         model = (req.model or str(req.body.get("model") or "")).removeprefix("models/")
+        if req.endpoint == IMAGES:  # Imagen, from an OpenAI images request
+            url = f"{root}/models/{quote(model, safe='')}:predict"
+            return UpstreamCall("POST", url, headers, orjson.dumps(imagen.predict_body(body)))
         if req.endpoint == GEMINI:
             model, thinking = split_thinking(model, _max_output(body))
             if thinking is not None and not ch.setting.get("pass_through_body_enabled"):
@@ -238,6 +244,14 @@ class GeminiAdapter(AdapterBase):
 
     def stream_decoder(self) -> StreamDecoder:
         return SSEJsonDecoder()
+
+    # -- media (answers.binary.MediaResponder) -------------------------------------------------
+
+    def converts_media(self, endpoint: str) -> bool:
+        return endpoint == IMAGES
+
+    def media_response(self, endpoint: str, body: bytes, created: int) -> bytes:
+        return imagen.openai_images(body, created)
 
 
 def _retry_delay(details: Any) -> int | None:

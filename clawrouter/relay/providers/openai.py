@@ -15,10 +15,16 @@ from clawrouter.relay.providers.base import (
     CHAT,
     COMPLETIONS,
     EMBEDDINGS,
+    IMAGE_EDITS,
+    IMAGES,
+    MEDIA_ENDPOINTS,
     MODELS,
     MODERATIONS,
     RERANK,
     RESPONSES,
+    SPEECH,
+    TRANSCRIPTIONS,
+    TRANSLATIONS,
     AdapterBase,
     ChannelView,
     RelayRequest,
@@ -33,6 +39,7 @@ from clawrouter.relay.providers.channel_types import (
     STREAM_OPTIONS_TYPES,
     default_base_url,
 )
+from clawrouter.relay.providers.openai_media import media_call
 from clawrouter.relay.providers.openai_params import (
     apply_stream_options,
     reasoning_model_rules,
@@ -49,6 +56,11 @@ PATHS: Mapping[str, str] = MappingProxyType(
         MODERATIONS: "/v1/moderations",
         RESPONSES: "/v1/responses",
         MODELS: "/v1/models",
+        IMAGES: "/v1/images/generations",
+        IMAGE_EDITS: "/v1/images/edits",
+        SPEECH: "/v1/audio/speech",
+        TRANSCRIPTIONS: "/v1/audio/transcriptions",
+        TRANSLATIONS: "/v1/audio/translations",
         RERANK: "/v1/rerank",
     }
 )
@@ -152,6 +164,8 @@ class OpenAIAdapter(AdapterBase):
             raise unsupported(self.name, req.endpoint)
         if req.endpoint == MODELS:
             return UpstreamCall("GET", self.url(req, req.model, ch), self.headers(req, ch))
+        if req.endpoint in MEDIA_ENDPOINTS:
+            return media_call(self, req, ch)
         body = self.body(req, ch)
         url = self.url(req, str(body.get("model") or req.model), ch)
         return UpstreamCall("POST", url, self.headers(req, ch), orjson.dumps(body))

@@ -1,0 +1,140 @@
+"""multipart/form-data requests: read a client's form (text fields and files, with per-file
+size limits), and encode one again for an upstream. A form travels as two parts: its text
+fields as a dict (like a JSON body, so model mapping and overrides work on it unchanged) and
+its files as a `Form`, kept byte for byte."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import BodyPartReader, MultipartReader, web
+
+from clawrouter.errors import BadRequestError
+
+MAX_FIELD_BYTES = 1 << 20  # one text field (a prompt is far smaller)
+MAX_FILES = 16
+_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    name: str  # the form field ("image", "image[]", "mask", "file")
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """The files of a multipart request, in the order the client sent them."""
+
+    files: tuple[FilePart, ...] = ()
+
+    def named(self, *names: str) -> list[FilePart]:
+        return [f for f in self.files if f.name in names]
+
+
+FileLimit = Mapping[str, int]  # field name -> most bytes allowed ("*" for any other field)
+
+
+def _too_large(part: str, limit: int) -> BadRequestError:
+    mb = limit / (1 << 20)
+    size = f"{mb:g} MB" if mb >= 1 else f"{limit} bytes"
+    return BadRequestError(
+        f"Invalid request: {part} is too large; the limit is {size}", param=part,
+        code="file_too_large",
+    )  # fmt: skip
+
+
+async def _read_part(part: BodyPartReader, limit: int, label: str) -> bytes:
+    chunks, total = [], 0
+    while True:
+        chunk = await part.read_chunk(_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > limit:
+            raise _too_large(label, limit)
+        chunks.append(chunk)
+
+
+async def read_form(request: web.Request, limits: FileLimit) -> tuple[dict[str, Any], Form]:
+    """(text fields, files). A repeated text field becomes a list. Malformed multipart, a part
+    without a name, too many files or a file over its limit → 400."""
+    if not request.content_type.startswith("multipart/form-data"):
+        raise BadRequestError(
+            "Invalid request: the body must be multipart/form-data", code="invalid_request"
+        )
+    fields: dict[str, Any] = {}
+    files: list[FilePart] = []
+    try:
+        reader = await request.multipart()
+        async for part in _parts(reader):
+            name = part.name
+            if not name:
+                raise BadRequestError("Invalid request: a form part has no name")
+            if part.filename is not None:
+                if len(files) >= MAX_FILES:
+                    raise BadRequestError(f"Invalid request: more than {MAX_FILES} files")
+                limit = limits.get(name, limits.get("*", 0))
+                data = await _read_part(part, limit, name)
+                ctype = part.headers.get("Content-Type", "application/octet-stream")
+                files.append(FilePart(name, part.filename, ctype, data))
+                continue
+            value = (await _read_part(part, MAX_FIELD_BYTES, name)).decode("utf-8", "replace")
+            if name in fields:
+                prev = fields[name]
+                fields[name] = [*prev, value] if isinstance(prev, list) else [prev, value]
+            else:
+                fields[name] = value
+    except BadRequestError:
+        raise
+    except (ValueError, AssertionError, RuntimeError, KeyError, UnicodeError) as e:
+        raise BadRequestError(f"Invalid request: malformed multipart body ({e})") from None
+    return fields, Form(tuple(files))
+
+
+async def _parts(reader: MultipartReader):
+    while True:
+        part = await reader.next()
+        if part is None:
+            return
+        if not isinstance(part, BodyPartReader):
+            raise BadRequestError("Invalid request: nested multipart bodies are not supported")
+        yield part
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def encode(fields: Mapping[str, Any], form: Form, boundary: str | None = None) -> tuple[bytes, str]:
+    """(body, content type): each text field (a list value: one part per item; None skipped;
+    other values as their str or JSON-ish text), then each file as it came."""
+    boundary = boundary or "clawrouter-" + secrets.token_hex(12)
+    dash = f"--{boundary}\r\n".encode()
+    out: list[bytes] = []
+    for name, value in fields.items():
+        for item in value if isinstance(value, list) else [value]:
+            if item is None:
+                continue
+            text = _text(item)
+            head = f'Content-Disposition: form-data; name="{_quote(name)}"\r\n\r\n'
+            out += [dash, head.encode(), text.encode(), b"\r\n"]
+    for f in form.files:
+        head = (
+            f'Content-Disposition: form-data; name="{_quote(f.name)}"; '
+            f'filename="{_quote(f.filename)}"\r\nContent-Type: {f.content_type}\r\n\r\n'
+        )
+        out += [dash, head.encode(), f.data, b"\r\n"]
+    out.append(f"--{boundary}--\r\n".encode())
+    return b"".join(out), f"multipart/form-data; boundary={boundary}"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
