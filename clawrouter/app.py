@@ -52,6 +52,7 @@ from clawrouter.http.ratelimit import Limiters
 from clawrouter.http.static import add_spa_routes
 from clawrouter.jobs.channel_tests import BackgroundRun
 from clawrouter.jobs.outbox import Outbox
+from clawrouter.jobs.task_poller import task_poller
 from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.keys import (
     CHANNEL_TESTS,
@@ -198,6 +199,7 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app.cleanup_ctx.append(_stores)
     app.cleanup_ctx.append(_http_client)
     app.cleanup_ctx.append(_relay)
+    app.cleanup_ctx.append(task_poller)
     app[CHANNEL_TESTS] = tests_run = BackgroundRun("channel-tests")
     app.on_shutdown.append(tests_run.shutdown)
     app[OUTBOX] = outbox = Outbox()

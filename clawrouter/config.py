@@ -37,6 +37,7 @@ NEWAPI_ENV = {
     "CRITICAL_RATE_LIMIT_DURATION": ("security", "critical_rate_window_seconds"),
     "SEARCH_RATE_LIMIT": ("security", "search_rate_limit"),
     "SEARCH_RATE_LIMIT_DURATION": ("security", "search_rate_window_seconds"),
+    "TASK_TIMEOUT_MINUTES": ("relay", "task_timeout_minutes"),
 }
 # new-api's on/off switches: false turns that limit off (0); true leaves it as configured.
 NEWAPI_SWITCHES = {
@@ -106,6 +107,9 @@ class RelayConfig:
     log_flush_interval_seconds: float = 1.0
     models_metadata_url: str = "https://basellm.github.io/llm-metadata"
     models_metadata_timeout_seconds: float = 15.0
+    task_timeout_minutes: float = 1440.0
+    task_poll_interval_seconds: float = 15.0
+    task_poll_max_interval_seconds: float = 120.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,20 @@ class Ledger:
         async with self._writing(user_id=user_id) as tx:
             await users_repo.change_quota(tx, user_id, delta)
 
+    async def refund(self, user_id: int, token_id: int, quota: int) -> None:
+        """Give back a charge already settled (an async task that failed or timed out): the
+        key's remaining quota and the wallet grow by `quota`, their used quota shrinks by it."""
+        if quota <= 0:
+            return
+        async with self._writing(token_id=token_id, user_id=user_id) as tx:
+            await usage_repo.apply_balances_in(
+                tx,
+                [(quota, -quota, 0, user_id)],
+                [(quota, -quota, 0, token_id)] if token_id else [],
+                [],
+                [],
+            )
+
     @asynccontextmanager
     async def _writing(self, *, token_id: int = 0, user_id: int = 0) -> AsyncIterator[Tx]:
         """One transaction under the writer's lock that starts by applying the entity's

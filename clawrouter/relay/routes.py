@@ -13,6 +13,7 @@ from clawrouter.http.render import json_response, listing_protocol
 from clawrouter.http.request import client_ip
 from clawrouter.keys import CONFIG, RELAY
 from clawrouter.relay import media
+from clawrouter.relay import videos
 from clawrouter.relay.convert.base import CHAT, GEMINI, MESSAGES, RESPONSES
 from clawrouter.relay.keyauth import authenticate_key
 from clawrouter.relay.pipeline import relay
@@ -201,6 +202,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/v1beta/openai/models", list_models)
     r.add_get("/v1beta/models/{model}", retrieve_gemini_model)
     r.add_post("/v1beta/models/{target}", gemini_action)
+    videos.add_routes(app)
     for path in ("/v1/files", "/v1/files/{file_id}", "/v1/files/{file_id}/content"):
         r.add_route("*", path, not_implemented)
     for path in ("/v1/fine-tunes{tail:.*}", "/v1/fine_tuning{tail:.*}", "/v1/images/variations"):

@@ -96,7 +96,19 @@ class FakeTaskUpstream:
         await self._runner.cleanup()
 
     async def _record(self, request: web.Request) -> Seen:
-        body = await request.json() if request.can_read_body else None
+        """JSON bodies parsed; a multipart body as a dict of its fields (a file as
+        {"filename", "content_type", "data"})."""
+        body: Any = None
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            body = {
+                k: {"filename": v.filename, "content_type": v.content_type, "data": v.file.read()}
+                if isinstance(v, web.FileField)
+                else v
+                for k, v in form.items()
+            }
+        elif request.can_read_body:
+            body = await request.json()
         seen = Seen(request.method, request.path, dict(request.headers), body)
         self.requests.append(seen)
         return seen

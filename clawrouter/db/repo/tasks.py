@@ -83,3 +83,43 @@ async def insert_task(db: Store, fields: dict[str, Any]) -> int:
 async def insert_midjourney(db: Store, fields: dict[str, Any]) -> int:
     row = {k: v for k, v in fields.items() if k in MJ_COLUMNS}
     return await db.insert(_insert_sql("midjourneys", row), list(row.values()))
+
+
+# ---- the task relay and its poller (plain portable SQL: no RETURNING, no upsert) -------------
+FINISHED = ("SUCCESS", "FAILURE")
+
+
+async def get_task(db: Store, task_id: str, user_id: int) -> Row | None:
+    """One user's task by its public id (task_…), private_data included."""
+    return await db.fetchone(
+        "SELECT * FROM tasks WHERE task_id = ? AND user_id = ? ORDER BY id DESC LIMIT 1",
+        (task_id, user_id),
+    )
+
+
+async def list_unfinished_tasks(db: Store, platforms: list[str], limit: int) -> list[Row]:
+    """Tasks of these platforms not yet SUCCESS or FAILURE, oldest first."""
+    if not platforms:
+        return []
+    marks = ", ".join("?" for _ in platforms)
+    return await db.fetchall(
+        f"SELECT * FROM tasks WHERE status NOT IN (?, ?) AND platform IN ({marks})"
+        " ORDER BY id LIMIT ?",
+        (*FINISHED, *platforms, limit),
+    )
+
+
+_UPDATABLE = ("updated_at", "status", "fail_reason", "start_time", "finish_time", "progress",
+              "data")  # fmt: skip
+
+
+async def update_unfinished_task(db: Store, row_id: int, fields: dict[str, Any]) -> bool:
+    """Update a task that is not finished yet; False when it already was (or is gone), so a
+    finished task is settled or refunded exactly once."""
+    row = {k: v for k, v in fields.items() if k in _UPDATABLE}
+    sets = ", ".join(f'"{c}" = ?' for c in row)
+    changed = await db.execute(
+        f"UPDATE tasks SET {sets} WHERE id = ? AND status NOT IN (?, ?)",
+        (*row.values(), row_id, *FINISHED),
+    )
+    return changed == 1

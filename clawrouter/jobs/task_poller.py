@@ -1,0 +1,125 @@
+"""The video task poller: a background job (started and stopped by app.py's cleanup context)
+that asks each unfinished task's upstream how it is doing, stores the answer, and refunds a task
+that failed or outlived relay.task_timeout_minutes.
+
+Everything it needs is in the tasks table, so a restart loses nothing: the new process polls
+every unfinished task at once, then each on its own backoff (relay.task_poll_interval_seconds,
+doubled after every poll that did not finish it, up to relay.task_poll_max_interval_seconds).
+A task moves to SUCCESS or FAILURE exactly once (the update is conditional), so a refund is
+never paid twice, even with two gateways polling the same store."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import orjson
+from aiohttp import web
+
+from clawrouter.config import RelayConfig
+from clawrouter.db.repo import tasks as tasks_repo
+from clawrouter.keys import CONFIG, HTTP, RELAY
+from clawrouter.relay import upstream
+from clawrouter.relay.providers import video
+from clawrouter.relay.providers.base import UpstreamError
+from clawrouter.relay.state import RelayState
+from clawrouter.relay.video_submit import channel_view
+from clawrouter.relay.video_tasks import loads, refund_task
+
+log = logging.getLogger(__name__)
+BATCH = 200
+PLATFORMS = [str(t) for t in video.VIDEO_ADAPTERS]
+
+
+class TaskPoller:
+    def __init__(self, state: RelayState, http: aiohttp.ClientSession, cfg: RelayConfig) -> None:
+        self.state, self.http, self.cfg = state, http, cfg
+        self._due: dict[int, tuple[float, float]] = {}  # task row id -> (next poll, delay)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("task poll round failed")
+            await asyncio.sleep(self.cfg.task_poll_interval_seconds)
+
+    async def tick(self) -> None:
+        state = self.state
+        rows = await tasks_repo.list_unfinished_tasks(state.db, PLATFORMS, BATCH)
+        now = state.clock()
+        timeout = self.cfg.task_timeout_minutes * 60
+        alive = set()
+        for row in rows:
+            if timeout > 0 and now - row["submit_time"] >= timeout:
+                minutes = f"{self.cfg.task_timeout_minutes:g}"
+                await self._finish_failed(row, f"task timed out after {minutes} minutes")
+                continue
+            alive.add(row["id"])
+            due, delay = self._due.get(row["id"], (0.0, self.cfg.task_poll_interval_seconds))
+            if now < due:
+                continue
+            try:
+                await self._poll(row)
+            except UpstreamError as e:
+                log.info("polling task %s failed: %s", row["task_id"], e)
+            except (aiohttp.ClientError, TimeoutError) as e:
+                log.info("polling task %s failed: %s", row["task_id"], type(e).__name__)
+            longer = min(delay * 2, self.cfg.task_poll_max_interval_seconds)
+            self._due[row["id"]] = (state.clock() + delay, longer)
+        for row_id in set(self._due) - alive:
+            del self._due[row_id]
+
+    async def _poll(self, row: dict[str, Any]) -> None:
+        ch = self.state.channels.get(row["channel_id"])
+        adapter = video.video_adapter_for(ch.type) if ch is not None else None
+        if ch is None or adapter is None:
+            return  # the channel is gone: the timeout will refund the task
+        private = loads(row["private_data"])
+        index = int(private.get("key_index") or 0)
+        key = ch.keys[index] if 0 <= index < len(ch.keys) else ch.keys[0]
+        call = adapter.fetch_call(str(private.get("upstream_task_id") or ""), channel_view(ch, key))
+        resp = await upstream.send(self.http, call, upstream.timeout_for(self.cfg, False))
+        if resp.status != 200:
+            raise await upstream.read_error(resp, adapter)
+        poll = adapter.parse_poll(resp.status, await upstream.read_body(resp))
+        now = int(self.state.clock())
+        fields: dict[str, Any] = {"updated_at": now, "data": orjson.dumps(poll.data).decode()}
+        if poll.status != video.UNKNOWN:
+            fields["status"] = poll.status
+        if poll.progress:
+            fields["progress"] = poll.progress
+        if poll.status == video.IN_PROGRESS and not row["start_time"]:
+            fields["start_time"] = now
+        if poll.status in video.FINISHED:
+            fields.update(finish_time=now, fail_reason=poll.fail_reason)
+            fields.setdefault("start_time", row["start_time"] or now)
+        changed = await tasks_repo.update_unfinished_task(self.state.db, row["id"], fields)
+        if changed and poll.status == video.FAILURE:
+            await refund_task(self.state, row, poll.fail_reason)
+
+    async def _finish_failed(self, row: dict[str, Any], reason: str) -> None:
+        now = int(self.state.clock())
+        fields = {
+            "updated_at": now, "status": video.FAILURE, "fail_reason": reason,
+            "finish_time": now, "progress": "100%",
+        }  # fmt: skip
+        if await tasks_repo.update_unfinished_task(self.state.db, row["id"], fields):
+            log.info("task %s: %s; refunding %s", row["task_id"], reason, row["quota"])
+            await refund_task(self.state, row, reason)
+
+
+async def task_poller(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: poll while the app runs (after the relay's state and HTTP session)."""
+    poller = TaskPoller(app[RELAY], app[HTTP], app[CONFIG].relay)
+    task = asyncio.create_task(poller.run(), name="task-poller")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,237 @@
+"""Submitting a video task (POST /v1/videos, POST /v1/video/generations): authenticate, price
+per call × the adapter's ratios (seconds, size), pre-consume that amount in full (no trust
+bypass, as new-api), try the channels (failover before the task exists upstream), then write
+the tasks row, charge the pre-consumed amount and log it. jobs.task_poller takes it from there
+and refunds it when the task fails or times out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from clawrouter.billing import pricing
+from clawrouter.db.repo import tasks as tasks_repo
+from clawrouter.errors import BadRequestError, ServiceUnavailableError
+from clawrouter.http.render import json_response
+from clawrouter.keys import CONFIG, HTTP
+from clawrouter.relay import overrides, upstream
+from clawrouter.relay.convert.base import CHAT
+from clawrouter.relay.entries import ChannelEntry
+from clawrouter.relay.failover import handle_failure, should_retry
+from clawrouter.relay.job import Job
+from clawrouter.relay.pipeline import start_job, to_client_error
+from clawrouter.relay.providers import video
+from clawrouter.relay.providers.base import ChannelView, UpstreamError
+from clawrouter.relay.quota import Charge
+from clawrouter.relay.records import record_consume
+from clawrouter.relay.selection import MappingCycleError, map_model, pick, pick_key
+from clawrouter.relay.state import RelayState
+from clawrouter.relay.usage import Usage
+from clawrouter.relay.video_tasks import VIDEO, public_task_id
+
+Files = list[video.FilePart] | None  # None: the client sent JSON
+
+
+def check_video_body(body: dict[str, Any]) -> None:
+    prompt = body.get("prompt")
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise BadRequestError("Invalid request: prompt must be a non-empty string", param="prompt")
+    for name in ("size", "image"):
+        if body.get(name) is not None and not isinstance(body[name], str):
+            raise BadRequestError(f"Invalid request: {name} must be a string", param=name)
+    for name in ("seconds", "duration"):
+        if body.get(name) is not None and video.as_int(body[name]) <= 0:
+            raise BadRequestError(f"Invalid request: {name} must be a number of seconds", name)
+
+
+async def read_form(request: web.Request) -> tuple[dict[str, Any], list[video.FilePart]] | None:
+    """The fields and files of a multipart/form-data submit (the openai SDK's videos.create
+    sends one); None for a JSON body."""
+    if request.content_type != "multipart/form-data":
+        return None
+    try:
+        form = await request.post()
+    except ValueError as e:
+        raise BadRequestError(f"Invalid request: the multipart body cannot be read ({e})") from None
+    fields: dict[str, Any] = {}
+    files = []
+    for name, value in form.items():
+        if isinstance(value, web.FileField):
+            data = value.file.read()
+            kind = value.content_type or "application/octet-stream"
+            files.append(video.FilePart(name, value.filename, kind, data))
+        else:
+            fields[name] = value
+    return fields, files
+
+
+def channel_view(ch: ChannelEntry, key: str) -> ChannelView:
+    return ChannelView(
+        id=ch.id, type=ch.type, name=ch.name, base_url=ch.base_url, key=key, other=ch.other,
+        organization=ch.organization, setting=ch.setting, settings=ch.settings,
+        created_time=ch.created_time,
+    )  # fmt: skip
+
+
+def task_settlement(
+    state: RelayState, price: pricing.Price, ratios: dict[str, float]
+) -> tuple[pricing.Settlement, Usage]:
+    """Per call: model_price × QuotaPerUnit × group ratio × Π ratios. A model with only a
+    ModelRatio is priced as PreConsumedQuota tokens × its ratio × Π ratios."""
+    usage = Usage() if price.per_call else Usage(prompt_tokens=state.options["PreConsumedQuota"])
+    settlement = pricing.settle_quota(
+        price, usage, quota_per_unit=int(state.options["QuotaPerUnit"]), other_ratios=ratios
+    )
+    return settlement, usage
+
+
+def _reserve_exactly(state: RelayState, job: Job, amount: int) -> None:
+    """Hold `amount` for this task, whatever the pipeline reserved (tasks pre-consume in full)."""
+    charge = job.charge
+    assert charge is not None
+    if charge.reserved == amount and not charge.done:
+        return
+    charge.refund()
+    job.charge = Charge(state, job.caller.token, job.caller.user)
+    job.charge.reserve(amount)
+
+
+def _price(state: RelayState, job: Job, group: str) -> pricing.Price:
+    user = job.caller.user
+    self_use = state.options["SelfUseModeEnabled"] or bool(
+        user.setting.get("accept_unset_model_ratio_model")
+    )
+    return state.price(job.model, group, user.group, self_use)
+
+
+def _unsupported(ch: ChannelEntry) -> UpstreamError:
+    return UpstreamError(
+        400, f"channel type {ch.type} does not serve video tasks",
+        type="invalid_request_error", code="task_unsupported_channel", local=True,
+    )  # fmt: skip
+
+
+async def _attempt(
+    request: web.Request, state: RelayState, job: Job, ch: ChannelEntry, files: Files
+) -> web.Response:
+    adapter = video.video_adapter_for(ch.type)
+    if adapter is None:
+        raise _unsupported(ch)
+    picked = pick_key(ch, state.rng)
+    if picked is None:
+        raise UpstreamError(503, "channel has no enabled key", code="channel:no_available_key")
+    job.key_index, key = picked
+    try:
+        job.upstream_model = map_model(ch.model_mapping, job.model)
+    except MappingCycleError as e:
+        raise UpstreamError(
+            500, f"model mapping contains a cycle: {e}",
+            code="channel:model_mapping_contains_cycle", local=True,
+        ) from None  # fmt: skip
+    assert job.price is not None
+    ratios = adapter.billing_ratios(job.body)
+    settlement, usage = task_settlement(state, job.price, ratios)
+    _reserve_exactly(state, job, settlement.quota)
+    call = adapter.submit_call(job.body, job.upstream_model, channel_view(ch, key), files)
+    overrides.apply_header_override(ch.header_override, call.headers, request.headers, key)
+    resp = await upstream.send(request.app[HTTP], call, upstream.timeout_for(_cfg(request), False))
+    if resp.status // 100 != 2:
+        raise await upstream.read_error(resp, adapter)
+    upstream_id, data = adapter.parse_submit(resp.status, await upstream.read_body(resp))
+    task_id = public_task_id()
+    await _insert_task(state, job, ch, task_id, upstream_id, data, settlement.quota, ratios, files)
+    assert job.charge is not None
+    job.charge.settle(settlement.quota, ch.id, int(state.clock()))
+    job.content_notes.append(f"video task {task_id}")
+    if ratios:
+        job.content_notes.append(", ".join(f"{k} × {v:g}" for k, v in ratios.items()))
+    record_consume(state, job, settlement, usage)
+    answer = {**data, "id": task_id}
+    if "task_id" in data or "/video/generations" in request.path:
+        answer["task_id"] = task_id
+    return json_response(answer)
+
+
+def _cfg(request: web.Request):
+    return request.app[CONFIG].relay
+
+
+async def _insert_task(
+    state: RelayState, job: Job, ch: ChannelEntry, task_id: str, upstream_id: str,
+    data: dict[str, Any], quota: int, ratios: dict[str, float], files: Files,
+) -> None:  # fmt: skip
+    now = int(state.clock())
+    body = job.body
+    seconds = ratios.get("seconds")
+    properties = {
+        "input": body.get("prompt"),
+        "origin_model_name": job.model,
+        "upstream_model_name": job.upstream_model,
+        "seconds": str(int(seconds)) if seconds else body.get("seconds"),
+        "size": body.get("size"),
+    }
+    private = {
+        "upstream_task_id": upstream_id,
+        "key_index": job.key_index,
+        "token_id": job.caller.token.id,
+        "request_id": job.request_id,
+        "other_ratios": ratios,
+    }
+    action = "generate" if body.get("image") or files else "textGenerate"
+    await tasks_repo.insert_task(
+        state.db,
+        {
+            "created_at": now, "updated_at": now, "task_id": task_id, "platform": str(ch.type),
+            "user_id": job.caller.user.id, "group": job.group, "channel_id": ch.id,
+            "quota": quota, "action": action, "status": video.SUBMITTED, "submit_time": now,
+            "progress": "0%", "properties": orjson.dumps(properties).decode(),
+            "private_data": orjson.dumps(private).decode(), "data": orjson.dumps(data).decode(),
+        },
+    )  # fmt: skip
+
+
+async def submit(request: web.Request) -> web.Response:
+    """POST /v1/videos and /v1/video/generations: the upstream's answer with our task id."""
+    form = await read_form(request)
+    body, files = form if form is not None else (None, None)
+    state, job = await start_job(request, CHAT, VIDEO, body=body)
+    assert job.charge is not None
+    try:
+        check_video_body(job.body)
+        return await _run(request, state, job, files)
+    except BaseException:
+        job.charge.refund()
+        raise
+
+
+async def _run(request: web.Request, state: RelayState, job: Job, files: Files) -> web.Response:
+    retries = max(int(state.options["RetryTimes"]), 0)
+    last: UpstreamError | None = None
+    route_idx = attempts = 0
+    while attempts <= retries and route_idx < len(job.routes):
+        group, tiers = job.routes[route_idx]
+        ch = pick(tiers, job.tried, state.rng)
+        if ch is None:
+            if not job.caller.token.cross_group_retry:
+                break
+            route_idx += 1
+            continue
+        if group != job.group:
+            job.group, job.price = group, _price(state, job, group)
+        attempts += 1
+        job.tried.append(ch.id)
+        job.channel = ch
+        try:
+            return await _attempt(request, state, job, ch, files)
+        except UpstreamError as err:
+            last = handle_failure(state, job, ch, err)
+            if not should_retry(state, job, last):
+                break
+    if last is None:
+        raise ServiceUnavailableError(
+            f"No available channel for model {job.model} under group {job.group}",
+            code="model_not_found",
+        )
+    raise to_client_error(last)

@@ -1,0 +1,132 @@
+"""Video task routes: submit (relay.video_submit), read a task back, and stream its video.
+
+/v1/videos… speak OpenAI's Videos API (errors in the OpenAI shape, which the SDK reads);
+/v1/video/generations… are new-api's unified routes (errors as new-api's task errors,
+`{"code", "message", "data": null}`). A client sees only its own tasks; an unknown id is a 404.
+The content is streamed from the upstream to the client chunk by chunk, never held whole."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from clawrouter.db.repo import tasks as tasks_repo
+from clawrouter.errors import BadRequestError, ClawError, NotFoundError, ServiceUnavailableError
+from clawrouter.http.render import json_response
+from clawrouter.http.request import client_ip
+from clawrouter.keys import CONFIG, HTTP, RELAY
+from clawrouter.relay import upstream
+from clawrouter.relay.keyauth import authenticate_key
+from clawrouter.relay.pipeline import to_client_error
+from clawrouter.relay.providers import video
+from clawrouter.relay.video_submit import channel_view, submit
+from clawrouter.relay.video_tasks import loads, task_dto, video_object
+
+log = logging.getLogger(__name__)
+CHUNK = 64 * 1024
+_PASSED_HEADERS = ("Content-Type", "Content-Length", "Content-Disposition", "Last-Modified")
+
+
+async def _own_task(request: web.Request) -> dict[str, Any]:
+    state = request.app[RELAY]
+    ip = client_ip(request, request.app[CONFIG].server.trust_forwarded_for)
+    caller = authenticate_key(state, request, ip)
+    task_id = request.match_info["task_id"]
+    row = await tasks_repo.get_task(state.db, task_id, caller.user.id)
+    if row is None:
+        raise NotFoundError(f"task {task_id} does not exist", code="task_not_exist")
+    return row
+
+
+def _task_error(e: ClawError) -> web.Response:
+    """new-api's task error body, for the unified routes."""
+    return json_response(
+        {"code": e.code or "task_error", "message": e.message, "data": None}, status=e.status
+    )
+
+
+async def create_video(request: web.Request) -> web.Response:
+    return await submit(request)
+
+
+async def submit_generation(request: web.Request) -> web.Response:
+    try:
+        return await submit(request)
+    except ClawError as e:
+        return _task_error(e)
+
+
+async def retrieve_video(request: web.Request) -> web.Response:
+    return json_response(video_object(await _own_task(request)))
+
+
+async def retrieve_generation(request: web.Request) -> web.Response:
+    try:
+        row = await _own_task(request)
+    except ClawError as e:
+        return _task_error(e)
+    base = f"{request.scheme}://{request.host}"
+    return json_response({"code": "success", "message": "", "data": task_dto(row, base)})
+
+
+async def video_content(request: web.Request) -> web.StreamResponse:
+    """GET /v1/videos/{id}/content: the upstream's bytes passed through as they arrive."""
+    row = await _own_task(request)
+    if row["status"] != video.SUCCESS:
+        raise BadRequestError(
+            f"video {row['task_id']} is not ready (status {row['status']})",
+            code="task_not_finished",
+        )
+    state = request.app[RELAY]
+    ch = state.channels.get(row["channel_id"])
+    adapter = video.video_adapter_for(ch.type) if ch is not None else None
+    private = loads(row["private_data"])
+    call = None
+    if ch is not None and adapter is not None:
+        index = int(private.get("key_index") or 0)
+        key = ch.keys[index] if 0 <= index < len(ch.keys) else ch.keys[0]
+        view = channel_view(ch, key)
+        upstream_id = str(private.get("upstream_task_id") or "")
+        call = adapter.content_call(upstream_id, loads(row["data"]), view, dict(request.query))
+    if call is None:
+        raise ServiceUnavailableError(
+            "the channel that made this video is gone or cannot serve its content",
+            code="task_content_unavailable",
+        )
+    resp = await upstream.send(
+        request.app[HTTP], call, upstream.timeout_for(request.app[CONFIG].relay, True)
+    )
+    if resp.status != 200:
+        raise to_client_error(await upstream.read_error(resp, adapter))
+    return await _pipe(request, resp)
+
+
+async def _pipe(request: web.Request, resp: aiohttp.ClientResponse) -> web.StreamResponse:
+    headers = {h: resp.headers[h] for h in _PASSED_HEADERS if h in resp.headers}
+    headers.setdefault("Content-Type", "application/octet-stream")
+    out = web.StreamResponse(status=200, headers=headers)
+    try:
+        await out.prepare(request)
+        async for chunk in resp.content.iter_chunked(CHUNK):
+            await out.write(chunk)
+        await out.write_eof()
+    except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError, TimeoutError) as e:
+        # The headers are out: cut the connection so the client sees an incomplete body.
+        log.warning("video content from the upstream broke off: %s", type(e).__name__)
+        if request.transport is not None:
+            request.transport.abort()
+    finally:
+        resp.close()
+    return out
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_post("/v1/videos", create_video)
+    r.add_get("/v1/videos/{task_id}", retrieve_video)
+    r.add_get("/v1/videos/{task_id}/content", video_content)
+    r.add_post("/v1/video/generations", submit_generation)
+    r.add_get("/v1/video/generations/{task_id}", retrieve_generation)
