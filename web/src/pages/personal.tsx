@@ -53,9 +53,6 @@ export default function PersonalPage() {
             <Section title={t('notifyTitle')} testid="section-notify">
               <Notifications key={me.setting} me={me} onChanged={self.reload} />
             </Section>
-            <Section title={t('tokenTitle')} testid="section-token">
-              <AccessToken userId={me.id} />
-            </Section>
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 5 }}>
@@ -65,6 +62,9 @@ export default function PersonalPage() {
             </Section>
             <Section title={t('passkeyTitle')} testid="section-passkey">
               <Passkey />
+            </Section>
+            <Section title={t('tokenTitle')} testid="section-token">
+              <AccessToken userId={me.id} />
             </Section>
             <Section title={t('bindingsTitle')} testid="section-bindings">
               <Bindings me={me} onChanged={self.reload} />
