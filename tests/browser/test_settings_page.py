@@ -36,6 +36,9 @@ async def login(gateway: Gateway, open_tab, username: str = "root", password: st
     await field(tab.page, "Password").fill(password)
     await tab.page.get_by_role("button", name="Log in", exact=True).click()
     await expect(tab.page).to_have_url(re.compile(r"/console$"))
+    # let the home page's chunks finish loading: a navigation that cuts a static file off
+    # mid-send leaves aiohttp's file object to the garbage collector (a ResourceWarning)
+    await tab.page.wait_for_load_state("networkidle")
     return tab
 
 
@@ -330,3 +333,52 @@ async def test_settings_in_chinese_on_a_phone(gateway: Gateway, open_tab):
     await page.get_by_role("tab", name="系统设置").click()
     await expect(page.get_by_role("region", name="SMTP 邮箱")).to_be_visible()
     await tab.shoot("settings-system-zh-dark")
+
+
+@pytest.fixture
+async def other_gateway() -> AsyncIterator[str]:
+    """Another instance's public /api/ratio_config."""
+
+    async def ratio_config(request: web.Request) -> web.Response:
+        data = {"model_ratio": {"gpt-4o-mini": 0.2, "brand-new-model": 2}}
+        return web.json_response({"success": True, "message": "", "data": data})
+
+    app = web.Application()
+    app.router.add_get("/api/ratio_config", ratio_config)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()
+
+
+async def test_upstream_ratio_sync(gateway: Gateway, open_tab, other_gateway: str):
+    await gateway.setup_root()
+    root = await gateway.login("root", PASSWORD)
+    before = json.loads((await options_of(root))["ModelRatio"])
+    assert before["gpt-4o-mini"] != 0.2 and "brand-new-model" not in before
+    tab = await login(gateway, open_tab)
+    page = tab.page
+    await tab.goto("/console/setting?tab=ratio")
+    sync = page.get_by_role("region", name="Upstream ratio sync")
+    await sync.get_by_role("button", name="Compare with upstreams").click()
+    dialog = page.get_by_role("dialog", name="Upstream ratio sync")
+    await field(dialog, "Another gateway’s address").fill(other_gateway)
+    await expect(field(dialog, "Its endpoint")).to_have_value("/api/ratio_config")
+    await dialog.get_by_role("button", name="Fetch and compare").click()
+    table = dialog.get_by_test_id("sync-differences")
+    await expect(table.get_by_role("row")).to_have_count(3)  # the header and two models
+    await dialog.get_by_label("Use 0.2 for gpt-4o-mini in ModelRatio").check()
+    await tab.shoot("settings-ratio-sync")
+    await dialog.get_by_role("button", name="Apply 1 chosen value(s)").click()
+    await expect(dialog).to_be_hidden()
+    after = json.loads((await options_of(root))["ModelRatio"])
+    assert after["gpt-4o-mini"] == 0.2 and "brand-new-model" not in after
+    assert {k: v for k, v in after.items() if k != "gpt-4o-mini"} == {
+        k: v for k, v in before.items() if k != "gpt-4o-mini"
+    }
+    prices = page.get_by_role("region", name="Model prices")
+    await expect(field(prices, "Model ratio (1 = $2 per 1M input tokens)")).to_have_value(
+        re.compile(r'"gpt-4o-mini": 0\.2')
+    )

@@ -1,7 +1,8 @@
 // System settings (/console/setting, root only): GET /api/option/ once, then tabs of sections
 // (reference-management.md §6.2) whose Save sends PUT /api/option/ for each changed option.
 // Secrets are write-only; the ratio tables are JSON checked before saving; the tools reset the
-// model ratios and delete old logs. A non-root user sees a "root only" notice, not the options.
+// model ratios, compare them with upstreams' and delete old logs. A non-root user sees a "root
+// only" notice, not the options.
 import { Alert, Center, Loader, Stack, Tabs } from '@mantine/core';
 import { IconLock } from '@tabler/icons-react';
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
@@ -12,6 +13,7 @@ import { useAppState } from '../api/session';
 import { InlineError, PageHeader } from '../components/Page';
 import { usePageStrings } from '../lib/i18n';
 import { TABS, type Extra } from './settings/schema';
+import { RatioSync } from './settings/RatioSync';
 import { SectionCard, type Label } from './settings/Section';
 import { S } from './settings/strings';
 import { LogCleanup, ResetModelRatio } from './settings/Tools';
@@ -50,7 +52,14 @@ function Settings() {
   }, [list.data]);
 
   const onSaved = useCallback((values: Record<string, string>) => setOptions((o) => ({ ...(o ?? {}), ...values })), []);
-  const extras = useMemo<Record<Extra, ReactNode>>(() => ({ resetModelRatio: <ResetModelRatio onDone={list.reload} />, logCleanup: <LogCleanup /> }), [list.reload]);
+  const extras = useMemo<Record<Extra, ReactNode>>(
+    () => ({
+      resetModelRatio: <ResetModelRatio onDone={list.reload} />,
+      logCleanup: <LogCleanup />,
+      ratioSync: <RatioSync options={options ?? {}} onApplied={list.reload} />,
+    }),
+    [list.reload, options],
+  );
 
   return (
     <>

@@ -17,7 +17,7 @@ export interface Field {
 }
 
 /** A section's extra tools, drawn under its fields. */
-export type Extra = 'resetModelRatio' | 'logCleanup';
+export type Extra = 'resetModelRatio' | 'logCleanup' | 'ratioSync';
 
 export interface Section {
   id: string;
@@ -209,6 +209,7 @@ export const TABS: Tab[] = [
         json('AutoGroups', 'Groups tried by "auto"', '自动分组', 'array'),
         sw('DefaultUseAutoGroup', 'New keys use "auto"', '新令牌默认使用自动分组'),
       ] },
+      { id: 'sync', en: 'Upstream ratio sync', zh: '上游倍率同步', extra: 'ratioSync', fields: [] },
     ],
   },
   {
