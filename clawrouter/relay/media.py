@@ -30,6 +30,7 @@ MAX_N = 10
 SPEECH_MAX_CHARS = 4096
 STT_FORMATS = frozenset({"json", "text", "srt", "verbose_json", "vtt", "diarized_json"})
 IMAGE_FORMATS = frozenset({"url", "b64_json"})
+SPEECH_STREAM_FORMATS = frozenset({"audio", "sse"})
 UNREADABLE_AUDIO_SECONDS = 60  # billed when mutagen cannot read the duration (e.g. webm)
 _EDIT_FILES = ("image", "image[]")
 
@@ -164,13 +165,14 @@ async def speech(request: web.Request) -> web.StreamResponse:
             param="input",
         )
     _text(body, "voice")
-    sse = _text(body, "stream_format") == "sse"
+    _choice(body, "stream_format", SPEECH_STREAM_FORMATS)
 
     def setup(job: Job) -> None:
         job.estimated_prompt = estimate.text_tokens(text)
         job.meter = Meter(fallback_prompt=job.estimated_prompt, estimated=True)
 
-    return await _run(request, base.SPEECH, caller, body, "tts-1", sse, setup)
+    # Always a stream to the client (audio bytes as they come), so logged as one.
+    return await _run(request, base.SPEECH, caller, body, "tts-1", True, setup)
 
 
 async def _speech_to_text(request: web.Request, endpoint: str) -> web.StreamResponse:

@@ -18,10 +18,10 @@ if TYPE_CHECKING:
 def media_call(adapter: OpenAIAdapter, req: RelayRequest, ch: ChannelView) -> UpstreamCall:
     body = {**req.body, "model": req.model or req.body.get("model")}
     url = adapter.url(req, str(body["model"]), ch)
-    if req.stream:
-        accept = "text/event-stream"
+    if req.endpoint == SPEECH:
+        accept = "*/*"  # audio bytes, or SSE when the body asks for stream_format "sse"
     else:
-        accept = "*/*" if req.endpoint == SPEECH else "application/json"
+        accept = "text/event-stream" if req.stream else "application/json"
     headers = {"Accept": accept}
     if req.form is not None:
         data, headers["Content-Type"] = encode(body, req.form)
