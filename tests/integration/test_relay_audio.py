@@ -16,7 +16,7 @@ import openai
 import orjson
 import pytest
 
-from tests.support.gateway import Client, RelayEnv
+from tests.support.gateway import RelayEnv
 from tests.support.upstream_media import SPEECH_CHUNK, SPEECH_CHUNKS, TRANSCRIPT, parse_multipart
 
 TTS_RATIO = Fraction(15, 2)  # tts-1: $15 / 1M → ratio 7.5
