@@ -12,7 +12,9 @@ from clawrouter.relay.answers import binary, json_body, rerank, sse
 from clawrouter.relay.answers.delivery import Delivery
 from clawrouter.relay.providers.base import BINARY_ANSWER, JSON_ANSWER, RERANK_ANSWER, SSE_ANSWER
 
-KINDS = MappingProxyType({JSON_ANSWER: json_body, SSE_ANSWER: sse, BINARY_ANSWER: binary, RERANK_ANSWER: rerank})
+KINDS = MappingProxyType(
+    {JSON_ANSWER: json_body, SSE_ANSWER: sse, BINARY_ANSWER: binary, RERANK_ANSWER: rerank}
+)
 
 __all__ = ["KINDS", "Delivery", "deliver"]
 
