@@ -211,6 +211,20 @@ async def test_log_cleanup_and_model_ratio_reset(
     ratios = json.loads((await options_of(root))["ModelRatio"])
     assert "my-model" not in ratios and "gpt-4o-mini" in ratios
 
+    # an older console's FAQ option is moved into console_setting.faq, then the tool goes away
+    await set_option(root, "FAQ", json.dumps([{"title": "Old question", "content": "Old answer"}]))
+    await page.reload()
+    await page.get_by_role("tab", name="Dashboard").click()
+    legacy = page.get_by_role("region", name="Legacy console settings")
+    await legacy.get_by_role("button", name="Move legacy settings").click()
+    await page.get_by_role("dialog").get_by_role("button", name="Move legacy settings").click()
+    await expect(legacy).to_have_count(0)
+    moved = await options_of(root)
+    assert json.loads(moved["console_setting.faq"]) == [
+        {"question": "Old question", "answer": "Old answer"}
+    ]
+    assert not moved.get("FAQ")
+
 
 async def test_common_user_and_admin_are_kept_out(gateway: Gateway, open_tab):
     await gateway.setup_root()
@@ -238,6 +252,8 @@ async def test_panels_notice_and_home_page(gateway: Gateway, open_tab, uptime_ku
     # API info set through the settings page
     await tab.goto("/console/setting?tab=dashboard")
     info = page.get_by_role("region", name="API info")
+    await expect(info).to_be_visible()
+    await expect(page.get_by_role("region", name="Legacy console settings")).to_have_count(0)
     entries = [{"url": "https://api.example.com", "route": "Main", "description": "Closest to you",
                 "color": "teal"}]  # fmt: skip
     await field(info, 'Entries: [{"url", "route", "description", "color"}]').fill(

@@ -16,7 +16,7 @@ import { TABS, type Extra } from './settings/schema';
 import { RatioSync } from './settings/RatioSync';
 import { SectionCard, type Label } from './settings/Section';
 import { S } from './settings/strings';
-import { LogCleanup, ResetModelRatio } from './settings/Tools';
+import { LEGACY_CONSOLE_KEYS, LogCleanup, MigrateConsole, ResetModelRatio } from './settings/Tools';
 
 interface OptionItem {
   key: string;
@@ -57,6 +57,8 @@ function Settings() {
       resetModelRatio: <ResetModelRatio onDone={list.reload} />,
       logCleanup: <LogCleanup />,
       ratioSync: <RatioSync options={options ?? {}} onApplied={list.reload} />,
+      // offered only while an older console's panel options hold something
+      migrateConsole: LEGACY_CONSOLE_KEYS.some((k) => options?.[k]) ? <MigrateConsole onDone={list.reload} /> : null,
     }),
     [list.reload, options],
   );

@@ -19,7 +19,10 @@ type T = ReturnType<typeof usePageStrings>['t'];
 function changedValue(f: Field, draft: string | undefined, stored: string): string | null {
   if (draft === undefined) return null;
   if (f.kind === 'secret') return draft === '' ? null : draft;
-  if (f.kind === 'json') return sameJson(draft, stored) ? null : JSON.stringify(JSON.parse(draft));
+  if (f.kind === 'json') {
+    if (sameJson(draft, stored)) return null;
+    return draft.trim() ? JSON.stringify(JSON.parse(draft)) : ''; // checked by localError first
+  }
   if (f.kind === 'number') return draft.trim() === stored.trim() ? null : draft.trim();
   return draft === stored ? null : draft;
 }

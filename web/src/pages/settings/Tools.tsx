@@ -1,6 +1,7 @@
 // The settings page's one-off actions: reset ModelRatio to the built-in table
-// (POST /api/option/rest_model_ratio) and delete old logs (DELETE /api/log/?target_timestamp=),
-// each behind a confirmation that shows the server's error in place.
+// (POST /api/option/rest_model_ratio), move the legacy console options into console_setting.*
+// (POST /api/option/migrate_console_setting) and delete old logs (DELETE /api/log/?target_
+// timestamp=), each behind a confirmation that shows the server's error in place.
 import { Button, Divider, Group, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
@@ -80,6 +81,38 @@ export function LogCleanup() {
           </Text>
         )}
       </Stack>
+      <ConfirmModal request={confirm} onClose={() => setConfirm(null)} />
+    </>
+  );
+}
+
+/** The options new-api's older consoles kept the panels in (moved by the migration). */
+export const LEGACY_CONSOLE_KEYS = ['ApiInfo', 'Announcements', 'FAQ', 'UptimeKumaUrl', 'UptimeKumaSlug'];
+
+export function MigrateConsole({ onDone }: { onDone: () => void }) {
+  const { t } = usePageStrings('settings', S);
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
+  const ask = () =>
+    setConfirm({
+      message: t('migrate.confirm'),
+      action: t('migrate.button'),
+      color: 'blue',
+      run: async () => {
+        await post('/api/option/migrate_console_setting', {}, { inline: true });
+        notifications.show({ color: 'teal', message: t('migrate.done') });
+        onDone();
+      },
+    });
+  return (
+    <>
+      <Group justify="space-between" wrap="wrap" gap="xs">
+        <Text size="sm" c="dimmed">
+          {t('migrate.hint')}
+        </Text>
+        <Button variant="light" onClick={ask}>
+          {t('migrate.button')}
+        </Button>
+      </Group>
       <ConfirmModal request={confirm} onClose={() => setConfirm(null)} />
     </>
   );

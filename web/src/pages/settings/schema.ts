@@ -17,7 +17,7 @@ export interface Field {
 }
 
 /** A section's extra tools, drawn under its fields. */
-export type Extra = 'resetModelRatio' | 'logCleanup' | 'ratioSync';
+export type Extra = 'resetModelRatio' | 'logCleanup' | 'ratioSync' | 'migrateConsole';
 
 export interface Section {
   id: string;
@@ -139,6 +139,7 @@ export const TABS: Tab[] = [
         sw('console_setting.uptime_kuma_enabled', 'Show the service status panel', '显示服务状态面板'),
         json('console_setting.uptime_kuma_groups', 'Status pages: [{"categoryName", "url", "slug", "description"}]', '状态页：[{"categoryName", "url", "slug", "description"}]', 'array'),
       ] },
+      { id: 'legacy', en: 'Legacy console settings', zh: '旧版控制台设置', extra: 'migrateConsole', fields: [] },
       { id: 'data', en: 'Data dashboard', zh: '数据看板', fields: [
         sw('DataExportEnabled', 'Collect usage for the dashboard', '启用数据看板'),
         num('DataExportInterval', 'Aggregation interval (minutes)', '数据更新间隔（分钟）'),

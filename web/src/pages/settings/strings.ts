@@ -41,6 +41,12 @@ export const S = {
       apply: 'Apply {{count}} chosen value(s)',
       applied: 'Applied {{count}} value(s).',
     },
+    migrate: {
+      button: 'Move legacy settings',
+      hint: 'This gateway still has panel options of older consoles (ApiInfo, Announcements, FAQ, UptimeKuma*). Move them into the panels above.',
+      confirm: 'Move the legacy panel options into console_setting.* and delete the old ones?',
+      done: 'Legacy console settings moved.',
+    },
     cleanup: {
       title: 'Delete old logs',
       before: 'Delete logs older than',
@@ -90,6 +96,12 @@ export const S = {
       use: '{{model}} 的 {{field}} 使用 {{value}}',
       apply: '应用选中的 {{count}} 个值',
       applied: '已应用 {{count}} 个值。',
+    },
+    migrate: {
+      button: '迁移旧版设置',
+      hint: '此网关仍有旧版控制台的面板选项（ApiInfo、Announcements、FAQ、UptimeKuma*）。把它们迁移到上面的面板中。',
+      confirm: '把旧版面板选项迁移到 console_setting.* 并删除旧选项？',
+      done: '旧版控制台设置已迁移。',
     },
     cleanup: {
       title: '清理历史日志',
