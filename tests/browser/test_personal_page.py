@@ -340,31 +340,28 @@ async def test_bind_oidc_through_the_redirect(gateway: Gateway, open_tab):
         await expect(row).to_contain_text("Not bound")
         await expect(page.get_by_test_id("binding-github")).to_have_count(0)  # not enabled
 
-        # the button sends the browser to the provider's authorization page with a state
-        await page.route(
-            idp.base_url + "/authorize**",
-            lambda route: route.fulfill(content_type="text/html", body="<title>IdP</title>"),
+        # the button sends the browser to the provider's authorization page with a state; the
+        # provider (played here) sends it back to the console's callback page, which binds
+        code = idp.authorize(
+            {"sub": "sub-carol", "preferred_username": "carol", "email": "carol@idp.example"}
         )
+        asked: list[dict[str, str]] = []
+
+        async def provider(route) -> None:
+            query = dict(parse_qsl(urlsplit(route.request.url).query))
+            asked.append(query)
+            back = f"{query['redirect_uri']}?code={code}&state={query['state']}"
+            await route.fulfill(status=302, headers={"Location": back})
+
+        await page.route(idp.base_url + "/authorize**", provider)
         await row.get_by_role("button", name="Bind OIDC").click()
-        await page.wait_for_url(re.compile(r"/authorize\?"))
-        query = dict(parse_qsl(urlsplit(page.url).query))
+        await expect(page).to_have_url(re.compile(r"/console/personal$"))
+        (query,) = asked
         assert query["client_id"] == CLIENT_ID and query["response_type"] == "code"
         assert query["redirect_uri"] == gateway.base + "/oauth/oidc"
         assert query["scope"] == "openid profile email" and len(query["state"]) == 12
-
-        # the provider sends the browser back; the callback's call binds within the session
-        code = idp.authorize({"sub": "sub-carol", "preferred_username": "carol",
-                              "email": "carol@idp.example"})  # fmt: skip
-        await tab.goto("/console/personal")
         await settled(page)
-        answer = await page.evaluate(
-            """async ([code, state]) => (await fetch(`/api/oauth/oidc?code=${code}&state=${state}`,
-                 {headers: {'New-Api-User': JSON.parse(localStorage.user).id}})).json()""",
-            [code, query["state"]],
-        )
-        assert answer["success"] and answer["data"]["action"] == "bind", answer
-        await page.reload()
-        await settled(page)
+        row = page.get_by_test_id("binding-oidc")
         await expect(row).to_contain_text("sub-carol")
         await expect(row).to_contain_text("Bound")
         assert (await self_of(carol))["oidc_id"] == "sub-carol"

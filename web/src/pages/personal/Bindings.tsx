@@ -7,47 +7,38 @@
 import { Badge, Button, Group, Image, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { get, post } from '../../api/client';
+import { post } from '../../api/client';
 import { useAppState } from '../../api/session';
-import type { Status } from '../../api/types';
+import { PROVIDER_NAMES, REDIRECT_PROVIDERS, providerEnabled, startOAuth, type AuthStatus, type RedirectProvider } from '../../components/auth/oauth-start';
 import { InlineError } from '../../components/Page';
 import { usePageStrings } from '../../lib/i18n';
 import { S, message, type SelfUser } from './strings';
 
-type Provider = 'github' | 'discord' | 'oidc' | 'linuxdo' | 'wechat' | 'telegram';
+type Provider = RedirectProvider | 'wechat' | 'telegram';
 
-const PROVIDERS: { id: Provider; name: string; field: keyof SelfUser; on: (s: Status) => boolean }[] = [
-  { id: 'github', name: 'GitHub', field: 'github_id', on: (s) => !!s.github_oauth },
-  { id: 'discord', name: 'Discord', field: 'discord_id', on: (s) => !!s.discord_oauth },
-  { id: 'oidc', name: 'OIDC', field: 'oidc_id', on: (s) => !!s.oidc_enabled },
-  { id: 'linuxdo', name: 'LinuxDO', field: 'linux_do_id', on: (s) => !!s.linuxdo_oauth },
-  { id: 'wechat', name: 'WeChat', field: 'wechat_id', on: (s) => !!s.wechat_login },
-  { id: 'telegram', name: 'Telegram', field: 'telegram_id', on: (s) => !!s.telegram_oauth },
-];
+const FIELDS: Record<Provider, keyof SelfUser> = {
+  github: 'github_id',
+  discord: 'discord_id',
+  oidc: 'oidc_id',
+  linuxdo: 'linux_do_id',
+  wechat: 'wechat_id',
+  telegram: 'telegram_id',
+};
+const ORDER: Provider[] = [...REDIRECT_PROVIDERS, 'wechat', 'telegram'];
 
-/** Where the browser goes to authorise, for the redirect providers. */
-function authorizeUrl(p: Provider, s: Status, state: string): string {
-  const back = encodeURIComponent(`${window.location.origin}/oauth/${p}`);
-  const str = (k: string) => encodeURIComponent(String(s[k] ?? ''));
-  switch (p) {
-    case 'github':
-      return `https://github.com/login/oauth/authorize?client_id=${str('github_client_id')}&state=${state}&scope=user:email`;
-    case 'discord':
-      return `https://discord.com/oauth2/authorize?response_type=code&client_id=${str('discord_client_id')}&redirect_uri=${back}&scope=identify+openid&state=${state}`;
-    case 'oidc':
-      return `${String(s.oidc_authorization_endpoint ?? '')}?client_id=${str('oidc_client_id')}&redirect_uri=${back}&response_type=code&scope=openid+profile+email&state=${state}`;
-    default:
-      return `https://connect.linux.do/oauth2/authorize?response_type=code&client_id=${str('linuxdo_client_id')}&state=${state}`;
-  }
+function enabled(s: AuthStatus, p: Provider): boolean {
+  if (p === 'wechat') return !!s.wechat_login;
+  if (p === 'telegram') return !!s.telegram_oauth && !!s.telegram_bot_name;
+  return providerEnabled(s, p);
 }
 
 export function Bindings({ me, onChanged }: { me: SelfUser; onChanged: () => void }) {
   const { t } = usePageStrings('personal', S);
-  const { status } = useAppState();
+  const status = useAppState().status as AuthStatus | null;
   const [error, setError] = useState('');
   const [busy, setBusy] = useState<Provider | null>(null);
   const [open, setOpen] = useState<'wechat' | 'telegram' | null>(null);
-  const shown = status ? PROVIDERS.filter((p) => p.on(status) || me[p.field]) : [];
+  const shown = status ? ORDER.filter((p) => enabled(status, p) || me[FIELDS[p]]) : [];
 
   const bind = async (p: Provider) => {
     if (!status) return;
@@ -58,8 +49,7 @@ export function Bindings({ me, onChanged }: { me: SelfUser; onChanged: () => voi
     setBusy(p);
     setError('');
     try {
-      const state = await get<string>('/api/oauth/state', undefined, { inline: true });
-      window.location.assign(authorizeUrl(p, status, encodeURIComponent(state)));
+      await startOAuth(status, p);
     } catch (err) {
       setError(message(err));
       setBusy(null);
@@ -72,17 +62,18 @@ export function Bindings({ me, onChanged }: { me: SelfUser; onChanged: () => voi
       <InlineError message={error} />
       {status && shown.length === 0 && <Text size="sm" c="dimmed">{t('noProviders')}</Text>}
       {shown.map((p) => {
-        const id = String(me[p.field] || '');
+        const id = String(me[FIELDS[p]] || '');
+        const name = PROVIDER_NAMES[p];
         return (
-          <Group key={p.id} justify="space-between" wrap="nowrap" data-testid={`binding-${p.id}`}>
+          <Group key={p} justify="space-between" wrap="nowrap" data-testid={`binding-${p}`}>
             <Stack gap={0} style={{ minWidth: 0 }}>
-              <Text size="sm" fw={500}>{p.name}</Text>
+              <Text size="sm" fw={500}>{name}</Text>
               <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>{id || t('notBound')}</Text>
             </Stack>
             {id ? (
               <Badge color="teal" variant="light" style={{ flex: 'none' }}>{t('bound')}</Badge>
             ) : (
-              <Button size="xs" variant="default" loading={busy === p.id} disabled={!p.on(status!)} onClick={() => void bind(p.id)} aria-label={`${t('bindWith')} ${p.name}`}>
+              <Button size="xs" variant="default" loading={busy === p} disabled={!status || !enabled(status, p)} onClick={() => void bind(p)} aria-label={`${t('bindWith')} ${name}`}>
                 {t('bindWith')}
               </Button>
             )}
@@ -92,7 +83,7 @@ export function Bindings({ me, onChanged }: { me: SelfUser; onChanged: () => voi
       <Modal opened={open === 'wechat'} onClose={() => setOpen(null)} title={t('wechatTitle')} centered>
         {open === 'wechat' && (
           <WeChatBind
-            qr={String(status?.wechat_qrcode ?? '')}
+            qr={status?.wechat_qrcode ?? ''}
             onDone={() => {
               setOpen(null);
               notifications.show({ color: 'teal', message: t('wechatBound') });
@@ -102,7 +93,7 @@ export function Bindings({ me, onChanged }: { me: SelfUser; onChanged: () => voi
         )}
       </Modal>
       <Modal opened={open === 'telegram'} onClose={() => setOpen(null)} title="Telegram" centered>
-        {open === 'telegram' && <TelegramWidget bot={String(status?.telegram_bot_name ?? '')} />}
+        {open === 'telegram' && <TelegramWidget bot={status?.telegram_bot_name ?? ''} />}
       </Modal>
     </Stack>
   );
@@ -145,6 +136,7 @@ function WeChatBind({ qr, onDone }: { qr: string; onDone: () => void }) {
 function TelegramWidget({ bot }: { bot: string }) {
   const { t } = usePageStrings('personal', S);
   const box = useRef<HTMLDivElement>(null);
+  const [failed, setFailed] = useState(false);
   useEffect(() => {
     const el = box.current;
     if (!el || !bot) return;
@@ -154,12 +146,14 @@ function TelegramWidget({ bot }: { bot: string }) {
     script.setAttribute('data-telegram-login', bot);
     script.setAttribute('data-size', 'large');
     script.setAttribute('data-auth-url', `${window.location.origin}/api/oauth/telegram/bind`);
+    script.onerror = () => setFailed(true);
     el.appendChild(script);
     return () => el.replaceChildren();
   }, [bot]);
   return (
     <Stack>
       <Text size="sm">{t('telegramHint')}</Text>
+      <InlineError message={failed ? t('telegramFailed') : ''} />
       <div ref={box} />
     </Stack>
   );

@@ -8,6 +8,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { get, post, put, storedUser } from '../../api/client';
 import { useAppState, useQuotaOptions } from '../../api/session';
 import { ROLE_ADMIN, ROLE_ROOT } from '../../api/types';
+import { Turnstile } from '../../components/auth/turnstile';
 import { InlineError } from '../../components/Page';
 import { usePageStrings } from '../../lib/i18n';
 import { formatQuota } from '../../lib/quota';
@@ -129,6 +130,8 @@ export function Profile({ me, onChanged }: { me: SelfUser; onChanged: () => void
 
 function EmailBind({ onDone }: { onDone: (email: string) => void }) {
   const { t } = usePageStrings('personal', S);
+  const { status } = useAppState();
+  const [turnstile, setTurnstile] = useState('');
   const [email, setEmail] = useState('');
   const [code, setCode] = useState('');
   const [sentTo, setSentTo] = useState('');
@@ -143,10 +146,14 @@ function EmailBind({ onDone }: { onDone: (email: string) => void }) {
   }, [wait]);
 
   const send = async () => {
+    if (status?.turnstile_check && !turnstile) {
+      setError(t('waitTurnstile'));
+      return;
+    }
     setBusy('send');
     setError('');
     try {
-      await get('/api/verification', { email: email.trim() }, { inline: true });
+      await get('/api/verification', { email: email.trim(), turnstile }, { inline: true });
       setSentTo(email.trim());
       setWait(30);
     } catch (err) {
@@ -187,6 +194,7 @@ function EmailBind({ onDone }: { onDone: (email: string) => void }) {
             {wait > 0 ? t('resend', { s: wait }) : t('sendCode')}
           </Button>
         </Group>
+        <Turnstile status={status} onToken={setTurnstile} />
         {sentTo && <Text size="sm" c="teal" role="status">{t('codeSent', { email: sentTo })}</Text>}
         <TextInput
           label={t('mailCode')}
