@@ -88,6 +88,7 @@ class Meter:
     notes: list[str] = field(default_factory=list)
     sse: bool = False
     images: int = 0  # image_generation.completed / image_edit.completed events seen
+    reported: Usage | None = None  # usage a converted answer carried (Gemini TTS)
     _buf: list[bytes] = field(default_factory=list)
     _size: int = 0
     _decoder: SSEDecoder | None = None
@@ -122,6 +123,8 @@ class Meter:
             self._last = obj["usage"]
 
     def usage(self) -> Usage:
+        if self.reported is not None:
+            return self.reported
         if self._decoder is not None:
             for ev in self._decoder.finish():
                 self._event(ev.data)

@@ -17,7 +17,14 @@ import orjson
 import pytest
 
 from tests.support.gateway import RelayEnv
-from tests.support.upstream_media import SPEECH_CHUNK, SPEECH_CHUNKS, TRANSCRIPT, parse_multipart
+from tests.support.upstream_media import (
+    SPEECH_CHUNK,
+    SPEECH_CHUNKS,
+    TRANSCRIPT,
+    TTS_AUDIO_TOKENS,
+    TTS_PCM,
+    parse_multipart,
+)
 
 TTS_RATIO = Fraction(15, 2)  # tts-1: $15 / 1M → ratio 7.5
 WHISPER_RATIO = Fraction(3)  # whisper-1: $6 / 1M → ratio 3
@@ -198,3 +205,36 @@ async def test_client_hang_up_mid_speech_is_billed(audio: RelayEnv):
     (log,) = await audio.logs()
     assert log["prompt_tokens"] == math.ceil(len("four words right here") / 4)
     assert orjson.loads(log["other"])["stream_status"]["end_reason"] in ("client_gone", "done")
+
+
+async def test_gemini_tts_through_generate_content(relay_env: RelayEnv):
+    gw, up = relay_env.gw, relay_env.up
+    root = await gw.login("root", "rootpass123")
+    model = "gemini-2.5-flash-preview-tts"
+    for key, value in (("ModelRatio", {model: 0.25}), ("CompletionRatio", {model: 20})):
+        await root.json(
+            "PUT", "/api/option/", json={"key": key, "value": orjson.dumps(value).decode()}
+        )
+    await gw.add_channel(up.base_url, type=24, key="gemini-key", models=model)
+    async with relay_env.openai().audio.speech.with_streaming_response.create(
+        model=model, voice="Puck", input="Say hello warmly", response_format="wav"
+    ) as resp:
+        assert resp.headers["content-type"] == "audio/wav"
+        audio = await resp.read()
+    with wave.open(io.BytesIO(audio)) as w:
+        assert (w.getframerate(), w.getsampwidth(), w.getnchannels()) == (24000, 2, 1)
+        assert w.readframes(w.getnframes()) == TTS_PCM
+    call = up.last
+    assert call.path == f"/v1beta/models/{model}:generateContent"
+    assert call.headers["x-goog-api-key"] == "gemini-key"
+    assert call.json == {
+        "contents": [{"role": "user", "parts": [{"text": "Say hello warmly"}]}],
+        "generationConfig": {
+            "responseModalities": ["AUDIO"],
+            "speechConfig": {"voiceConfig": {"prebuiltVoiceConfig": {"voiceName": "Puck"}}},
+        },
+    }
+    (log,) = await relay_env.logs()
+    assert (log["prompt_tokens"], log["completion_tokens"]) == (3, TTS_AUDIO_TOKENS)
+    # billed by the audio tokens the answer reports: (3 + 120 × 20) × 0.25
+    assert log["quota"] == rounded((3 + TTS_AUDIO_TOKENS * 20) * Fraction(1, 4)) == 601

@@ -1,7 +1,8 @@
 """Fake images and audio upstreams in the providers' wire formats: OpenAI (also Azure
 deployments and compatible vendors) /images/generations, /images/edits (multipart),
 /audio/speech (audio bytes in slow chunks, or speech.audio.* SSE), /audio/transcriptions and
-/translations (multipart; json, text, srt, vtt, verbose_json); Gemini Imagen `:predict`.
+/translations (multipart; json, text, srt, vtt, verbose_json); Gemini Imagen `:predict` and
+Gemini TTS (`:generateContent` asking for AUDIO: inline PCM, TTS_AUDIO_TOKENS audio tokens).
 
 Usage: gpt-image-* answers report `usage` (input = words of the prompt + 10 per input image,
 image tokens = 10 per input image, output = 100 per image); dall-e answers report none.
@@ -198,6 +199,32 @@ async def speech_to_text(call: Call) -> web.StreamResponse:
     return call.json_response(payload)
 
 
+TTS_PCM = b"\x01\x00\xff\x7f" * 2400  # 0.1 s of 24 kHz 16-bit mono
+TTS_AUDIO_TOKENS = 120
+
+
+async def gemini_tts(call: Call) -> web.StreamResponse:
+    """generateContent with responseModalities AUDIO: inline PCM and audio-token usage."""
+    text = " ".join(p.get("text", "") for c in call.body["contents"] for p in c.get("parts", []))
+    words = len(text.split())
+    inline = {"mimeType": "audio/L16;codec=pcm;rate=24000",
+              "data": base64.b64encode(TTS_PCM).decode()}  # fmt: skip
+    usage = {"promptTokenCount": words, "candidatesTokenCount": TTS_AUDIO_TOKENS,
+             "totalTokenCount": words + TTS_AUDIO_TOKENS,
+             "promptTokensDetails": [{"modality": "TEXT", "tokenCount": words}],
+             "candidatesTokensDetails": [{"modality": "AUDIO", "tokenCount": TTS_AUDIO_TOKENS}]}  # fmt: skip
+    return call.json_response({
+        "candidates": [{"content": {"role": "model", "parts": [{"inlineData": inline}]},
+                        "finishReason": "STOP", "index": 0}],
+        "usageMetadata": usage, "modelVersion": call.params["model"], "responseId": "tts-1",
+    })  # fmt: skip
+
+
+def wants_audio(rec: Any) -> bool:
+    config = (rec.json or {}).get("generationConfig") or {}
+    return "AUDIO" in (config.get("responseModalities") or [])
+
+
 async def predict(call: Call) -> web.StreamResponse:
     params = call.body.get("parameters") or {}
     count = int(params.get("sampleCount") or 1)
@@ -212,4 +239,11 @@ ROUTES = [
         "POST", re.compile(r"/audio/(transcriptions|translations)$"), speech_to_text, openai_error
     ),
     Route("POST", re.compile(r"/models/(?P<model>[^/:]+):predict$"), predict, gemini_error),
+    Route(
+        "POST",
+        re.compile(r"/models/(?P<model>[^/:]+):generateContent$"),
+        gemini_tts,
+        gemini_error,
+        wants_audio,
+    ),
 ]

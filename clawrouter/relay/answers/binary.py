@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import aiohttp
 from aiohttp import web
@@ -33,11 +33,14 @@ _CHUNK = 1 << 16
 @runtime_checkable
 class MediaResponder(Protocol):
     """Optional adapter side: a media answer in the provider's own shape, converted to the
-    OpenAI one (bytes of a JSON document) for the client."""
+    OpenAI one for the client: (body, content type, usage the answer reported or None).
+    `request` is the client's body (the JSON body or a form's text fields)."""
 
     def converts_media(self, endpoint: str) -> bool: ...
 
-    def media_response(self, endpoint: str, body: bytes, created: int) -> bytes: ...
+    def media_response(
+        self, endpoint: str, body: bytes, created: int, request: dict[str, Any]
+    ) -> tuple[bytes, str, Usage | None]: ...
 
 
 def settle_media(state: RelayState, job: Job, meter: Meter) -> pricing.Settlement:
@@ -117,9 +120,14 @@ async def _converted(d: Delivery, adapter: MediaResponder, meter: Meter) -> web.
     job = d.job
     raw = await upstream.read_body(d.resp)
     job.frt_ms = max(1, int((time.perf_counter() - job.started) * 1000))
-    body = adapter.media_response(job.upstream_endpoint, raw, job.created_at)
-    meter.start("application/json")
-    meter.feed(body)
+    body, ctype, reported = adapter.media_response(
+        job.upstream_endpoint, raw, job.created_at, job.body
+    )
+    meter.start(ctype)
+    if reported is not None and not reported.is_empty():
+        meter.reported = reported
+    else:
+        meter.feed(body)
     job.end_reason = "done"
     settle_media(d.state, job, meter)
-    return web.Response(body=body, content_type="application/json")
+    return web.Response(body=body, headers={"Content-Type": ctype})

@@ -31,10 +31,15 @@ NO_REMOVE_DOT_TIME = 1746835200
 
 TASKS = MappingProxyType(
     {
-        CHAT: "chat/completions", COMPLETIONS: "completions", EMBEDDINGS: "embeddings",
-        IMAGES: "images/generations", IMAGE_EDITS: "images/edits", SPEECH: "audio/speech",
-        TRANSCRIPTIONS: "audio/transcriptions", TRANSLATIONS: "audio/translations",
-    }  # fmt: skip
+        CHAT: "chat/completions",
+        COMPLETIONS: "completions",
+        EMBEDDINGS: "embeddings",
+        IMAGES: "images/generations",
+        IMAGE_EDITS: "images/edits",
+        SPEECH: "audio/speech",
+        TRANSCRIPTIONS: "audio/transcriptions",
+        TRANSLATIONS: "audio/translations",
+    }
 )
 
 

@@ -14,7 +14,8 @@ Google's error shape; an SSE JSON stream decoder. Pure: builds calls, no I/O.
   budget 0 (not for models that cannot stop thinking). Other names containing "-thinking-"
   (gemini-2.0-flash-thinking-exp) are real models, kept as is. A client's own thinkingConfig
   fields are overridden by what the suffix says.
-- Imagen: an OpenAI images request becomes `:predict` (providers.imagen).
+- Imagen: an OpenAI images request becomes `:predict` (providers.imagen); an OpenAI speech
+  request becomes generateContent with audio output (providers.gemini_tts).
 - Streams: Gemini has no terminator, so the decoder's `done` stays False and the stream ends at
   EOF (a chunk with finishReason is not always the last: usage may follow).
 """
@@ -29,11 +30,13 @@ from urllib.parse import quote
 
 import orjson
 
+from clawrouter.relay.providers import gemini_tts, imagen
 from clawrouter.relay.providers.base import (
     GEMINI,
     GEMINI_EMBED,
     IMAGES,
     MODELS,
+    SPEECH,
     AdapterBase,
     ChannelView,
     RelayRequest,
@@ -43,9 +46,9 @@ from clawrouter.relay.providers.base import (
     UpstreamError,
     parse_error_body,
 )
-from clawrouter.relay.providers import imagen
 from clawrouter.relay.providers.channel_types import PROTO_GEMINI, default_base_url
 from clawrouter.relay.providers.openai import config_error, unsupported
+from clawrouter.relay.usage import Usage
 
 Json = dict[str, Any]
 
@@ -155,7 +158,7 @@ class GeminiAdapter(AdapterBase):
     __slots__ = ()
     name = "gemini"
     protocol = PROTO_GEMINI
-    endpoints: frozenset[str] = frozenset({GEMINI, GEMINI_EMBED, MODELS, IMAGES})
+    endpoints: frozenset[str] = frozenset({GEMINI, GEMINI_EMBED, MODELS, IMAGES, SPEECH})
 
     def supports(self, endpoint: str) -> bool:
         return endpoint in self.endpoints
@@ -172,6 +175,9 @@ class GeminiAdapter(AdapterBase):
         if req.endpoint == IMAGES:  # Imagen, from an OpenAI images request
             url = f"{root}/models/{quote(model, safe='')}:predict"
             return UpstreamCall("POST", url, headers, orjson.dumps(imagen.predict_body(body)))
+        if req.endpoint == SPEECH:  # Gemini TTS, from an OpenAI speech request
+            url = f"{root}/models/{quote(model, safe='')}:generateContent"
+            return UpstreamCall("POST", url, headers, orjson.dumps(gemini_tts.speech_body(body)))
         if req.endpoint == GEMINI:
             model, thinking = split_thinking(model, _max_output(body))
             if thinking is not None and not ch.setting.get("pass_through_body_enabled"):
@@ -248,10 +254,14 @@ class GeminiAdapter(AdapterBase):
     # -- media (answers.binary.MediaResponder) -------------------------------------------------
 
     def converts_media(self, endpoint: str) -> bool:
-        return endpoint == IMAGES
+        return endpoint in (IMAGES, SPEECH)
 
-    def media_response(self, endpoint: str, body: bytes, created: int) -> bytes:
-        return imagen.openai_images(body, created)
+    def media_response(
+        self, endpoint: str, body: bytes, created: int, request: Json
+    ) -> tuple[bytes, str, Usage | None]:
+        if endpoint == SPEECH:
+            return gemini_tts.speech_answer(body, request)
+        return imagen.openai_images(body, created), "application/json", None
 
 
 def _retry_delay(details: Any) -> int | None:
