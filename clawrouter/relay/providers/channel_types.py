@@ -116,7 +116,7 @@ CHANNEL_TYPES: MappingProxyType[int, ChannelType] = MappingProxyType(
         MINIMAX: ChannelType("MiniMax", "https://api.minimax.chat", _O),
         SUNO: ChannelType("SunoAPI", "", _X),
         DIFY: ChannelType("Dify", "https://api.dify.ai", _X),
-        JINA: ChannelType("Jina", "https://api.jina.ai", _X),
+        JINA: ChannelType("Jina", "https://api.jina.ai", _O),  # rerank, OpenAI-style embeddings
         CLOUDFLARE: ChannelType("Cloudflare", "https://api.cloudflare.com", _O),
         SILICONFLOW: ChannelType("SiliconFlow", "https://api.siliconflow.cn", _O),
         VERTEX_AI: ChannelType("VertexAI", "", _G),

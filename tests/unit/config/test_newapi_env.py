@@ -28,8 +28,16 @@ SWITCHES = [
 
 
 def test_the_tables_cover_new_apis_names():
-    assert {name for name, _, _ in ALIASES} | {"SESSION_SECRET"} == set(NEWAPI_ENV)
+    others = {"SESSION_SECRET", "TASK_TIMEOUT_MINUTES"}
+    assert {name for name, _, _ in ALIASES} | others == set(NEWAPI_ENV)
     assert {name for name, _ in SWITCHES} == set(NEWAPI_SWITCHES)
+
+
+def test_task_timeout_minutes():
+    assert load(env={}).relay.task_timeout_minutes == 1440, "new-api's default is ours"
+    assert load(env={"TASK_TIMEOUT_MINUTES": "30"}).relay.task_timeout_minutes == 30
+    ours = {"TASK_TIMEOUT_MINUTES": "30", "CLAWROUTER_RELAY_TASK_TIMEOUT_MINUTES": "5"}
+    assert load(env=ours).relay.task_timeout_minutes == 5, "CLAWROUTER_* wins"
 
 
 @pytest.mark.parametrize(("name", "key", "default"), ALIASES)

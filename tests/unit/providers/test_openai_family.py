@@ -28,6 +28,7 @@ from clawrouter.relay.providers.base import (
     MESSAGES,
     MODELS,
     MODERATIONS,
+    RERANK,
     RESPONSES,
     ChannelView,
     RelayRequest,
@@ -277,6 +278,7 @@ GOLDEN_BODIES: dict[str, Json] = {
     COMPLETIONS: {"prompt": "Once", "max_tokens": 16, "stream": True},
     EMBEDDINGS: {"input": ["hello"]},
     MODERATIONS: {"input": "hello"},
+    RERANK: {"query": "hello", "documents": ["a", "b"], "top_n": 1},
     RESPONSES: {"input": "hello", "stream": True},
     MODELS: {},
 }
