@@ -40,11 +40,11 @@ export function ProfileHeader({ me }: { me?: SelfUser }) {
           <Text size="sm" c="dimmed">{me ? `@${me.username} · ${me.group || 'default'}` : ''}</Text>
         </Stack>
       </Group>
-      <SimpleGrid cols={{ base: 1, xs: 3 }}>
+      <SimpleGrid cols={3} spacing="xs">
         {stats.map((s) => (
-          <Paper key={s.id} withBorder p="sm" radius="md">
-            <Text size="xs" c="dimmed" tt="uppercase" fw={600}>{s.title}</Text>
-            <Text size="lg" fw={700} data-testid={s.id}>{s.value}</Text>
+          <Paper key={s.id} withBorder p="xs" px="sm" radius="md" style={{ minWidth: 0 }}>
+            <Text size="xs" c="dimmed" tt="uppercase" fw={600} truncate>{s.title}</Text>
+            <Text size="lg" fw={700} data-testid={s.id} truncate>{s.value}</Text>
           </Paper>
         ))}
       </SimpleGrid>
@@ -83,7 +83,7 @@ export function Profile({ me, onChanged }: { me: SelfUser; onChanged: () => void
       <form onSubmit={save}>
         <Stack>
           <InlineError message={error} />
-          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+          <SimpleGrid cols={2}>
             <TextInput label={t('username')} value={me.username} readOnly variant="filled" />
             <TextInput label={t('group')} value={me.group || 'default'} readOnly variant="filled" />
           </SimpleGrid>
