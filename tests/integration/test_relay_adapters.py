@@ -11,7 +11,7 @@ from tests.support.gateway import RelayEnv
 
 OPENAI_TYPES = sorted(t for t, a in ADAPTERS.items() if a.protocol == "openai")
 # Paths the fake upstream does not serve (vendor-specific endpoints).
-SKIP = {ct.MINIMAX: "chatcompletion_v2 path"}
+SKIP = {ct.MINIMAX: "chatcompletion_v2 path", ct.JINA: "rerank and embeddings only"}
 EXTRA = {
     ct.CUSTOM: {"base_url": "{base}/v1/chat/completions"},
     ct.CLOUDFLARE: {"other": "acct123"},

@@ -196,3 +196,18 @@ async def test_moderations_bad_input_is_400(relay_env: RelayEnv):
     status, body, _ = await relay_env.post("/v1/moderations", {"input": 42})
     assert status == 400 and body["error"]["param"] == "input"
     assert relay_env.up.requests == []
+
+
+async def test_jina_embeddings_drop_encoding_format(relay_env: RelayEnv):
+    await relay_env.gw.app[OPTIONS].set("ModelRatio", {"jina-embeddings-v3": 0.01})
+    await relay_env.gw.add_channel(
+        relay_env.up.base_url, type=38, models="jina-embeddings-v3", key="sk-jina"
+    )
+    client = relay_env.openai()
+    result = await client.embeddings.create(
+        model="jina-embeddings-v3", input=["a jina sentence"], encoding_format="float"
+    )
+    assert len(result.data) == 1 and len(result.data[0].embedding) == 8
+    sent = relay_env.up.last
+    assert sent.path == "/v1/embeddings" and sent.api_key == "sk-jina"
+    assert sent.json == {"input": ["a jina sentence"], "model": "jina-embeddings-v3"}

@@ -320,3 +320,12 @@ async def test_failover_to_the_next_channel(env: RelayEnv, fake: FakeTaskUpstrea
     logs = await env.logs()
     assert [log["type"] for log in logs] == [5, 2]
     assert (await task_row(env, video.id))["channel_id"] == logs[1]["channel_id"]
+
+
+async def test_a_wallet_short_of_the_full_price_is_refused(env: RelayEnv, fake: FakeTaskUpstream):
+    uid, key = await payer(env, quota=1_000_000, remain=1_000_000)
+    with pytest.raises(openai.PermissionDeniedError) as refused:
+        # 0.3 × 500000 × 12 = 1,800,000 > 1,000,000: tasks pre-consume in full, no trust bypass
+        await env.openai(key).videos.create(model="sora-2", prompt="too long", seconds="12")
+    assert refused.value.code == "pre_consume_token_quota_failed"
+    assert fake.requests == [] and await balances(env, uid) == (1_000_000, 1_000_000, 0)
