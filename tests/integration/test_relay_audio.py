@@ -238,3 +238,36 @@ async def test_gemini_tts_through_generate_content(relay_env: RelayEnv):
     assert (log["prompt_tokens"], log["completion_tokens"]) == (3, TTS_AUDIO_TOKENS)
     # billed by the audio tokens the answer reports: (3 + 120 × 20) × 0.25
     assert log["quota"] == rounded((3 + TTS_AUDIO_TOKENS * 20) * Fraction(1, 4)) == 601
+
+
+async def test_token_usage_transcription_json_and_stream(audio: RelayEnv):
+    root = await audio.gw.login("root", "rootpass123")
+    model = "gpt-4o-transcribe"
+    for key, value in (("ModelRatio", {model: 1.25}), ("CompletionRatio", {model: 4})):
+        await root.json(
+            "PUT", "/api/option/", json={"key": key, "value": orjson.dumps(value).decode()}
+        )
+    await audio.gw.add_channel(audio.up.base_url, key="sk-4o", priority=7, models=model)
+    client = audio.openai()
+    reply = await client.audio.transcriptions.create(
+        model=model, file=("a.wav", wav(90), "audio/wav")
+    )
+    assert reply.text == TRANSCRIPT and reply.usage is not None
+    stream = await client.audio.transcriptions.create(
+        model=model, file=("a.wav", wav(90), "audio/wav"), stream=True
+    )
+    events = [event async for event in stream]
+    assert [e.type for e in events][-1] == "transcript.text.done"
+    assert (
+        "".join(e.delta for e in events if e.type == "transcript.text.delta").strip() == TRANSCRIPT
+    )
+    fields = {p.name: p.data for p in parse_multipart(audio.up.last.body,
+              audio.up.last.headers["Content-Type"]) if p.filename is None}  # fmt: skip
+    assert fields["stream"] == b"true"
+    logs = await audio.logs()
+    # the upstream's token usage wins over the duration (90 s would be 1500 tokens)
+    assert [(log["prompt_tokens"], log["completion_tokens"]) for log in logs] == [(50, 9)] * 2
+    assert (
+        [log["quota"] for log in logs] == [rounded((50 + 9 * 4) * Fraction(5, 4))] * 2 == [108] * 2
+    )
+    assert [log["is_stream"] for log in logs] == [0, 1]

@@ -161,6 +161,23 @@ async def speech(call: Call) -> web.StreamResponse:
     return resp
 
 
+TRANSCRIBE_USAGE = {"type": "tokens", "input_tokens": 50, "output_tokens": 9, "total_tokens": 59,
+                    "input_token_details": {"audio_tokens": 50, "text_tokens": 0}}  # fmt: skip
+
+
+async def _transcript_stream(call: Call) -> web.StreamResponse:
+    resp = web.StreamResponse(headers=SSE_HEADERS)
+    await resp.prepare(call.request)
+    for word in TRANSCRIPT.split():
+        delta = {"type": "transcript.text.delta", "delta": word + " "}
+        await resp.write(Frame(delta).encode())
+    done = {"type": "transcript.text.done", "text": TRANSCRIPT, "usage": TRANSCRIBE_USAGE}
+    await resp.write(Frame(done).encode())
+    call.rec.completed = True
+    await resp.write_eof()
+    return resp
+
+
 def _srt(text: str) -> str:
     return f"1\n00:00:00,000 --> 00:00:02,000\n{text}\n\n"
 
@@ -180,11 +197,10 @@ async def speech_to_text(call: Call) -> web.StreamResponse:
         return web.Response(text=_srt(TRANSCRIPT), content_type="text/plain")
     if fmt == "vtt":
         return web.Response(text=_vtt(TRANSCRIPT), content_type="text/plain")
+    if fields.get("stream") == "true":
+        return await _transcript_stream(call)
     if model.startswith("gpt-4o"):
-        words = len(TRANSCRIPT.split())
-        usage: dict[str, Any] = {"type": "tokens", "input_tokens": 50, "output_tokens": words,
-                                 "total_tokens": 50 + words,
-                                 "input_token_details": {"audio_tokens": 50, "text_tokens": 0}}  # fmt: skip
+        usage: dict[str, Any] = TRANSCRIBE_USAGE
     else:
         usage = {"type": "duration", "seconds": 62}
     payload: dict[str, Any] = {"text": TRANSCRIPT}
