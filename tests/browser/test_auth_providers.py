@@ -128,6 +128,9 @@ async def test_oidc_sign_in_bind_and_refusal(gateway: Gateway, oidc: Authorizing
 
     # the user says no at the provider: the callback page says why, with a way back
     tab2 = await open_tab(gateway.base)
+    await tab2.goto("/register")  # the register page offers the outside accounts too
+    await settled(tab2.page)
+    await expect(tab2.page.get_by_role("button", name="Continue with OIDC")).to_be_visible()
     await tab2.goto("/login")
     await settled(tab2.page)
     oidc.error = "access_denied"

@@ -2,13 +2,14 @@
 // email with a mailed code (GET /api/verification?email=); the invite code of an invite link
 // (?aff=, kept in localStorage as new-api's console does); Turnstile when it is on.
 // POST /api/user/register logs nobody in: the page goes to /login with a notice.
-import { Alert, Anchor, Button, Card, Group, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Divider, Group, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { get, post } from '../api/client';
+import { get, post, type StoredUser } from '../api/client';
 import { useAppState } from '../api/session';
 import { PageLoader } from '../app/guards';
-import { rememberAff, type AuthStatus } from '../components/auth/oauth-start';
+import { OAuthButtons } from '../components/auth/oauth';
+import { hasOutsideAccounts, rememberAff, type AuthStatus } from '../components/auth/oauth-start';
 import { Turnstile } from '../components/auth/turnstile';
 import { InlineError } from '../components/Page';
 import { usePageStrings } from '../lib/i18n';
@@ -36,7 +37,8 @@ const S = {
     needEmail: 'Type your email address first.',
     waitTurnstile: 'The anti-bot check is still running; try again in a few seconds.',
     closed: 'Registration is closed on this gateway. Ask its administrator for an account.',
-    passwordClosed: 'Registration with a username and password is turned off. You can still sign up with an outside account on the login page.',
+    passwordClosed: 'Registration with a username and password is turned off on this gateway.',
+    or: 'or',
     haveAccount: 'Already have an account?',
     login: 'Log in',
   },
@@ -62,7 +64,8 @@ const S = {
     needEmail: '请先输入邮箱地址。',
     waitTurnstile: '人机验证仍在进行，请几秒后重试。',
     closed: '此网关已关闭注册，请联系管理员开通账户。',
-    passwordClosed: '此网关已关闭用户名密码注册，你仍可在登录页使用第三方账户注册。',
+    passwordClosed: '此网关已关闭用户名密码注册。',
+    or: '或',
     haveAccount: '已有账户？',
     login: '登录',
   },
@@ -72,7 +75,7 @@ const RESEND_SECONDS = 30;
 
 export default function RegisterPage() {
   const { t } = usePageStrings('register', S);
-  const { status: plain, statusError, refreshStatus } = useAppState();
+  const { status: plain, statusError, refreshStatus, setUser } = useAppState();
   const status = plain as AuthStatus | null;
   const navigate = useNavigate();
   const [params] = useSearchParams();
@@ -107,6 +110,16 @@ export default function RegisterPage() {
     setForm((f) => ({ ...f, [key]: value }));
   };
   const turnstileQuery = turnstile ? { turnstile } : undefined;
+  const signedIn = (user: StoredUser) => {
+    setUser(user);
+    navigate('/console', { replace: true });
+  };
+  const outside = !closed && hasOutsideAccounts(status) && (
+    <>
+      <Divider label={t('or')} labelPosition="center" />
+      <OAuthButtons status={status} onLoggedIn={signedIn} />
+    </>
+  );
 
   const sendCode = async () => {
     const email = form.email.trim();
@@ -178,6 +191,7 @@ export default function RegisterPage() {
           <Alert color="gray" role="status" data-testid="register-closed">
             {closed ? t('closed') : t('passwordClosed')}
           </Alert>
+          {outside}
           {toLogin}
         </Stack>
       </Card>
@@ -213,6 +227,7 @@ export default function RegisterPage() {
         <Button type="submit" loading={busy} size="md">
           {t('submit')}
         </Button>
+        {outside}
         {toLogin}
       </Stack>
     </Card>

@@ -94,9 +94,14 @@ export async function startOAuth(status: AuthStatus, p: RedirectProvider): Promi
   window.location.assign(authorizeUrl(status, p, state));
 }
 
-/** Whether the login page offers any way in besides the password. */
-export function hasOtherSignIns(status: AuthStatus | null): boolean {
+/** Whether /api/status enables any outside account (GitHub, ..., WeChat, Telegram). */
+export function hasOutsideAccounts(status: AuthStatus | null): boolean {
   if (!status) return false;
   const telegram = !!status.telegram_oauth && !!status.telegram_bot_name;
-  return !!status.passkey_login || !!status.wechat_login || telegram || REDIRECT_PROVIDERS.some((p) => providerEnabled(status, p));
+  return !!status.wechat_login || telegram || REDIRECT_PROVIDERS.some((p) => providerEnabled(status, p));
+}
+
+/** Whether the login page offers any way in besides the password. */
+export function hasOtherSignIns(status: AuthStatus | null): boolean {
+  return !!status?.passkey_login || hasOutsideAccounts(status);
 }
