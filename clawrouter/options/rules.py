@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from clawrouter.options.console_panels import PANELS, panel_problem
 from clawrouter.options.registry import OptionError
 
 PROTOCOL_POLICY = "global.responses_to_chat_completions_policy"
@@ -62,6 +63,10 @@ def check_dependencies(key: str, text: str, current: Mapping[str, str]) -> None:
             for other, value in inner.items():
                 if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                     raise OptionError(f"GroupGroupRatio: {group}.{other} must be a number ≥ 0")
+    if key in PANELS and text.strip():
+        problem = panel_problem(key, orjson.loads(text))
+        if problem:
+            raise OptionError(f"{key}: {problem}")
     if key == PROTOCOL_POLICY:
         problem = _protocol_policy_problem(orjson.loads(text))
         if problem:

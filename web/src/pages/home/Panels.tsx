@@ -32,7 +32,11 @@ interface Faq { question: string; answer: string }
 interface Monitor { name: string; uptime: number; status: number; group?: string }
 interface UptimeGroup { categoryName: string; monitors: Monitor[] }
 
-const MANTINE = new Set(['blue', 'cyan', 'green', 'teal', 'lime', 'yellow', 'orange', 'red', 'pink', 'grape', 'violet', 'indigo', 'gray']);
+// new-api's badge colours (the names console_setting.api_info accepts) as Mantine's
+const COLORS: Record<string, string> = {
+  blue: 'blue', green: 'green', cyan: 'cyan', purple: 'grape', pink: 'pink', red: 'red', orange: 'orange', amber: 'yellow',
+  yellow: 'yellow', lime: 'lime', 'light-green': 'lime', teal: 'teal', 'light-blue': 'cyan', indigo: 'indigo', violet: 'violet', grey: 'gray', slate: 'gray',
+};
 const TYPE_COLOR: Record<string, string> = { default: 'gray', ongoing: 'blue', success: 'teal', warning: 'orange', error: 'red' };
 const STATUS: Record<number, [string, string]> = { 0: ['down', 'red'], 1: ['up', 'teal'], 2: ['pending', 'yellow'], 3: ['maintenance', 'blue'] };
 
@@ -66,7 +70,7 @@ function ApiInfoPanel({ items }: { items: ApiInfo[] }) {
         <Group key={i} justify="space-between" wrap="nowrap" align="flex-start">
           <Stack gap={2} style={{ minWidth: 0 }}>
             <Group gap="xs" wrap="wrap">
-              {it.route && <Badge color={MANTINE.has(it.color ?? '') ? it.color : 'blue'} variant="light">{it.route}</Badge>}
+              {it.route && <Badge color={COLORS[it.color ?? ''] ?? 'blue'} variant="light">{it.route}</Badge>}
               <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
                 {it.url}
               </Text>
