@@ -271,3 +271,26 @@ async def test_token_usage_transcription_json_and_stream(audio: RelayEnv):
         [log["quota"] for log in logs] == [rounded((50 + 9 * 4) * Fraction(5, 4))] * 2 == [108] * 2
     )
     assert [log["is_stream"] for log in logs] == [0, 1]
+
+
+async def test_azure_deployment_urls_for_speech_and_transcription(relay_env: RelayEnv):
+    gw, up = relay_env.gw, relay_env.up
+    await gw.add_channel(
+        up.base_url, type=3, key="az-key", models="tts-1,whisper-1", other="2024-10-21"
+    )
+    client = relay_env.openai()
+    async with client.audio.speech.with_streaming_response.create(
+        model="tts-1", voice="nova", input="hello"
+    ) as resp:
+        assert len(await resp.read()) == SPEECH_CHUNK * SPEECH_CHUNKS
+    speech = up.last
+    assert speech.path == "/openai/deployments/tts-1/audio/speech"
+    assert speech.query == {"api-version": "2024-10-21"} and speech.headers["api-key"] == "az-key"
+    sound = wav(5)
+    reply = await client.audio.transcriptions.create(model="whisper-1", file=("n.wav", sound))
+    assert reply.text == TRANSCRIPT
+    stt = up.last
+    assert stt.path == "/openai/deployments/whisper-1/audio/transcriptions"
+    (part,) = [p for p in parse_multipart(stt.body, stt.headers["Content-Type"]) if p.filename]
+    assert (part.name, part.filename, part.data) == ("file", "n.wav", sound)
+    assert [log["prompt_tokens"] for log in await relay_env.logs()] == [2, round(5 / 60 * 1000)]
