@@ -52,6 +52,7 @@ class Job:
     form: Form | None = None
     meter: Any = None
     other_ratios: dict[str, float] | None = None
+    output_reserve: int = -1  # output tokens to reserve when set (images: 1584, as new-api)
 
     def prompt_estimate(self) -> int:
         """Estimated prompt tokens of the request, computed on first use (most requests never

@@ -27,6 +27,7 @@ IMAGE_LIMIT = 50 * MB  # OpenAI: each image for gpt-image models under 50 MB
 DALL_E_2_LIMIT = 4 * MB  # OpenAI: dall-e-2 edits take a square PNG under 4 MB (image and mask)
 AUDIO_LIMIT = 25 * MB  # OpenAI: audio files up to 25 MB
 MAX_N = 10
+IMAGE_OUTPUT_RESERVE = 1584  # output tokens reserved for a token-priced image (new-api)
 SPEECH_MAX_CHARS = 4096
 STT_FORMATS = frozenset({"json", "text", "srt", "verbose_json", "vtt", "diarized_json"})
 IMAGE_FORMATS = frozenset({"url", "b64_json"})
@@ -114,6 +115,7 @@ def _image_setup(body: dict[str, Any], form: Form | None) -> JobSetup:
         job.meter.notes += [f"size {size}"] if size else []
         job.meter.notes += [f"quality {quality}", f"n {n}"]
         job.estimated_prompt = estimate.text_tokens(prompt)
+        job.output_reserve = IMAGE_OUTPUT_RESERVE
         job.other_ratios = image_ratios(job.model, size, quality, n) or None
 
     return setup

@@ -117,7 +117,9 @@ def _reserve(state: RelayState, job: Job) -> None:
             amount = pricing.pre_consume_quota(
                 price,
                 job.prompt_estimate(),
-                estimate.max_output_tokens(job.body),
+                job.output_reserve
+                if job.output_reserve >= 0
+                else estimate.max_output_tokens(job.body),
                 qpu,
                 pre_min,
                 other_ratios=job.other_ratios,

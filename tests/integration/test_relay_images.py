@@ -5,6 +5,7 @@ rebuilt byte for byte; failover before the first byte; size limits and bad forms
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from fractions import Fraction
 
@@ -12,6 +13,7 @@ import openai
 import orjson
 import pytest
 
+from clawrouter.keys import RELAY
 from tests.support.gateway import Client, RelayEnv
 from tests.support.upstream_media import PNG, PNG_B64, parse_multipart
 
@@ -252,3 +254,34 @@ async def test_upstream_error_reaches_the_client_in_openai_shape(images: RelayEn
     assert info.value.status_code == 429
     assert [log["type"] for log in await images.logs()] == []  # ErrorLogEnabled is off
     assert (await images.user_row())["used_quota"] == 0
+
+
+async def test_reserve_before_the_call_then_settle(images: RelayEnv, root: Client):
+    """A limited caller: per-call images reserve price × ratios; token-priced ones reserve
+    (max(prompt, 500) + 1584 output tokens) × ratio, as new-api; both settle to the real cost."""
+    await set_option(root, "ModelPrice", {"dall-e-3": 0.04})
+    await set_option(root, "ModelRatio", {"gpt-image-1": 2.5})
+    await set_option(root, "CompletionRatio", {"gpt-image-1": 8})
+    gw = images.gw
+    await gw.add_channel(
+        images.up.base_url, key="sk-slow", priority=50, models="dall-e-3,gpt-image-1",
+        model_mapping='{"dall-e-3": "dall-e-3-first-300", "gpt-image-1": "gpt-image-1-first-300"}',
+    )  # fmt: skip
+    uid = await gw.add_user("painter", quota=3_000_000)
+    key = await gw.add_token(user_id=uid, unlimited_quota=0, remain_quota=2_000_000)
+    state = gw.app[RELAY]
+    client = images.openai(key=key)
+    call = asyncio.create_task(
+        client.images.generate(model="dall-e-3", prompt="x", size="1024x1792", n=2)
+    )
+    await images.up.wait_requests(1)
+    held = rounded(Fraction("0.04") * QPU * 2 * 2)
+    assert state.users[uid].quota == 3_000_000 - held == 2_920_000
+    await call
+    assert state.users[uid].quota == 3_000_000 - held  # per call: the reserve was the price
+    call = asyncio.create_task(client.images.generate(model="gpt-image-1", prompt="one two"))
+    await images.up.wait_requests(2)
+    reserve = rounded((500 + 1584) * Fraction(5, 2))
+    assert state.users[uid].quota == 2_920_000 - reserve
+    await call
+    assert state.users[uid].quota == 2_920_000 - rounded((2 + 100 * 8) * Fraction(5, 2))
