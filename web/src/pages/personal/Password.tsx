@@ -48,7 +48,7 @@ export function Password() {
             {t('passwordChanged')}
           </Alert>
         )}
-        <PasswordInput label={t('oldPassword')} required value={original} onChange={(e) => setOriginal(e.currentTarget.value)} autoComplete="current-password" />
+        <PasswordInput label={t('oldPassword')} description={t('oldPasswordHint')} value={original} onChange={(e) => setOriginal(e.currentTarget.value)} autoComplete="current-password" />
         <PasswordInput
           label={t('newPassword')}
           description={t('newPasswordHint')}
