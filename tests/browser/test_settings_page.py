@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -22,6 +23,7 @@ from tests.support.gateway import Client, Gateway
 from tests.support.upstreams import FakeUpstream
 
 PASSWORD = "rootpass123"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
 
 
 def field(page, label: str):
@@ -294,6 +296,10 @@ async def test_panels_notice_and_home_page(gateway: Gateway, open_tab, uptime_ku
     await expect(uptime.get_by_text("Down")).to_be_visible()
     await page.get_by_test_id("panel-faq").scroll_into_view_if_needed()
     await tab.shoot("home-panels")
+    await page.set_viewport_size({"width": 375, "height": 812})  # the panels on a phone
+    await page.get_by_test_id("panel-announcements").scroll_into_view_if_needed()
+    await page.screenshot(path=str(ARTIFACTS / "home-panels-phone-375x812.png"))
+    await page.set_viewport_size({"width": 1440, "height": 900})
     await page.reload()  # closed for today: no popup again
     await expect(page.get_by_test_id("panel-faq")).to_be_visible()
     await expect(page.get_by_role("dialog", name="Notice")).to_have_count(0)
