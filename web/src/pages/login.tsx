@@ -64,7 +64,7 @@ type LoginAnswer = StoredUser & { require_2fa?: boolean };
 
 export default function LoginPage() {
   const { t } = usePageStrings('login', S);
-  const { status, setUser } = useAppState();
+  const { status, statusError, refreshStatus, setUser } = useAppState();
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [username, setUsername] = useState('');
@@ -184,6 +184,7 @@ export default function LoginPage() {
             {notice}
           </Alert>
         )}
+        <InlineError message={statusError} onRetry={() => void refreshStatus()} />
         <InlineError message={error} />
         {passwordOn ? (
           <>

@@ -208,8 +208,8 @@ export default function RegisterPage() {
         <PasswordInput label={t('confirm')} value={form.confirm} onChange={set('confirm')} required autoComplete="new-password" />
         {verify && (
           <>
-            <Group align="flex-end" gap="xs" wrap="nowrap">
-              <TextInput label={t('email')} type="email" value={form.email} onChange={set('email')} required autoComplete="email" style={{ flex: 1 }} />
+            <Group align="flex-end" gap="xs">
+              <TextInput label={t('email')} type="email" value={form.email} onChange={set('email')} required autoComplete="email" style={{ flex: '1 1 220px' }} />
               <Button variant="default" onClick={() => void sendCode()} loading={sending} disabled={wait > 0}>
                 {wait > 0 ? t('resend', { s: wait }) : t('sendCode')}
               </Button>
