@@ -12,6 +12,7 @@ import math
 import wave
 from fractions import Fraction
 
+import httpx2  # the openai SDK's HTTP client
 import openai
 import orjson
 import pytest
@@ -294,3 +295,25 @@ async def test_azure_deployment_urls_for_speech_and_transcription(relay_env: Rel
     (part,) = [p for p in parse_multipart(stt.body, stt.headers["Content-Type"]) if p.filename]
     assert (part.name, part.filename, part.data) == ("file", "n.wav", sound)
     assert [log["prompt_tokens"] for log in await relay_env.logs()] == [2, round(5 / 60 * 1000)]
+
+
+async def test_speech_cut_mid_audio_ends_the_answer_and_bills(audio: RelayEnv):
+    await audio.gw.add_channel(
+        audio.up.base_url, key="sk-cut", priority=9, models="tts-1",
+        model_mapping='{"tts-1": "tts-1-cut"}',
+    )  # fmt: skip
+    got = b""
+    # the body ends without its last chunk, so the client knows the audio is cut short
+    with pytest.raises(httpx2.RemoteProtocolError, match="incomplete chunked read"):
+        async with audio.openai().audio.speech.with_streaming_response.create(
+            model="tts-1", voice="alloy", input="cut me off"
+        ) as resp:
+            async for chunk in resp.iter_bytes():
+                got += chunk
+    half = SPEECH_CHUNKS // 2
+    assert got == b"".join(bytes([i + 1]) * SPEECH_CHUNK for i in range(half))
+    assert [r.api_key for r in audio.up.requests] == ["sk-cut"]  # no failover after bytes
+    (log,) = await audio.logs()
+    assert log["prompt_tokens"] == math.ceil(len("cut me off") / 4)
+    status = orjson.loads(log["other"])["stream_status"]
+    assert status == {"status": "error", "end_reason": "upstream_cut"}

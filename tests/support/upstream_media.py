@@ -8,7 +8,7 @@ Usage: gpt-image-* answers report `usage` (input = words of the prompt + 10 per 
 image tokens = 10 per input image, output = 100 per image); dall-e answers report none.
 gpt-4o-transcribe reports token usage (input 50 audio tokens, output = words of the text),
 whisper-1 reports `{"type": "duration"}`. Speech audio is SPEECH_CHUNKS chunks of
-SPEECH_CHUNK bytes, `slow-<ms>` apart. The last multipart request is in `rec.parts`."""
+SPEECH_CHUNK bytes, `slow-<ms>` apart (`cut`: the connection drops after half). The last multipart request is in `rec.parts`."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.support.upstream_core import SSE_HEADERS, Call, Frame, Route
+from tests.support.upstream_core import SSE_HEADERS, Call, Frame, Route, cut_connection
 from tests.support.upstream_gemini import error_response as gemini_error
 from tests.support.upstream_openai import error_response as openai_error
 
@@ -155,6 +155,9 @@ async def speech(call: Call) -> web.StreamResponse:
     for i in range(SPEECH_CHUNKS):
         if i:
             await call.up.sleep(call.markers.slow_ms)
+        if call.markers.cut and i == SPEECH_CHUNKS // 2:
+            cut_connection(call)  # `cut`: the connection drops halfway through the audio
+            return resp
         await resp.write(bytes([i + 1]) * SPEECH_CHUNK)
     call.rec.completed = True
     await resp.write_eof()

@@ -108,7 +108,11 @@ async def deliver(d: Delivery) -> web.StreamResponse:
     finally:
         resp.close()
     settle_media(state, job, meter)
-    if job.end_reason != "client_gone":
+    if job.end_reason in ("upstream_cut", "timeout") and request.transport is not None:
+        # Bytes cannot carry an error: end the connection without the chunked terminator,
+        # so the client sees a truncated body rather than a short but complete file.
+        request.transport.close()
+    elif job.end_reason != "client_gone":
         try:
             await out.write_eof()
         except (ConnectionError, aiohttp.ClientConnectionResetError):
