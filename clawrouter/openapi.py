@@ -39,6 +39,7 @@ SUMMARIES: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/v1/videos"): ("relay", "Submit a video task (OpenAI Videos API)"),
     ("GET", "/v1/videos/{task_id}"): ("relay", "A video task (OpenAI video object)"),
     ("GET", "/v1/videos/{task_id}/content"): ("relay", "A finished video, streamed"),
+    ("POST", "/v1/videos/{task_id}/remix"): ("relay", "Remix a finished video (a new task)"),
     ("POST", "/v1/video/generations"): ("relay", "Submit a video task (new-api unified API)"),
     ("GET", "/v1/video/generations/{task_id}"): ("relay", "A video task (new-api TaskDto)"),
     ("POST", "/v1/images/generations"): ("relay", "Image generation (OpenAI), JSON or SSE"),

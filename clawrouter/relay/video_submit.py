@@ -6,6 +6,7 @@ and refunds it when the task fails or times out."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -13,15 +14,17 @@ from aiohttp import web
 
 from clawrouter.billing import pricing
 from clawrouter.db.repo import tasks as tasks_repo
-from clawrouter.errors import BadRequestError, ServiceUnavailableError
+from clawrouter.errors import BadRequestError, NotFoundError, ServiceUnavailableError
 from clawrouter.http.render import json_response
-from clawrouter.keys import CONFIG, HTTP
+from clawrouter.http.request import client_ip
+from clawrouter.keys import CONFIG, HTTP, RELAY
 from clawrouter.relay import overrides, upstream
 from clawrouter.relay.convert.base import CHAT
 from clawrouter.relay.entries import ChannelEntry
 from clawrouter.relay.failover import handle_failure, should_retry
 from clawrouter.relay.job import Job
-from clawrouter.relay.pipeline import start_job, to_client_error
+from clawrouter.relay.keyauth import authenticate_key
+from clawrouter.relay.pipeline import parse_body, start_job, to_client_error
 from clawrouter.relay.providers import video
 from clawrouter.relay.providers.base import ChannelView, UpstreamError
 from clawrouter.relay.quota import Charge
@@ -29,9 +32,23 @@ from clawrouter.relay.records import record_consume
 from clawrouter.relay.selection import MappingCycleError, map_model, pick, pick_key
 from clawrouter.relay.state import RelayState
 from clawrouter.relay.usage import Usage
-from clawrouter.relay.video_tasks import VIDEO, public_task_id
+from clawrouter.relay.video_tasks import VIDEO, loads, public_task_id
 
-Files = list[video.FilePart] | None  # None: the client sent JSON
+
+@dataclass(frozen=True, slots=True)
+class Remix:
+    """A remix of a finished task: its upstream id and the ratios it was priced with."""
+
+    task_id: str
+    upstream_id: str
+    ratios: dict[str, float]
+    size: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class How:
+    files: list[video.FilePart] | None = None  # None: the client sent JSON
+    remix: Remix | None = None
 
 
 def check_video_body(body: dict[str, Any]) -> None:
@@ -114,7 +131,7 @@ def _unsupported(ch: ChannelEntry) -> UpstreamError:
 
 
 async def _attempt(
-    request: web.Request, state: RelayState, job: Job, ch: ChannelEntry, files: Files
+    request: web.Request, state: RelayState, job: Job, ch: ChannelEntry, how: How
 ) -> web.Response:
     adapter = video.video_adapter_for(ch.type)
     if adapter is None:
@@ -131,17 +148,24 @@ async def _attempt(
             code="channel:model_mapping_contains_cycle", local=True,
         ) from None  # fmt: skip
     assert job.price is not None
-    ratios = adapter.billing_ratios(job.body)
+    view = channel_view(ch, key)
+    if how.remix is None:
+        ratios = adapter.billing_ratios(job.body)
+        call = adapter.submit_call(job.body, job.upstream_model, view, how.files)
+    elif isinstance(adapter, video.SoraAdapter):
+        ratios = dict(how.remix.ratios)  # priced as the video it remixes, as new-api
+        call = adapter.remix_call(how.remix.upstream_id, job.body, view)
+    else:
+        raise _unsupported(ch)
     settlement, usage = task_settlement(state, job.price, ratios)
     _reserve_exactly(state, job, settlement.quota)
-    call = adapter.submit_call(job.body, job.upstream_model, channel_view(ch, key), files)
     overrides.apply_header_override(ch.header_override, call.headers, request.headers, key)
     resp = await upstream.send(request.app[HTTP], call, upstream.timeout_for(_cfg(request), False))
     if resp.status // 100 != 2:
         raise await upstream.read_error(resp, adapter)
     upstream_id, data = adapter.parse_submit(resp.status, await upstream.read_body(resp))
     task_id = public_task_id()
-    await _insert_task(state, job, ch, task_id, upstream_id, data, settlement.quota, ratios, files)
+    await _insert_task(state, job, ch, task_id, upstream_id, data, settlement.quota, ratios, how)
     assert job.charge is not None
     job.charge.settle(settlement.quota, ch.id, int(state.clock()))
     job.content_notes.append(f"video task {task_id}")
@@ -160,7 +184,7 @@ def _cfg(request: web.Request):
 
 async def _insert_task(
     state: RelayState, job: Job, ch: ChannelEntry, task_id: str, upstream_id: str,
-    data: dict[str, Any], quota: int, ratios: dict[str, float], files: Files,
+    data: dict[str, Any], quota: int, ratios: dict[str, float], how: How,
 ) -> None:  # fmt: skip
     now = int(state.clock())
     body = job.body
@@ -170,7 +194,8 @@ async def _insert_task(
         "origin_model_name": job.model,
         "upstream_model_name": job.upstream_model,
         "seconds": str(int(seconds)) if seconds else body.get("seconds"),
-        "size": body.get("size"),
+        "size": how.remix.size if how.remix else body.get("size"),
+        "remixed_from": how.remix.task_id if how.remix else None,
     }
     private = {
         "upstream_task_id": upstream_id,
@@ -179,7 +204,9 @@ async def _insert_task(
         "request_id": job.request_id,
         "other_ratios": ratios,
     }
-    action = "generate" if body.get("image") or files else "textGenerate"
+    action = "generate" if body.get("image") or how.files else "textGenerate"
+    if how.remix is not None:
+        action = "remixGenerate"
     await tasks_repo.insert_task(
         state.db,
         {
@@ -200,13 +227,13 @@ async def submit(request: web.Request) -> web.Response:
     assert job.charge is not None
     try:
         check_video_body(job.body)
-        return await _run(request, state, job, files)
+        return await _run(request, state, job, How(files=files))
     except BaseException:
         job.charge.refund()
         raise
 
 
-async def _run(request: web.Request, state: RelayState, job: Job, files: Files) -> web.Response:
+async def _run(request: web.Request, state: RelayState, job: Job, how: How) -> web.Response:
     retries = max(int(state.options["RetryTimes"]), 0)
     last: UpstreamError | None = None
     route_idx = attempts = 0
@@ -224,7 +251,7 @@ async def _run(request: web.Request, state: RelayState, job: Job, files: Files) 
         job.tried.append(ch.id)
         job.channel = ch
         try:
-            return await _attempt(request, state, job, ch, files)
+            return await _attempt(request, state, job, ch, how)
         except UpstreamError as err:
             last = handle_failure(state, job, ch, err)
             if not should_retry(state, job, last):
@@ -235,3 +262,40 @@ async def _run(request: web.Request, state: RelayState, job: Job, files: Files) 
             code="model_not_found",
         )
     raise to_client_error(last)
+
+
+async def remix(request: web.Request) -> web.Response:
+    """POST /v1/videos/{task_id}/remix: a new task on the channel that made the original,
+    priced with the original's ratios."""
+    state = request.app[RELAY]
+    caller = authenticate_key(
+        state, request, client_ip(request, request.app[CONFIG].server.trust_forwarded_for)
+    )
+    body = await parse_body(request)
+    origin = await tasks_repo.get_task(state.db, request.match_info["task_id"], caller.user.id)
+    if origin is None:
+        raise NotFoundError(
+            f"task {request.match_info['task_id']} does not exist", code="task_not_exist"
+        )
+    props, private = loads(origin["properties"]), loads(origin["private_data"])
+    ch = state.channels.get(origin["channel_id"])
+    if ch is None or ch.status != 1:
+        raise ServiceUnavailableError(
+            "the channel that made this video is not available", code="channel_disabled"
+        )
+    body["model"] = props.get("origin_model_name") or ""
+    state, job = await start_job(request, CHAT, VIDEO, caller=caller, body=body)
+    assert job.charge is not None
+    job.routes = [(origin["group"] or job.group, [[ch]])]  # _run reprices a different group
+    how = How(
+        remix=Remix(
+            origin["task_id"], str(private.get("upstream_task_id") or ""),
+            dict(private.get("other_ratios") or {}), props.get("size"),
+        )
+    )  # fmt: skip
+    try:
+        check_video_body(job.body)
+        return await _run(request, state, job, how)
+    except BaseException:
+        job.charge.refund()
+        raise

@@ -71,6 +71,8 @@ def video_object(row: dict[str, Any]) -> dict[str, Any]:
         status=video.VIDEO_STATUS.get(row["status"], "queued"),
         progress=progress_percent(row),
     )
+    if props.get("remixed_from"):  # our id for the original, never the upstream's
+        out["remixed_from_video_id"] = props["remixed_from"]
     if row["status"] == video.SUCCESS and not out["completed_at"]:
         out["completed_at"] = row["finish_time"] or None
     if row["status"] == video.FAILURE:

@@ -22,7 +22,7 @@ from clawrouter.relay import upstream
 from clawrouter.relay.keyauth import authenticate_key
 from clawrouter.relay.pipeline import to_client_error
 from clawrouter.relay.providers import video
-from clawrouter.relay.video_submit import channel_view, submit
+from clawrouter.relay.video_submit import channel_view, remix, submit
 from clawrouter.relay.video_tasks import loads, task_dto, video_object
 
 log = logging.getLogger(__name__)
@@ -128,5 +128,6 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/v1/videos", create_video)
     r.add_get("/v1/videos/{task_id}", retrieve_video)
     r.add_get("/v1/videos/{task_id}/content", video_content)
+    r.add_post("/v1/videos/{task_id}/remix", remix)
     r.add_post("/v1/video/generations", submit_generation)
     r.add_get("/v1/video/generations/{task_id}", retrieve_generation)

@@ -329,3 +329,31 @@ async def test_a_wallet_short_of_the_full_price_is_refused(env: RelayEnv, fake: 
         await env.openai(key).videos.create(model="sora-2", prompt="too long", seconds="12")
     assert refused.value.code == "pre_consume_token_quota_failed"
     assert fake.requests == [] and await balances(env, uid) == (1_000_000, 1_000_000, 0)
+
+
+async def test_remix_on_the_original_channel_at_the_original_price(
+    env: RelayEnv, fake: FakeTaskUpstream
+):
+    uid, key = await payer(env, quota=10_000_000, remain=6_000_000)
+    client = env.openai(key)
+    video = await client.videos.create(
+        model="sora-2", prompt="a red kite", seconds="8", size="1792x1024"
+    )
+    original = await finished(env, video.id)
+    # Another sora-2 channel at a higher priority: the remix still goes to the original's.
+    await env.gw.add_channel(fake.base_url, type=55, models="sora-2", key="sk-other", priority=9)
+    before = await balances(env, uid)
+    remixed = await client.videos.remix(video.id, prompt="make the kite blue")
+    assert remixed.id.startswith("task_") and remixed.id != video.id
+    upstream_id = orjson.loads(original["private_data"])["upstream_task_id"]
+    sent = fake.last
+    assert (sent.path, sent.api_key) == (f"/v1/videos/{upstream_id}/remix", "sk-sora-upstream")
+    assert sent.json == {"prompt": "make the kite blue"}
+    after = await balances(env, uid)
+    assert before[0] - after[0] == sora_quota(8, 1.666667) == 2_000_000
+    row = await finished(env, remixed.id)
+    assert (row["status"], row["action"]) == ("SUCCESS", "remixGenerate")
+    done = await client.videos.retrieve(remixed.id)
+    assert (done.size, done.seconds, done.remixed_from_video_id) == ("1792x1024", "8", video.id)
+    with pytest.raises(openai.NotFoundError):
+        await client.videos.remix("task_missing", prompt="nothing to remix")

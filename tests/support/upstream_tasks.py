@@ -16,7 +16,7 @@ Videos, OpenAI's Videos API (Sora): POST /v1/videos, GET /v1/videos/{id} (each G
 video one step along its plan: queued -> in_progress 50 -> completed; a prompt containing
 "fail-video" ends failed with an error; "never-done" stays in progress), GET
 /v1/videos/{id}/content (CONTENT_SIZE bytes of video/mp4 in chunks; with `content_gate` set,
-the second half waits for it). The unified API of another gateway: POST
+the second half waits for it), POST /v1/videos/{id}/remix (a new video from a known one). The unified API of another gateway: POST
 /v1/video/generations, GET /v1/video/generations/{id} ({"code": "success", "data": TaskDto}),
 and the file at its result_url.
 """
@@ -78,6 +78,7 @@ class FakeTaskUpstream:
         app.router.add_post("/v1/videos", self.create_video)
         app.router.add_get("/v1/videos/{id}", self.get_video)
         app.router.add_get("/v1/videos/{id}/content", self.video_content)
+        app.router.add_post("/v1/videos/{id}/remix", self.remix_video)
         app.router.add_post("/v1/video/generations", self.create_generation)
         app.router.add_get("/v1/video/generations/{id}", self.get_generation)
         app.router.add_get("/files/{id}.mp4", self.video_content)
@@ -183,6 +184,19 @@ class FakeTaskUpstream:
             "size": body.get("size", "720x1280"),
         }  # fmt: skip
         self.plans[vid] = self._plan(str(body.get("prompt")))
+        return web.json_response(self.videos[vid])
+
+    async def remix_video(self, request: web.Request) -> web.Response:
+        seen = await self._record(request)
+        origin = self.videos.get(request.match_info["id"])
+        if origin is None:
+            return self._error(404)
+        vid = "video_" + secrets.token_hex(16)
+        self.videos[vid] = {
+            **origin, "id": vid, "status": "queued", "progress": 0, "completed_at": None,
+            "prompt": seen.json.get("prompt"), "remixed_from_video_id": origin["id"],
+        }  # fmt: skip
+        self.plans[vid] = self._plan(str(seen.json.get("prompt")))
         return web.json_response(self.videos[vid])
 
     def advance(self, vid: str) -> dict[str, Any]:

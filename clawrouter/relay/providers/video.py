@@ -3,9 +3,9 @@ they build UpstreamCalls and read answers; relay.videos and jobs.task_poller do 
 
 - SoraAdapter (types 55 Sora and 1 OpenAI, as new-api): OpenAI's Videos API. Submit
   `POST {base}/v1/videos`, poll `GET {base}/v1/videos/{id}`, content
-  `GET {base}/v1/videos/{id}/content`. Priced per call × seconds × size ratio (new-api's
-  EstimateBilling: seconds from `seconds`, else `duration`, else 4; size 1792x1024 or 1024x1792
-  × 1.666667, any other size × 1).
+  `GET {base}/v1/videos/{id}/content`, remix `POST {base}/v1/videos/{id}/remix`. Priced per
+  call × seconds × size ratio (new-api's EstimateBilling: seconds from `seconds`, else
+  `duration`, else 4; size 1792x1024 or 1024x1792 × 1.666667, any other size × 1).
 - GenericVideoAdapter (type 60 NewAPI: another new-api or ClawRouter): the unified video API.
   Submit `POST {base}/v1/video/generations`, poll `GET {base}/v1/video/generations/{id}` (a
   TaskDto, bare or in `{"code": "success", "data": ...}`), content from the task's
@@ -216,6 +216,13 @@ class SoraAdapter(VideoAdapterBase):
             message = err.get("message") if isinstance(err, dict) else None
             poll.fail_reason = str(message or "task failed")
         return poll
+
+    def remix_call(self, upstream_id: str, body: Json, ch: ChannelView) -> UpstreamCall:
+        """`POST {base}/v1/videos/{id}/remix` with the client's fields (`prompt`), no model:
+        the remix keeps the original's."""
+        url = join_url(self.base_url(ch), f"/v1/videos/{upstream_id}/remix")
+        fields = {k: v for k, v in body.items() if k not in ("model", "group")}
+        return UpstreamCall("POST", url, self.headers(ch), orjson.dumps(fields))
 
     def content_call(
         self, upstream_id: str, data: Json, ch: ChannelView, query: dict[str, str]
