@@ -219,6 +219,12 @@ async def test_imagen_predict_through_a_gemini_channel(relay_env: RelayEnv, root
     }
     (log,) = await relay_env.logs()
     assert log["quota"] == rounded(Fraction("0.03") * QPU * 2) == 30_000  # no dall-e size ratio
+    with pytest.raises(openai.BadRequestError) as info:
+        await relay_env.openai().images.generate(
+            model="imagen-3.0-generate-002", prompt="a koi pond", stream=True
+        )
+    assert info.value.body["code"] == "stream_not_supported"  # type: ignore[index]
+    assert len(up.requests) == 1 and len(await relay_env.logs()) == 1  # refused, not sent
 
 
 async def test_size_limits_and_bad_requests_are_400_in_openai_shape(images: RelayEnv):

@@ -172,6 +172,11 @@ class GeminiAdapter(AdapterBase):
             return UpstreamCall("GET", f"{root}/models", headers)
         body = {k: v for k, v in req.body.items() if k != "model"}
         model = (req.model or str(req.body.get("model") or "")).removeprefix("models/")
+        if req.endpoint == IMAGES and req.stream:
+            raise UpstreamError(
+                400, "Imagen does not stream images; send the request without stream",
+                type="invalid_request_error", code="stream_not_supported", local=True,
+            )  # fmt: skip
         if req.endpoint == IMAGES:  # Imagen, from an OpenAI images request
             url = f"{root}/models/{quote(model, safe='')}:predict"
             return UpstreamCall("POST", url, headers, orjson.dumps(imagen.predict_body(body)))
