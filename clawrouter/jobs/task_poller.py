@@ -31,7 +31,9 @@ from clawrouter.relay.video_submit import channel_view
 from clawrouter.relay.video_tasks import loads, refund_task
 
 log = logging.getLogger(__name__)
-BATCH = 200
+BATCH = 200  # unfinished tasks read per round
+CONCURRENCY = 8  # polls in flight at once
+POLL_TIMEOUT_SECONDS = 60.0  # one poll, whole answer
 PLATFORMS = [str(t) for t in video.VIDEO_ADAPTERS]
 
 
@@ -39,6 +41,10 @@ class TaskPoller:
     def __init__(self, state: RelayState, http: aiohttp.ClientSession, cfg: RelayConfig) -> None:
         self.state, self.http, self.cfg = state, http, cfg
         self._due: dict[int, tuple[float, float]] = {}  # task row id -> (next poll, delay)
+        self._limits = aiohttp.ClientTimeout(
+            total=min(cfg.first_byte_timeout_seconds, POLL_TIMEOUT_SECONDS),
+            sock_connect=cfg.connect_timeout_seconds,
+        )
 
     async def run(self) -> None:
         while True:
@@ -53,26 +59,35 @@ class TaskPoller:
         rows = await tasks_repo.list_unfinished_tasks(state.db, PLATFORMS, BATCH)
         now = state.clock()
         timeout = self.cfg.task_timeout_minutes * 60
-        alive = set()
+        alive, due = set(), []
         for row in rows:
             if timeout > 0 and now - row["submit_time"] >= timeout:
                 minutes = f"{self.cfg.task_timeout_minutes:g}"
                 await self._finish_failed(row, f"task timed out after {minutes} minutes")
                 continue
             alive.add(row["id"])
-            due, delay = self._due.get(row["id"], (0.0, self.cfg.task_poll_interval_seconds))
-            if now < due:
-                continue
+            if now >= self._due.get(row["id"], (0.0, 0.0))[0]:
+                due.append(row)
+        gate = asyncio.Semaphore(CONCURRENCY)
+        await asyncio.gather(*(self._poll_once(row, gate) for row in due))
+        for row_id in set(self._due) - alive:
+            del self._due[row_id]
+
+    async def _poll_once(self, row: dict[str, Any], gate: asyncio.Semaphore) -> None:
+        """Poll one task (a few at a time), then schedule its next poll: the wait doubles after
+        every poll that did not finish it, up to the configured maximum."""
+        delay = self._due.get(row["id"], (0.0, self.cfg.task_poll_interval_seconds))[1]
+        async with gate:
             try:
                 await self._poll(row)
             except UpstreamError as e:
                 log.info("polling task %s failed: %s", row["task_id"], e)
             except (aiohttp.ClientError, TimeoutError) as e:
                 log.info("polling task %s failed: %s", row["task_id"], type(e).__name__)
-            longer = min(delay * 2, self.cfg.task_poll_max_interval_seconds)
-            self._due[row["id"]] = (state.clock() + delay, longer)
-        for row_id in set(self._due) - alive:
-            del self._due[row_id]
+            except Exception:
+                log.exception("polling task %s failed", row["task_id"])
+        longer = min(delay * 2, self.cfg.task_poll_max_interval_seconds)
+        self._due[row["id"]] = (self.state.clock() + delay, longer)
 
     async def _poll(self, row: dict[str, Any]) -> None:
         ch = self.state.channels.get(row["channel_id"])
@@ -83,7 +98,7 @@ class TaskPoller:
         index = int(private.get("key_index") or 0)
         key = ch.keys[index] if 0 <= index < len(ch.keys) else ch.keys[0]
         call = adapter.fetch_call(str(private.get("upstream_task_id") or ""), channel_view(ch, key))
-        resp = await upstream.send(self.http, call, upstream.timeout_for(self.cfg, False))
+        resp = await upstream.send(self.http, call, self._limits)
         if resp.status != 200:
             raise await upstream.read_error(resp, adapter)
         poll = adapter.parse_poll(resp.status, await upstream.read_body(resp))

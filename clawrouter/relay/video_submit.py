@@ -6,6 +6,7 @@ and refunds it when the task fails or times out."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,6 +165,7 @@ async def _attempt(
     if resp.status // 100 != 2:
         raise await upstream.read_error(resp, adapter)
     upstream_id, data = adapter.parse_submit(resp.status, await upstream.read_body(resp))
+    job.frt_ms = max(1, int((time.perf_counter() - job.started) * 1000))
     task_id = public_task_id()
     await _insert_task(state, job, ch, task_id, upstream_id, data, settlement.quota, ratios, how)
     assert job.charge is not None

@@ -198,6 +198,10 @@ async def test_poller_picks_up_after_a_restart(env: RelayEnv, fake: FakeTaskUpst
     fake.fetch_status = 500  # the upstream cannot be polled: the task waits, with backoff
     video = await env.openai().videos.create(model="sora-2", prompt="a restart-proof video")
     await eventually(lambda: _polled(fake, 2))
+    polls = sum(1 for r in fake.requests if r.method == "GET")
+    await asyncio.sleep(1.0)
+    # Backoff: waits of 0.05, 0.1, 0.2, 0.2 ... s (not 20 polls of 0.05 s in that second).
+    assert sum(1 for r in fake.requests if r.method == "GET") - polls <= 8
     assert (await task_row(env, video.id))["status"] == "SUBMITTED"
     await env.gw.restart()
     fake.fetch_status = 200
