@@ -13,13 +13,16 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from clawrouter.auth.middleware import authenticate, session_middleware
+from clawrouter.auth.roles import COMMON
+from clawrouter.auth.sessions import COOKIE
 from clawrouter.db.repo import tasks as tasks_repo
 from clawrouter.errors import BadRequestError, ClawError, NotFoundError, ServiceUnavailableError
 from clawrouter.http.render import json_response
 from clawrouter.http.request import client_ip
 from clawrouter.keys import CONFIG, HTTP, RELAY
 from clawrouter.relay import upstream
-from clawrouter.relay.keyauth import authenticate_key
+from clawrouter.relay.keyauth import authenticate_key, raw_key
 from clawrouter.relay.pipeline import to_client_error
 from clawrouter.relay.providers import video
 from clawrouter.relay.video_submit import channel_view, remix, submit
@@ -30,12 +33,14 @@ CHUNK = 64 * 1024
 _PASSED_HEADERS = ("Content-Type", "Content-Length", "Content-Disposition", "Last-Modified")
 
 
-async def _own_task(request: web.Request) -> dict[str, Any]:
+async def _own_task(request: web.Request, user_id: int | None = None) -> dict[str, Any]:
+    """The caller's task named in the path: the API key's user, or `user_id` when given."""
     state = request.app[RELAY]
-    ip = client_ip(request, request.app[CONFIG].server.trust_forwarded_for)
-    caller = authenticate_key(state, request, ip)
+    if user_id is None:
+        ip = client_ip(request, request.app[CONFIG].server.trust_forwarded_for)
+        user_id = authenticate_key(state, request, ip).user.id
     task_id = request.match_info["task_id"]
-    row = await tasks_repo.get_task(state.db, task_id, caller.user.id)
+    row = await tasks_repo.get_task(state.db, task_id, user_id)
     if row is None:
         raise NotFoundError(f"task {task_id} does not exist", code="task_not_exist")
     return row
@@ -73,8 +78,19 @@ async def retrieve_generation(request: web.Request) -> web.Response:
 
 
 async def video_content(request: web.Request) -> web.StreamResponse:
-    """GET /v1/videos/{id}/content: the upstream's bytes passed through as they arrive."""
-    row = await _own_task(request)
+    """GET /v1/videos/{id}/content: the upstream's bytes passed through as they arrive. An API
+    key, or (as new-api's TokenOrUserAuth) the console's login session with New-Api-User."""
+    if not raw_key(request) and COOKIE in request.cookies:
+        return await session_middleware(request, _content_for_session)
+    return await _content(request, await _own_task(request))
+
+
+async def _content_for_session(request: web.Request) -> web.StreamResponse:
+    caller = await authenticate(request, COMMON)
+    return await _content(request, await _own_task(request, caller["id"]))
+
+
+async def _content(request: web.Request, row: dict[str, Any]) -> web.StreamResponse:
     if row["status"] != video.SUCCESS:
         raise BadRequestError(
             f"video {row['task_id']} is not ready (status {row['status']})",

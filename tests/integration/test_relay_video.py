@@ -361,3 +361,15 @@ async def test_remix_on_the_original_channel_at_the_original_price(
     assert (done.size, done.seconds, done.remixed_from_video_id) == ("1792x1024", "8", video.id)
     with pytest.raises(openai.NotFoundError):
         await client.videos.remix("task_missing", prompt="nothing to remix")
+
+
+async def test_content_with_the_console_session(env: RelayEnv, fake: FakeTaskUpstream):
+    video = await env.openai().videos.create(model="sora-2", prompt="for the console")
+    await finished(env, video.id)
+    root = await env.gw.login("root", "rootpass123")
+    resp = await root.request("GET", f"/v1/videos/{video.id}/content")
+    assert resp.status == 200 and await resp.read() == video_bytes()
+    resp = await root.request(
+        "GET", f"/v1/videos/{video.id}/content", headers={"New-Api-User": "2"}
+    )
+    assert resp.status == 401  # the session's user only
