@@ -1,13 +1,10 @@
-"""The personal settings page in Chromium against the real gateway: the display name and the
-password changed (then a login with the new one), an access token generated and used, the
-invite link, deleting one's own account; two-factor authentication enrolled from the page
-(secret and backup codes read from it, a login through the API with the 2FA step, new backup
-codes, turned off again); a passkey registered with Chromium's virtual authenticator after the
-secure verification dialog, and removed with it; an email bound with a code read from a real
-SMTP server; notification settings saved and read back; Chinese, dark and phone screenshots.
-
-The browser is logged in through the API (cookie + localStorage.user), so the tests do not
-depend on the login page."""
+"""The personal settings page in Chromium against the real gateway: display name, password
+(then a login with the new one), an access token used, invite rewards moved, the account deleted;
+2FA enrolled from the page (a login with the 2FA step, new backup codes, turned off); a passkey
+registered and removed (Chromium's virtual authenticator) behind the secure verification dialog;
+an email bound with a code from a real SMTP server; notification settings read back; an OIDC
+bind through the redirect; Chinese, dark and phone screenshots. The browser is logged in through
+the API (cookie + localStorage.user), so the tests do not depend on the login page."""
 
 from __future__ import annotations
 
@@ -69,7 +66,8 @@ async def self_of(client: Client) -> dict:
 
 async def test_profile_password_token_invite_and_delete(gateway: Gateway, open_tab):
     await gateway.setup_root()
-    uid = await gateway.add_user("alice", USER_PASSWORD)
+    unit = 500_000  # QuotaPerUnit: one dollar of quota
+    uid = await gateway.add_user("alice", USER_PASSWORD, aff_quota=2 * unit, aff_history=2 * unit)
     tab, alice = await open_personal(gateway, open_tab, "alice", USER_PASSWORD)
     page = tab.page
     await expect(page.get_by_role("heading", name="Personal settings")).to_be_visible()
@@ -122,6 +120,14 @@ async def test_profile_password_token_invite_and_delete(gateway: Gateway, open_t
     await expect(page.get_by_test_id("invite-link")).to_have_text(
         f"{gateway.base}/register?aff={aff}"
     )
+    # invite rewards moved to the balance
+    await page.get_by_role("button", name="Move to balance").click()
+    dialog = page.get_by_role("dialog", name="Move invite rewards to your balance")
+    await dialog.get_by_label(re.compile(r"^Amount")).fill("1")
+    await dialog.get_by_role("button", name="Move to balance").click()
+    await expect(page.get_by_test_id("personal-balance")).to_have_text("$1")
+    me = await self_of(alice)
+    assert (me["quota"], me["aff_quota"], me["aff_history_quota"]) == (unit, unit, 2 * unit)
     await page.evaluate("window.scrollTo(0, 0)")
     await tab.shoot("personal")
 
@@ -354,16 +360,16 @@ async def test_bind_oidc_through_the_redirect(gateway: Gateway, open_tab):
             await route.fulfill(status=302, headers={"Location": back})
 
         await page.route(idp.base_url + "/authorize**", provider)
-        await row.get_by_role("button", name="Bind OIDC").click()
+        async with page.expect_request(re.compile(r"/authorize\?")):
+            await row.get_by_role("button", name="Bind OIDC").click()
+        await expect(row).to_contain_text("sub-carol")  # after the callback page's redirect
+        await expect(row).to_contain_text("Bound")
         await expect(page).to_have_url(re.compile(r"/console/personal$"))
+        await settled(page)
         (query,) = asked
         assert query["client_id"] == CLIENT_ID and query["response_type"] == "code"
         assert query["redirect_uri"] == gateway.base + "/oauth/oidc"
         assert query["scope"] == "openid profile email" and len(query["state"]) == 12
-        await settled(page)
-        row = page.get_by_test_id("binding-oidc")
-        await expect(row).to_contain_text("sub-carol")
-        await expect(row).to_contain_text("Bound")
         assert (await self_of(carol))["oidc_id"] == "sub-carol"
 
 
