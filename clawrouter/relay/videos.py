@@ -3,10 +3,13 @@
 /v1/videos… speak OpenAI's Videos API (errors in the OpenAI shape, which the SDK reads);
 /v1/video/generations… are new-api's unified routes (errors as new-api's task errors,
 `{"code", "message", "data": null}`). A client sees only its own tasks; an unknown id is a 404.
-The content is streamed from the upstream to the client chunk by chunk, never held whole."""
+The content is streamed from the upstream to the client chunk by chunk, never held whole.
+A submit runs to its end even when the client hangs up (shielded): a task the upstream accepted
+is always recorded and charged, never left running unbilled."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -54,12 +57,16 @@ def _task_error(e: ClawError) -> web.Response:
 
 
 async def create_video(request: web.Request) -> web.Response:
-    return await submit(request)
+    return await asyncio.shield(submit(request))
+
+
+async def remix_video(request: web.Request) -> web.Response:
+    return await asyncio.shield(remix(request))
 
 
 async def submit_generation(request: web.Request) -> web.Response:
     try:
-        return await submit(request)
+        return await asyncio.shield(submit(request))
     except ClawError as e:
         return _task_error(e)
 
@@ -144,6 +151,6 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/v1/videos", create_video)
     r.add_get("/v1/videos/{task_id}", retrieve_video)
     r.add_get("/v1/videos/{task_id}/content", video_content)
-    r.add_post("/v1/videos/{task_id}/remix", remix)
+    r.add_post("/v1/videos/{task_id}/remix", remix_video)
     r.add_post("/v1/video/generations", submit_generation)
     r.add_get("/v1/video/generations/{task_id}", retrieve_generation)

@@ -373,3 +373,26 @@ async def test_content_with_the_console_session(env: RelayEnv, fake: FakeTaskUps
         "GET", f"/v1/videos/{video.id}/content", headers={"New-Api-User": "2"}
     )
     assert resp.status == 401  # the session's user only
+
+
+async def test_a_client_that_hangs_up_during_submit_is_still_charged(
+    env: RelayEnv, fake: FakeTaskUpstream
+):
+    """The upstream accepted the task: it is recorded and charged, not left running unbilled."""
+    uid, key = await payer(env)
+    before = await balances(env, uid)
+    body = {"model": "sora-2", "prompt": "slow-submit of a hang-up"}
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.2)) as http:
+        with pytest.raises(TimeoutError):
+            await http.post(
+                env.gw.base + "/v1/videos", json=body, headers={"Authorization": f"Bearer {key}"}
+            )
+
+    async def recorded() -> list[dict[str, Any]]:
+        return await env.gw.app[MAIN_DB].fetchall("SELECT * FROM tasks")
+
+    (row,) = await eventually(recorded)
+    assert row["quota"] == sora_quota(4, 1)
+    after = await balances(env, uid)
+    assert before[0] - after[0] == row["quota"]
+    assert [log["type"] for log in await env.logs()] == [2]

@@ -14,7 +14,8 @@ provider's error shape.
 
 Videos, OpenAI's Videos API (Sora): POST /v1/videos, GET /v1/videos/{id} (each GET moves the
 video one step along its plan: queued -> in_progress 50 -> completed; a prompt containing
-"fail-video" ends failed with an error; "never-done" stays in progress), GET
+"fail-video" ends failed with an error; "never-done" stays in progress; "slow-submit" is
+answered after 0.5 s), GET
 /v1/videos/{id}/content (CONTENT_SIZE bytes of video/mp4 in chunks; with `content_gate` set,
 the second half waits for it), POST /v1/videos/{id}/remix (a new video from a known one). The unified API of another gateway: POST
 /v1/video/generations, GET /v1/video/generations/{id} ({"code": "success", "data": TaskDto}),
@@ -175,6 +176,8 @@ class FakeTaskUpstream:
         failing = FAIL.search(str(body.get("model")))
         if failing:
             return self._error(int(failing.group(1)))
+        if "slow-submit" in str(body.get("prompt")):
+            await asyncio.sleep(0.5)
         vid = "video_" + secrets.token_hex(16)
         self.videos[vid] = {
             "id": vid, "object": "video", "model": body["model"], "status": "queued",
