@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable
 
 import aiohttp
@@ -65,6 +66,7 @@ from clawrouter.keys import (
     OPTIONS,
     OUTBOX,
     PASSKEY_CHALLENGES,
+    REALTIME_SESSIONS,
     RELAY,
     SESSIONS,
     STARTED_AT,
@@ -72,7 +74,7 @@ from clawrouter.keys import (
 )
 from clawrouter.logs import ServerLog
 from clawrouter.options.store import Options
-from clawrouter.relay import playground
+from clawrouter.relay import playground, realtime
 from clawrouter.relay import routes as relay_routes
 from clawrouter.relay.state import RelayState
 
@@ -204,6 +206,8 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app.on_shutdown.append(tests_run.shutdown)
     app[OUTBOX] = outbox = Outbox()
     app.on_shutdown.append(outbox.close)
+    app[REALTIME_SESSIONS] = weakref.WeakSet()
+    app.on_shutdown.append(realtime.close_sessions)
     app.add_subapp("/api", build_api())
     relay_routes.add_routes(app)
     playground.add_routes(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,7 @@ WRITER = web.AppKey("writer", UsageWriter)
 CHANNEL_TESTS = web.AppKey("channel_tests", BackgroundRun)  # the "test all channels" run
 OUTBOX = web.AppKey("outbox", Outbox)  # mails sent after the response (password reset)
 PASSKEY_CHALLENGES = web.AppKey("passkey_challenges", SpentChallenges)  # answered, not expired
+REALTIME_SESSIONS = web.AppKey("realtime_sessions", weakref.WeakSet)  # open /v1/realtime clients
 
 REQUEST_ID = web.RequestKey("request_id", str)
 SESSION = web.RequestKey("session", Session)

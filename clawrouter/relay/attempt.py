@@ -76,7 +76,7 @@ def _context(state: RelayState, job: Job) -> ConvertContext:
     )
 
 
-def _view(ch: ChannelEntry, key: str) -> ChannelView:
+def channel_view(ch: ChannelEntry, key: str) -> ChannelView:
     return ChannelView(
         id=ch.id, type=ch.type, name=ch.name, base_url=ch.base_url, key=key, other=ch.other,
         organization=ch.organization, setting=ch.setting, settings=ch.settings,
@@ -159,7 +159,7 @@ async def prepare_call(
         client_headers=headers, client_query=query, path=job.path,
         now=int(state.clock()), form=job.form,
     )  # fmt: skip
-    view = _view(ch, key)
+    view = channel_view(ch, key)
     view.access_token = await state.credentials.token(adapter, view, http, 30.0)
     call = adapter.prepare(req, view)
     overrides.apply_header_override(ch.header_override, call.headers, headers, key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -26,6 +27,7 @@ from clawrouter.relay.selection import matching_names, pick
 from clawrouter.relay.state import RelayState
 
 log = logging.getLogger(__name__)
+AttemptFn = Callable[..., Awaitable[web.StreamResponse]]
 
 
 async def parse_body(request: web.Request) -> dict[str, Any]:
@@ -158,9 +160,12 @@ async def start_job(
     caller: RelayCaller | None = None,
     body: dict[str, Any] | None = None,
     setup: JobSetup | None = None,
+    reserve: bool = True,
 ) -> tuple[RelayState, Job]:
     """Authenticate the API key (or take the `caller` already resolved, with its parsed
-    `body`: the playground's session user), check and price the request, reserve quota."""
+    `body`: the playground's session user), check and price the request, reserve quota
+    (`reserve=False`: only check that the wallet is not empty — a Realtime session charges
+    turn by turn)."""
     state = request.app[RELAY]
     cfg = request.app[CONFIG]
     ip = client_ip(request, cfg.server.trust_forwarded_for)
@@ -188,11 +193,19 @@ async def start_job(
     job.price = _price(state, job, job.group)
     if setup is not None:
         setup(job)  # media requests: form, meter, per-call ratios, prompt estimate
-    _reserve(state, job)
+    if reserve:
+        _reserve(state, job)
+    else:
+        job.charge = Charge(state, caller.token, caller.user)
+        job.charge.reserve(0)
     return state, job
 
 
-async def run_job(request: web.Request, state: RelayState, job: Job) -> web.StreamResponse:
+async def run_job(
+    request: web.Request, state: RelayState, job: Job, attempt_fn: AttemptFn = attempt
+) -> web.StreamResponse:
+    """Try the job's channels in order with `attempt_fn` (one attempt on one channel; it
+    raises UpstreamError, before anything reached the client, to fail over)."""
     http = request.app[HTTP]
     cfg = request.app[CONFIG].relay
     retries = max(int(state.options["RetryTimes"]), 0)
@@ -212,7 +225,7 @@ async def run_job(request: web.Request, state: RelayState, job: Job) -> web.Stre
             attempts += 1
             job.tried.append(ch.id)
             try:
-                return await attempt(request, state, job, ch, http, cfg)
+                return await attempt_fn(request, state, job, ch, http, cfg)
             except UpstreamError as err:
                 last = handle_failure(state, job, ch, err)
                 if job.started_response or not should_retry(state, job, last):

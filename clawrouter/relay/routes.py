@@ -12,8 +12,7 @@ from clawrouter.errors import BadRequestError, ClawError, NotFoundError
 from clawrouter.http.render import json_response, listing_protocol
 from clawrouter.http.request import client_ip
 from clawrouter.keys import CONFIG, RELAY
-from clawrouter.relay import media
-from clawrouter.relay import videos
+from clawrouter.relay import media, realtime, videos
 from clawrouter.relay.convert.base import CHAT, GEMINI, MESSAGES, RESPONSES
 from clawrouter.relay.keyauth import authenticate_key
 from clawrouter.relay.pipeline import relay
@@ -195,6 +194,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/v1/responses", responses)
     r.add_post("/v1/messages", messages)
     media.add_routes(app)  # images and audio
+    r.add_get("/v1/realtime", realtime.realtime)
     r.add_get("/v1/models", list_models)
     r.add_get("/v1/models/{model}", retrieve_model)
     r.add_post("/v1/models/{target}", post_models_path)

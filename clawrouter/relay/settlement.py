@@ -43,10 +43,18 @@ def finalize_usage(job: Job, usage: Usage | None, output_text: Callable[[], str]
 
 
 def settle(state: RelayState, job: Job, usage: Usage) -> pricing.Settlement:
-    assert job.price is not None and job.charge is not None and job.channel is not None
+    assert job.price is not None
     settlement = pricing.settle_quota(
         job.price, usage, quota_per_unit=int(state.options["QuotaPerUnit"])
     )
+    return book(state, job, settlement, usage)
+
+
+def book(
+    state: RelayState, job: Job, settlement: pricing.Settlement, usage: Usage
+) -> pricing.Settlement:
+    """Charge a computed settlement to the job's key and wallet, and write its log row."""
+    assert job.charge is not None and job.channel is not None
     job.charge.settle(settlement.quota, job.channel.id, int(state.clock()))
     record_consume(state, job, settlement, usage)
     return settlement

@@ -21,6 +21,7 @@ class Usage:
     reasoning_tokens: int = 0  # part of completion_tokens
     image_tokens: int = 0  # part of prompt_tokens
     audio_tokens: int = 0  # part of prompt_tokens
+    audio_completion_tokens: int = 0  # part of completion_tokens (audio output)
     semantic: str = "openai"
     estimated: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -82,6 +83,21 @@ def from_responses(u: dict[str, Any] | None) -> Usage | None:
         cached_tokens=_int(idt.get("cached_tokens")),
         cache_write_tokens=_int(idt.get("cache_write_tokens")),
         reasoning_tokens=_int(odt.get("reasoning_tokens")),
+    )
+
+
+def from_realtime(u: dict[str, Any] | None) -> Usage | None:
+    """Realtime API `response.done` usage: input/output tokens with their text/audio split
+    (cached input is billed as input, as the reference does)."""
+    if not isinstance(u, dict):
+        return None
+    idt = u.get("input_token_details") or {}
+    odt = u.get("output_token_details") or {}
+    return Usage(
+        prompt_tokens=_int(u.get("input_tokens")),
+        completion_tokens=_int(u.get("output_tokens")),
+        audio_tokens=_int(idt.get("audio_tokens") if isinstance(idt, dict) else 0),
+        audio_completion_tokens=_int(odt.get("audio_tokens") if isinstance(odt, dict) else 0),
     )
 
 

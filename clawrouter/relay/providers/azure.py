@@ -20,8 +20,15 @@ from clawrouter.relay.providers.base import (
     TRANSLATIONS,
     ChannelView,
     RelayRequest,
+    UpstreamCall,
 )
-from clawrouter.relay.providers.openai import CF_GATEWAY, PATHS, OpenAIAdapter, join_url
+from clawrouter.relay.providers.openai import (
+    CF_GATEWAY,
+    PATHS,
+    OpenAIAdapter,
+    join_url,
+    ws_url,
+)
 
 DEFAULT_API_VERSION = "2025-04-01-preview"
 RESPONSES_API_VERSION = "preview"
@@ -78,3 +85,10 @@ class AzureAdapter(OpenAIAdapter):
 
     def auth_headers(self, ch: ChannelView) -> dict[str, str]:
         return {"api-key": ch.key} if ch.key else {}
+
+    def realtime_call(self, model: str, ch: ChannelView) -> UpstreamCall:
+        """`{base}/openai/realtime?api-version=&deployment=` (Azure's Realtime endpoint)."""
+        base = self.base_url(ch)
+        version = ch.other.strip() or DEFAULT_API_VERSION
+        query = f"api-version={quote(version)}&deployment={quote(model, safe='')}"
+        return UpstreamCall("GET", ws_url(f"{base}/openai/realtime?{query}"), self.auth_headers(ch))

@@ -32,6 +32,7 @@ TRANSLATIONS = "translations"  # /v1/audio/translations (multipart)
 # Endpoints whose answer is passed through as bytes (audio, images, text formats) and metered
 MEDIA_ENDPOINTS = frozenset({IMAGES, IMAGE_EDITS, SPEECH, TRANSCRIPTIONS, TRANSLATIONS})
 RERANK = "rerank"  # /v1/rerank (Jina / Cohere / SiliconFlow / compatible)
+REALTIME = "realtime"  # GET /v1/realtime, a WebSocket session (RealtimeCapable adapters)
 
 
 @dataclass(slots=True)
@@ -137,6 +138,14 @@ class AdapterBase:
         if endpoint in MEDIA_ENDPOINTS:
             return BINARY_ANSWER
         return SSE_ANSWER if stream else JSON_ANSWER
+
+
+@runtime_checkable
+class RealtimeCapable(Protocol):
+    """Optional adapter side for the Realtime API (GET /v1/realtime, a WebSocket session): the
+    upstream WebSocket to open for `model` (ws:// or wss:// URL and handshake headers)."""
+
+    def realtime_call(self, model: str, ch: ChannelView) -> UpstreamCall: ...
 
 
 @runtime_checkable

@@ -8,6 +8,7 @@ import dataclasses
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -75,6 +76,15 @@ def join_url(base: str, path: str) -> str:
     if path.startswith("/v1/") and (base.endswith("/v1") or base.startswith(CF_GATEWAY)):
         path = path[3:]
     return base + path
+
+
+def ws_url(url: str) -> str:
+    """The WebSocket form of an http(s) URL."""
+    if url.startswith("https://"):
+        return "wss://" + url[8:]
+    if url.startswith("http://"):
+        return "ws://" + url[7:]
+    return url
 
 
 def is_stream(req: RelayRequest) -> bool:
@@ -220,6 +230,13 @@ class OpenAIAdapter(AdapterBase):
     def stream_usage(self, ch: ChannelView) -> bool:
         """Whether streaming chat/completions get `stream_options.include_usage` forced."""
         return ch.type in STREAM_OPTIONS_TYPES
+
+    # -- realtime ----------------------------------------------------------------------------
+
+    def realtime_call(self, model: str, ch: ChannelView) -> UpstreamCall:
+        """`{base}/v1/realtime?model=` as a WebSocket URL (relay.realtime opens it)."""
+        url = join_url(self.base_url(ch), "/v1/realtime") + "?model=" + quote(model, safe="")
+        return UpstreamCall("GET", ws_url(url), self.auth_headers(ch))
 
     # -- answers -----------------------------------------------------------------------------
 
