@@ -20,16 +20,22 @@ from typing import Any
 import orjson
 import pytest
 
+from clawrouter.http.multipart import FilePart, Form
 from clawrouter.relay.providers import channel_types as ct
 from clawrouter.relay.providers.base import (
     CHAT,
     COMPLETIONS,
     EMBEDDINGS,
+    IMAGE_EDITS,
+    IMAGES,
     MESSAGES,
     MODELS,
     MODERATIONS,
     RERANK,
     RESPONSES,
+    SPEECH,
+    TRANSCRIPTIONS,
+    TRANSLATIONS,
     ChannelView,
     RelayRequest,
     SSEJsonDecoder,
@@ -60,11 +66,14 @@ def prepare(
     endpoint: str = CHAT,
     model: str = "gpt-4o",
     stream: bool = False,
+    form: Form | None = None,
     **ch_kw: Any,
 ) -> UpstreamCall:
     adapter = adapter_for(type_)
     assert adapter is not None
-    req = RelayRequest(endpoint=endpoint, model=model, body=dict(body or {}), stream=stream)
+    req = RelayRequest(
+        endpoint=endpoint, model=model, body=dict(body or {}), stream=stream, form=form
+    )
     return adapter.prepare(req, channel(type_, **ch_kw))
 
 
@@ -281,7 +290,31 @@ GOLDEN_BODIES: dict[str, Json] = {
     RERANK: {"query": "hello", "documents": ["a", "b"], "top_n": 1},
     RESPONSES: {"input": "hello", "stream": True},
     MODELS: {},
+    IMAGES: {"prompt": "a fox", "size": "1024x1024"},
+    IMAGE_EDITS: {"prompt": "add a hat"},
+    SPEECH: {"input": "hello", "voice": "alloy"},
+    TRANSCRIPTIONS: {"language": "en"},
+    TRANSLATIONS: {},
 }
+# Multipart endpoints: the form's files (the boundary is random, so recorded as <boundary>)
+GOLDEN_FORMS: dict[str, Form] = {
+    IMAGE_EDITS: Form((FilePart("image", "a.png", "image/png", b"PNG"),)),
+    TRANSCRIPTIONS: Form((FilePart("file", "a.wav", "audio/wav", b"RIFF"),)),
+    TRANSLATIONS: Form((FilePart("file", "a.wav", "audio/wav", b"RIFF"),)),
+}
+
+
+def _recorded(call: UpstreamCall) -> tuple[dict[str, str], Any]:
+    """Headers (key hidden) and body: JSON, or a multipart form as text."""
+    headers = {k: v.replace(KEY, "<key>") for k, v in call.headers.items()}
+    if call.body is None:
+        return headers, None
+    ctype = headers.get("Content-Type", "")
+    if not ctype.startswith("multipart/"):
+        return headers, orjson.loads(call.body)
+    boundary = ctype.split("boundary=", 1)[1]
+    headers["Content-Type"] = ctype.replace(boundary, "<boundary>")
+    return headers, call.body.decode().replace(boundary, "<boundary>")
 
 
 def _golden_calls() -> dict[str, Json]:
@@ -295,12 +328,14 @@ def _golden_calls() -> dict[str, Json]:
                 endpoint=endpoint,
                 model="model-x",
                 stream=body.get("stream", False),
+                form=GOLDEN_FORMS.get(endpoint),
                 **_channel_for(type_),
             )
+            headers, sent_body = _recorded(call)
             out[f"{type_:02d} {ct.type_name(type_)} {endpoint}"] = {
                 "call": f"{call.method} {call.url}",
-                "headers": {k: v.replace(KEY, "<key>") for k, v in call.headers.items()},
-                "body": None if call.body is None else orjson.loads(call.body),
+                "headers": headers,
+                "body": sent_body,
             }
     return out
 
