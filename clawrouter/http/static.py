@@ -4,12 +4,20 @@ Hashed assets (static/assets/, names carry a content hash) are cached for a year
 everything else, index.html first, is `no-cache`. Client routes (/console/token, /login, ...)
 fall back to index.html; API paths (/api, /v1, /v1beta, /pg, /mj) and missing assets never do:
 they answer 404 in their own JSON shape. GET and HEAD.
+Files are read once and kept in memory with their gzip form (the bundle is a few MB and never
+changes while the process runs), answered gzipped to clients that accept it, with a content
+ETag (If-None-Match → 304). aiohttp's FileResponse is kept only for files too large to keep
+(MAX_CACHED_FILE): it leaks its open file when the client hangs up at the wrong moment.
 Everything served here is behind the global web rate limit (per IP).
 """
 
 from __future__ import annotations
 
+import asyncio
+import gzip
+import hashlib
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
@@ -20,6 +28,8 @@ from clawrouter.http.limits import web_limited
 _API_PREFIXES = ("/api", "/v1", "/v1beta", "/pg", "/mj", "/assets")
 MAX_PATH = 1024  # longer than any file or client-side route of the dashboard
 IMMUTABLE = "public, max-age=31536000, immutable"
+MAX_CACHED_FILE = 8 << 20  # bytes; larger files are streamed from disk on each request
+_COMPRESSIBLE = (".html", ".js", ".mjs", ".css", ".json", ".map", ".svg", ".txt")
 # explicit types: the platform's mimetypes table may lack some (woff2) or differ (js)
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -73,15 +83,65 @@ def _file(root: Path, path: str) -> Path | None:
         return None
 
 
-def _serve(target: Path, cache: str) -> web.FileResponse:
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    body: bytes
+    gzipped: bytes | None  # None when gzip would not make it smaller
+    etag: str
+
+
+class _Files:
+    """The static files read so far (one per app: never module state)."""
+
+    def __init__(self) -> None:
+        self._files: dict[Path, _Cached | None] = {}
+
+    async def get(self, target: Path) -> _Cached | None:
+        """The file's bytes, or None when it is too large to keep (read and compressed once,
+        off the event loop)."""
+        if target not in self._files:
+            self._files[target] = await asyncio.to_thread(self._read, target)
+        return self._files[target]
+
+    @staticmethod
+    def _read(target: Path) -> _Cached | None:
+        if target.stat().st_size > MAX_CACHED_FILE:
+            return None
+        body = target.read_bytes()
+        gzipped = None
+        if target.suffix.lower() in _COMPRESSIBLE and len(body) > 512:
+            packed = gzip.compress(body, compresslevel=9, mtime=0)
+            gzipped = packed if len(packed) < len(body) else None
+        return _Cached(body, gzipped, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+
+
+async def _serve(
+    request: web.Request, files: _Files, target: Path, cache: str
+) -> web.StreamResponse:
     headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
     kind = CONTENT_TYPES.get(target.suffix.lower())
     if kind is not None:
         headers["Content-Type"] = kind
-    return web.FileResponse(target, headers=headers)
+    try:
+        cached = await files.get(target)
+    except OSError:
+        raise NotFoundError(f"Invalid URL ({request.method} {request.path})") from None
+    if cached is None:
+        return web.FileResponse(target, headers=headers)
+    headers["ETag"] = cached.etag
+    if cached.gzipped is not None:
+        headers["Vary"] = "Accept-Encoding"
+    if cached.etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=headers)
+    body = cached.body
+    if cached.gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", ""):
+        body, headers["Content-Encoding"] = cached.gzipped, "gzip"
+    return web.Response(body=body, headers=headers)
 
 
 def spa_handler(root: Path | None):
+    files = _Files()
+
     async def serve_spa(request: web.Request) -> web.StreamResponse:
         path = request.match_info.get("tail", "")
         if root is None or is_odd(path):
@@ -91,10 +151,10 @@ def spa_handler(root: Path | None):
         target = _file(root, path) if path else None
         if target is not None:
             hashed = request.path.startswith("/assets/")
-            return _serve(target, IMMUTABLE if hashed else "no-cache")
+            return await _serve(request, files, target, IMMUTABLE if hashed else "no-cache")
         if is_api_path(request.path):
             raise NotFoundError(f"Invalid URL ({request.method} {request.path})")
-        return _serve(root / "index.html", "no-cache")
+        return await _serve(request, files, root / "index.html", "no-cache")
 
     return serve_spa
 

@@ -1,12 +1,15 @@
 """How the dashboard is served: index.html `no-cache`, hashed assets immutable for a year,
 client routes fall back to index.html while API paths and missing assets answer a JSON 404,
-HEAD works, content types are right (js, css, svg, woff2, png, json)."""
+HEAD works, content types are right (js, css, svg, woff2, png, json); gzip for clients that take
+it, a content ETag, large files streamed from disk."""
 
 from __future__ import annotations
 
+import gzip
 import re
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from clawrouter.config import Config, replace
@@ -88,5 +91,42 @@ async def test_content_types_of_fonts_images_and_json(config: Config, tmp_path: 
             resp = await c.request("GET", path)
             assert resp.status == 200 and resp.headers["Content-Type"].startswith(kind), path
             assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    finally:
+        await gw.stop()
+
+
+async def test_gzip_etag_and_the_large_file_fallback(
+    config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from clawrouter.http import static as static_mod
+
+    monkeypatch.setattr(static_mod, "MAX_CACHED_FILE", 4096)
+    static = tmp_path / "static"
+    (static / "assets").mkdir(parents=True)
+    (static / "index.html").write_text("<!doctype html><title>ClawRouter</title>")
+    script = "export const words = [" + ", ".join(f'"word{i % 50}"' for i in range(300)) + "];"
+    (static / "assets" / "app-abcdefgh.js").write_text(script)
+    big = bytes(range(256)) * 64  # 16 KB: above the (lowered) cache limit, streamed from disk
+    (static / "assets" / "big-abcdefgh.png").write_bytes(big)
+    gw = Gateway(replace(config, server={"static_dir": str(static)}))
+    await gw.start()
+    try:
+        async with aiohttp.ClientSession(auto_decompress=False) as http:
+            url = gw.base + "/assets/app-abcdefgh.js"
+            async with http.get(url, headers={"Accept-Encoding": "gzip"}) as resp:
+                packed = await resp.read()
+                etag = resp.headers["ETag"]
+                assert resp.headers["Content-Encoding"] == "gzip"
+                assert resp.headers["Vary"] == "Accept-Encoding"
+            assert gzip.decompress(packed).decode() == script and len(packed) < len(script)
+            async with http.get(url, headers={"Accept-Encoding": "identity"}) as resp:
+                assert "Content-Encoding" not in resp.headers
+                assert (await resp.read()).decode() == script
+            async with http.get(url, headers={"If-None-Match": etag}) as resp:
+                assert resp.status == 304 and await resp.read() == b""
+                assert resp.headers["Cache-Control"] == IMMUTABLE
+            async with http.get(gw.base + "/assets/big-abcdefgh.png") as resp:
+                assert resp.status == 200 and await resp.read() == big
+                assert resp.headers["Content-Type"] == "image/png"
     finally:
         await gw.stop()
