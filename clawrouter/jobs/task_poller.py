@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 BATCH = 200  # unfinished tasks read per round
 CONCURRENCY = 8  # polls in flight at once
 POLL_TIMEOUT_SECONDS = 60.0  # one poll, whole answer
+MIN_ROUND_SECONDS = 0.01  # a 0 interval must not spin
 PLATFORMS = [str(t) for t in video.VIDEO_ADAPTERS]
 
 
@@ -52,7 +53,7 @@ class TaskPoller:
                 await self.tick()
             except Exception:
                 log.exception("task poll round failed")
-            await asyncio.sleep(self.cfg.task_poll_interval_seconds)
+            await asyncio.sleep(max(self.cfg.task_poll_interval_seconds, MIN_ROUND_SECONDS))
 
     async def tick(self) -> None:
         state = self.state
