@@ -23,7 +23,7 @@ ENV_ALIASES = {
     "CLAWROUTER_PORT": ("server", "port"),
     "CLAWROUTER_DATA_DIR": ("server", "data_dir"),
 }
-SECRET_KEYS = frozenset({("security", "session_secret")})
+SECRET_KEYS = frozenset({("security", "session_secret"), ("metrics", "token")})
 # new-api's own environment variables, honoured so a new-api deployment's environment keeps
 # working. They apply after the TOML file and before CLAWROUTER_* variables, so a CLAWROUTER_*
 # variable for the same setting wins. An empty value counts as unset, as in new-api.
@@ -38,6 +38,7 @@ NEWAPI_ENV = {
     "SEARCH_RATE_LIMIT": ("security", "search_rate_limit"),
     "SEARCH_RATE_LIMIT_DURATION": ("security", "search_rate_window_seconds"),
     "TASK_TIMEOUT_MINUTES": ("relay", "task_timeout_minutes"),
+    "SQL_DSN": ("database", "url"),
 }
 # new-api's on/off switches: false turns that limit off (0); true leaves it as configured.
 NEWAPI_SWITCHES = {
@@ -46,6 +47,8 @@ NEWAPI_SWITCHES = {
     "CRITICAL_RATE_LIMIT_ENABLE": ("security", "critical_rate_limit"),
     "SEARCH_RATE_LIMIT_ENABLE": ("security", "search_rate_limit"),
 }
+_PG_SCHEMES = ("postgresql://", "postgres://")
+_SQLITE_SCHEME = "sqlite:///"
 _TRUE = frozenset({"1", "t", "true", "yes", "on"})  # Go's strconv.ParseBool, plus yes/on
 _FALSE = frozenset({"0", "f", "false", "no", "off"})
 
@@ -61,12 +64,14 @@ class ServerConfig:
     data_dir: str = "./data"
     max_body_mb: float = 32.0
     shutdown_grace_seconds: float = 10.0
+    drain_delay_seconds: float = 0.0
     trust_forwarded_for: bool = False
     static_dir: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class DatabaseConfig:
+    url: str = ""
     path: str = ""
     log_path: str = ""
     busy_timeout_ms: int = 5000
@@ -113,6 +118,19 @@ class RelayConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricsConfig:
+    enabled: bool = True
+    token: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CorsConfig:
+    origins: str = ""
+    api_origins: str = ""
+    max_age_seconds: int = 600
+
+
+@dataclass(frozen=True, slots=True)
 class ProvidersConfig:
     """Where the outside services of account security live (a staging setup or a test points
     them at a local fake). OIDC endpoints and WeChat's server are options instead."""
@@ -134,19 +152,31 @@ class Config:
     security: SecurityConfig = field(default_factory=SecurityConfig)
     relay: RelayConfig = field(default_factory=RelayConfig)
     providers: ProvidersConfig = field(default_factory=ProvidersConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    cors: CorsConfig = field(default_factory=CorsConfig)
 
     @property
     def data_dir(self) -> Path:
         return Path(self.server.data_dir)
 
     @property
+    def db_backend(self) -> str:
+        """ "postgresql" for a postgresql:// (or postgres://) database.url, else "sqlite"."""
+        return "postgresql" if self.database.url.startswith(_PG_SCHEMES) else "sqlite"
+
+    @property
     def db_path(self) -> Path:
+        """The SQLite main file: database.url's sqlite:///PATH, database.path or the data dir."""
+        if self.database.url.startswith(_SQLITE_SCHEME):
+            return Path(self.database.url.removeprefix(_SQLITE_SCHEME))
         return Path(self.database.path) if self.database.path else self.data_dir / "clawrouter.db"
 
     @property
     def log_db_path(self) -> Path:
         if self.database.log_path:
             return Path(self.database.log_path)
+        if self.database.url.startswith(_SQLITE_SCHEME):
+            return self.db_path.parent / "logs.db"
         return self.data_dir / "logs.db"
 
     @property
@@ -347,8 +377,23 @@ def _validate(cfg: Config) -> Config:
         )
     if cfg.logging.format not in ("console", "json"):
         raise ConfigError(f"logging.format must be console or json, got {cfg.logging.format!r}")
+    if cfg.server.drain_delay_seconds < 0:
+        raise ConfigError("server.drain_delay_seconds must be 0 or more")
+    if "*" in origin_list(cfg.cors.api_origins):
+        raise ConfigError(
+            "cors.api_origins cannot be *: it lets sites send the dashboard's login cookie;"
+            " list the origins"
+        )
     if cfg.database.readers < 1:
         raise ConfigError("database.readers must be at least 1")
+    if cfg.database.url == "local":  # new-api's SQL_DSN=local: its SQLite default
+        cfg = replace(cfg, database={"url": ""})
+    url = cfg.database.url
+    if url and not url.startswith((*_PG_SCHEMES, _SQLITE_SCHEME)):
+        raise ConfigError(
+            "database.url must be sqlite:///PATH or postgresql://user:password@host:port/db"
+            f" (MySQL is not supported), got {redact_url(url)!r}"
+        )
     sec = cfg.security
     for name in ("api", "web", "critical", "search", "email_verification"):
         if getattr(sec, f"{name}_rate_limit") < 0:
@@ -356,6 +401,11 @@ def _validate(cfg: Config) -> Config:
         if getattr(sec, f"{name}_rate_window_seconds") < 1:
             raise ConfigError(f"security.{name}_rate_window_seconds must be at least 1")
     return cfg
+
+
+def origin_list(value: str) -> tuple[str, ...]:
+    """A comma-separated origins setting as a tuple (trailing slashes dropped)."""
+    return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
 
 
 def replace(cfg: Config, **sections_: dict[str, Any]) -> Config:
@@ -375,5 +425,18 @@ def as_dict(cfg: Config, *, redact: bool = True) -> dict[str, dict[str, Any]]:
         for key, value in table.items():
             if redact and (name, key) in SECRET_KEYS and value:
                 table[key] = "********"
+            elif redact and (name, key) == ("database", "url"):
+                table[key] = redact_url(value)
         out[name] = table
     return out
+
+
+def redact_url(url: str) -> str:
+    """A database URL with its password replaced by ********."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:  # a DSN without a scheme, such as MySQL's user:password@tcp(host)/db
+        scheme, rest = "", url
+    userinfo, at, host = rest.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    return f"{scheme}{sep}{userinfo.partition(':')[0]}:********@{host}"

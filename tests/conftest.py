@@ -1,21 +1,54 @@
-"""Shared fixtures: a config on a temp data dir, the real app served on a loopback port."""
+"""Shared fixtures: a config on a temp data dir, the real app served on a loopback port.
+
+CLAWROUTER_TEST_DB=postgresql runs the same tests on PostgreSQL: the config fixture points
+database.url at a fresh database on a real server the session starts (tests/support/postgres.py).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from clawrouter.config import Config, load, replace
 from tests.support.gateway import Gateway, RelayEnv
+from tests.support.postgres import PostgresServer, find_bin_dir
 from tests.support.upstreams import FakeUpstream
 
 
+def pytest_report_header() -> str:
+    db = os.environ.get("CLAWROUTER_TEST_DB") or "sqlite"
+    return f"clawrouter store: {db} (CLAWROUTER_TEST_DB)"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed (no initdb/pg_ctl): its tests are skipped")
+    server = PostgresServer(bin_dir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def config(tmp_path: Path) -> Config:
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test, dropped after it."""
+    url = postgres_server.new_database()
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture
+def config(tmp_path: Path, request: pytest.FixtureRequest) -> Config:
     overrides = {"server.data_dir": str(tmp_path / "data")}
+    if os.environ.get("CLAWROUTER_TEST_DB", "sqlite") == "postgresql":
+        overrides["database.url"] = request.getfixturevalue("postgres_url")
     # A dashboard built elsewhere (CLAWROUTER_WEB_OUT=... npm run build) for a work in progress;
     # unset, the gateway serves the committed static/.
     if os.environ.get("CLAWROUTER_TEST_STATIC_DIR"):

@@ -134,7 +134,7 @@ async def get_setup(request: web.Request) -> web.Response:
         {
             "status": False,
             "root_init": await users_repo.root_exists(db),
-            "database_type": db.backend,
+            "database_type": "postgres" if db.backend == "postgresql" else db.backend,
         }
     )
 

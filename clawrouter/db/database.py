@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -189,6 +189,9 @@ class Database:
 
     async def apply_migration(self, schema: str, version: int, sql: str) -> None:
         await self.script(f"{sql}\nPRAGMA user_version = {int(version)};")
+
+    async def sync_ids(self, tables: Sequence[str]) -> None:
+        """Nothing to do: AUTOINCREMENT's counter follows the ids inserted."""
 
     async def ping(self) -> bool:
         try:

@@ -11,7 +11,8 @@ from tests.support.gateway import Gateway
 async def test_setup_creates_root_once(gateway: Gateway):
     c = gateway.client()
     status, body = await c.json("GET", "/api/setup")
-    assert body["data"] == {"status": False, "root_init": False, "database_type": "sqlite"}
+    kind = {"sqlite": "sqlite", "postgresql": "postgres"}[gateway.config.db_backend]  # new-api's
+    assert body["data"] == {"status": False, "root_init": False, "database_type": kind}
     status, body = await c.json("GET", "/api/status")
     assert body["data"]["setup"] is False
 

@@ -1,0 +1,242 @@
+"""PgDatabase: the PostgreSQL Store (db/store.py) over an asyncpg connection pool.
+
+It runs the repo's portable SQL: `?` placeholders become `$n` and LIKE becomes ILIKE (SQLite's
+LIKE ignores ASCII case, so searches match alike on both), once per distinct statement (cached).
+Write transactions are serialised as SQLite's single writer serialises them: one at a time per
+process, and one at a time across processes through a transaction-scoped advisory lock, so a
+check-then-write in one transaction (a key limit, a code redeemed once) holds on many instances
+too. Reads run in parallel on the pool. Driver exceptions leave as StoreError/DuplicateError.
+Main and log schemas share one database; schema_versions records each one's migrations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import asyncpg
+
+from clawrouter.db.store import POSTGRESQL, DuplicateError, Params, Row, StoreError
+
+_TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|\?|\bLIKE\b""", re.IGNORECASE)
+_KEY = re.compile(r"Key \(([^)]*)\)")
+_WRITE_LOCK = 0x436C6177526F7574  # "ClawRout": the advisory lock every write transaction holds
+_CACHE_MAX = 4096
+_VERSIONS = (
+    "CREATE TABLE IF NOT EXISTS schema_versions (schema TEXT PRIMARY KEY, version BIGINT NOT NULL)"
+)
+_HAS_ID = (
+    "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema()"
+    " AND table_name = ? AND column_name = 'id' AND is_identity = 'YES'"
+)
+T = TypeVar("T")
+
+
+def translate(sql: str) -> str:
+    """Portable SQL -> PostgreSQL: `?` -> `$1, $2, ...`, LIKE -> ILIKE, outside quotes."""
+    n = 0
+
+    def repl(m: re.Match[str]) -> str:
+        nonlocal n
+        token = m.group(0)
+        if token == "?":
+            n += 1
+            return f"${n}"
+        if token[0] in "'\"":
+            return token
+        return "ILIKE"
+
+    return _TOKEN.sub(repl, sql)
+
+
+def _numeric(text: str) -> int | float:
+    """SUM over BIGINT is NUMERIC in PostgreSQL: read it as SQLite answers, an int (or float)."""
+    value = Decimal(text)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+async def _init(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec(
+        "numeric", encoder=str, decoder=_numeric, schema="pg_catalog", format="text"
+    )
+
+
+def _refused(err: Exception) -> StoreError:
+    if isinstance(err, asyncpg.UniqueViolationError):
+        table = getattr(err, "table_name", None) or ""
+        m = _KEY.search(getattr(err, "detail", None) or "")
+        names = [c.strip().strip('"') for c in m.group(1).split(",")] if m else []
+        return DuplicateError(str(err), tuple(f"{table}.{c}" for c in names))
+    return StoreError(str(err))
+
+
+# Refused writes and values the server or the driver will not take (an integer out of range, a
+# string for a number): the caller's bad input, as SQLite's IntegrityError/OverflowError are.
+_REFUSED = (
+    asyncpg.IntegrityConstraintViolationError,
+    asyncpg.DataError,
+    asyncpg.exceptions._base.DataError,
+)
+
+
+async def _guard(call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except _REFUSED as e:
+        raise _refused(e) from e
+
+
+def _count(status: str) -> int:
+    last = status.rpartition(" ")[2]
+    return int(last) if last.isdigit() else 0
+
+
+def _args(params: Params) -> tuple:
+    if isinstance(params, dict):
+        raise TypeError("named parameters are not portable: use ? placeholders")
+    return tuple(params)
+
+
+class PgTx:
+    """A write transaction on one pooled connection (the Tx protocol)."""
+
+    dialect = POSTGRESQL
+
+    def __init__(self, conn: asyncpg.Connection, sql: Callable[[str], str]) -> None:
+        self._conn = conn
+        self._sql = sql
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        return _count(await _guard(self._conn.execute(self._sql(sql), *_args(params))))
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        q = self._sql(sql + " RETURNING id")
+        return int(await _guard(self._conn.fetchval(q, *_args(params))) or 0)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        batch = [_args(r) for r in rows]
+        if batch:
+            await _guard(self._conn.executemany(self._sql(sql), batch))
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        row = await _guard(self._conn.fetchrow(self._sql(sql), *_args(params)))
+        return None if row is None else dict(row)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        rows = await _guard(self._conn.fetch(self._sql(sql), *_args(params)))
+        return [dict(r) for r in rows]
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        return await _guard(self._conn.fetchval(self._sql(sql), *_args(params)))
+
+
+class PgDatabase:
+    """A PostgreSQL database: a pool for reads, serialised write transactions."""
+
+    backend = "postgresql"
+    dialect = POSTGRESQL
+
+    def __init__(self, url: str, *, pool_size: int = 4, timeout_ms: int = 5000) -> None:
+        self.url = url
+        self._size = max(2, pool_size)
+        self._timeout = timeout_ms / 1000
+        self._pool: asyncpg.Pool | None = None
+        self._lock = asyncio.Lock()
+        self._cache: dict[str, str] = {}
+
+    def _sql(self, sql: str) -> str:
+        out = self._cache.get(sql)
+        if out is None:
+            if len(self._cache) >= _CACHE_MAX:
+                self._cache.clear()
+            out = self._cache[sql] = translate(sql)
+        return out
+
+    async def open(self) -> None:
+        self._pool = await asyncpg.create_pool(
+            self.url, min_size=1, max_size=self._size, init=_init, timeout=self._timeout
+        )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+    def _reads(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("database is not open")
+        return self._pool
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        row = await _guard(self._reads().fetchrow(self._sql(sql), *_args(params)))
+        return None if row is None else dict(row)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        rows = await _guard(self._reads().fetch(self._sql(sql), *_args(params)))
+        return [dict(r) for r in rows]
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        return await _guard(self._reads().fetchval(self._sql(sql), *_args(params)))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PgTx]:
+        """Serialised write transaction; commits on success, rolls back on any error."""
+        async with self._lock, self._reads().acquire() as conn, conn.transaction():
+            await conn.execute(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK})")
+            yield PgTx(conn, self._sql)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        async with self.transaction() as tx:
+            return await tx.insert(sql, params)
+
+    async def script(self, sql: str) -> None:
+        """Run a multi-statement script (no parameters) in one write transaction."""
+        async with self.transaction() as tx:
+            await tx._conn.execute(sql)
+
+    async def schema_version(self, schema: str) -> int:
+        async with self.transaction() as tx:
+            await tx._conn.execute(_VERSIONS)
+            value = await tx.fetchval(
+                "SELECT version FROM schema_versions WHERE schema = ?", (schema,)
+            )
+        return int(value or 0)
+
+    async def apply_migration(self, schema: str, version: int, sql: str) -> None:
+        async with self.transaction() as tx:
+            await tx._conn.execute(_VERSIONS)
+            have = await tx.fetchval(
+                "SELECT version FROM schema_versions WHERE schema = ?", (schema,)
+            )
+            if int(have or 0) >= version:  # another instance applied it meanwhile
+                return
+            await tx._conn.execute(sql)
+            await tx.execute(
+                "INSERT INTO schema_versions (schema, version) VALUES (?, ?) ON CONFLICT"
+                " (schema) DO UPDATE SET version = excluded.version",
+                (schema, version),
+            )
+
+    async def sync_ids(self, tables: Sequence[str]) -> None:
+        """Identity columns do not follow explicit ids: set each one's next value past them."""
+        async with self.transaction() as tx:
+            for table in tables:
+                if await tx.fetchval(_HAS_ID, (table,)):
+                    await tx.fetchval(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                        f" COALESCE(MAX(id), 0) + 1, false) FROM {table}"
+                    )
+
+    async def ping(self) -> bool:
+        try:
+            return await self.fetchval("SELECT 1") == 1
+        except Exception:
+            return False
