@@ -44,8 +44,9 @@ def finalize_usage(job: Job, usage: Usage | None, output_text: Callable[[], str]
 
 def settle(state: RelayState, job: Job, usage: Usage) -> pricing.Settlement:
     assert job.price is not None
+    ratios = job.other_ratios if job.price.per_call else None  # media: n, size, quality
     settlement = pricing.settle_quota(
-        job.price, usage, quota_per_unit=int(state.options["QuotaPerUnit"])
+        job.price, usage, quota_per_unit=int(state.options["QuotaPerUnit"]), other_ratios=ratios
     )
     return book(state, job, settlement, usage)
 

@@ -291,3 +291,24 @@ async def test_reserve_before_the_call_then_settle(images: RelayEnv, root: Clien
     assert state.users[uid].quota == 2_920_000 - reserve
     await call
     assert state.users[uid].quota == 2_920_000 - rounded((2 + 100 * 8) * Fraction(5, 2))
+
+
+async def test_hang_up_before_the_image_bills_the_call_with_its_ratios(images: RelayEnv):
+    await images.gw.add_channel(
+        images.up.base_url, key="sk-slow", priority=50, models="dall-e-3",
+        model_mapping='{"dall-e-3": "dall-e-3-first-2000"}',
+    )  # fmt: skip
+    call = asyncio.create_task(
+        images.openai().images.generate(model="dall-e-3", prompt="x", n=3, quality="hd")
+    )
+    await images.up.wait_requests(1)
+    call.cancel()
+    await images.up.wait_aborted()
+    for _ in range(100):
+        if await images.logs():
+            break
+        await asyncio.sleep(0.02)
+    (log,) = await images.logs()
+    # the upstream was already at work: the call is billed, n and hd included
+    assert log["quota"] == rounded(Fraction("0.04") * QPU * 2 * 3) == 120_000
+    assert "client disconnected before the answer" in log["content"]

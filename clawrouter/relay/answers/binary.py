@@ -22,7 +22,7 @@ from clawrouter.relay.answers.delivery import Delivery
 from clawrouter.relay.job import Job
 from clawrouter.relay.meters import Meter
 from clawrouter.relay.providers.base import UpstreamError
-from clawrouter.relay.records import record_consume
+from clawrouter.relay.settlement import settle
 from clawrouter.relay.state import RelayState
 from clawrouter.relay.usage import Usage
 
@@ -45,16 +45,8 @@ class MediaResponder(Protocol):
 
 def settle_media(state: RelayState, job: Job, meter: Meter) -> pricing.Settlement:
     """Charge what the meter saw: tokens × ratios, or per call × n × size/quality ratios."""
-    assert job.price is not None and job.charge is not None and job.channel is not None
-    usage: Usage = meter.usage()
-    ratios = job.other_ratios if job.price.per_call else None
-    settlement = pricing.settle_quota(
-        job.price, usage, quota_per_unit=int(state.options["QuotaPerUnit"]), other_ratios=ratios
-    )
     job.content_notes.extend(meter.notes)
-    job.charge.settle(settlement.quota, job.channel.id, int(state.clock()))
-    record_consume(state, job, settlement, usage)
-    return settlement
+    return settle(state, job, meter.usage())
 
 
 async def _first_chunk(resp: aiohttp.ClientResponse) -> bytes:
