@@ -76,13 +76,15 @@ async def read_form(request: web.Request, limits: FileLimit) -> tuple[dict[str, 
             name = part.name
             if not name:
                 raise BadRequestError("Invalid request: a form part has no name")
-            if part.filename is not None:
+            ctype = part.headers.get("Content-Type", "")
+            if part.filename is not None or (ctype and not ctype.startswith("text/plain")):
+                # a file part: it has a filename, or at least a non-text content type
                 if len(files) >= MAX_FILES:
                     raise BadRequestError(f"Invalid request: more than {MAX_FILES} files")
                 limit = limits.get(name, limits.get("*", 0))
                 data = await _read_part(part, limit, name)
-                ctype = part.headers.get("Content-Type", "application/octet-stream")
-                files.append(FilePart(name, part.filename, ctype, data))
+                ctype = ctype or "application/octet-stream"
+                files.append(FilePart(name, part.filename or name, ctype, data))
                 continue
             value = (await _read_part(part, MAX_FIELD_BYTES, name)).decode("utf-8", "replace")
             if name in fields:

@@ -317,3 +317,21 @@ async def test_speech_cut_mid_audio_ends_the_answer_and_bills(audio: RelayEnv):
     assert log["prompt_tokens"] == math.ceil(len("cut me off") / 4)
     status = orjson.loads(log["other"])["stream_status"]
     assert status == {"status": "error", "end_reason": "upstream_cut"}
+
+
+async def test_a_file_part_without_filename_is_still_a_file(audio: RelayEnv):
+    sound = wav(2)
+    body = (
+        b'--b0\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n'
+        b'--b0\r\nContent-Disposition: form-data; name="file"\r\nContent-Type: audio/wav\r\n\r\n'
+        + sound
+        + b"\r\n--b0--\r\n"
+    )
+    ctype = {"Content-Type": "multipart/form-data; boundary=b0"}
+    status, reply, _ = await audio.post("/v1/audio/transcriptions", body, **ctype)
+    assert status == 200 and reply["text"] == TRANSCRIPT
+    up = audio.up.last
+    (part,) = [p for p in parse_multipart(up.body, up.headers["Content-Type"]) if p.filename]
+    assert (part.name, part.filename, part.content_type, part.data) == (
+        "file", "file", "audio/wav", sound,
+    )  # fmt: skip
