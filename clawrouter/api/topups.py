@@ -1,13 +1,14 @@
 """Wallet top-ups under /api/user: redeeming a code (any user), what the wallet page may offer
-(topup/info) and the top-up order history (own orders, or everyone's for admins). Online
-payment flows are not here."""
+(topup/info), the top-up order history (own orders, or everyone's for admins) and the admin's
+manual completion of an order. The online payment flows are pay_epay, pay_stripe, pay_creem
+(their routes are declared with these)."""
 
 from __future__ import annotations
 
 import orjson
 from aiohttp import web
 
-from clawrouter.api import audit
+from clawrouter.api import audit, pay_creem, pay_epay, pay_orders, pay_stripe
 from clawrouter.api.routing import Routes
 from clawrouter.auth.roles import ADMIN, COMMON
 from clawrouter.db.repo import redemptions as redemptions_repo
@@ -42,21 +43,30 @@ async def redeem(request: web.Request) -> web.Response:
 
 
 async def topup_info(request: web.Request) -> web.Response:
-    """What the wallet page may offer (top-up methods, amounts, minimums).
-
-    The reference's fields. No online payment flow is served yet, so every enable_* flag is
-    false and the page says payments are off; the rest are the options' values."""
+    """What the wallet page may offer (top-up methods, amounts, minimums): the reference's
+    fields. A provider is enabled once its options are set; Stripe joins the pay methods."""
     o = request.config_dict[OPTIONS]
+    stripe_on = pay_stripe.stripe_enabled(o)
+    methods = list(o["PayMethods"])
+    if stripe_on and not any(isinstance(m, dict) and m.get("type") == "stripe" for m in methods):
+        methods.append(
+            {
+                "name": "Stripe",
+                "type": "stripe",
+                "color": "#635BFF",
+                "min_topup": str(o["StripeMinTopUp"]),
+            }
+        )
     return ok(
         {
-            "enable_online_topup": False,
-            "enable_stripe_topup": False,
-            "enable_creem_topup": False,
+            "enable_online_topup": pay_epay.epay_enabled(o),
+            "enable_stripe_topup": stripe_on,
+            "enable_creem_topup": pay_creem.creem_enabled(o),
             "enable_waffo_topup": False,
             "enable_waffo_pancake_topup": False,
             "waffo_pay_methods": None,
             "creem_products": orjson.dumps(o["CreemProducts"]).decode(),
-            "pay_methods": o["PayMethods"],
+            "pay_methods": methods,
             "min_topup": o["MinTopUp"],
             "stripe_min_topup": o["StripeMinTopUp"],
             "waffo_min_topup": 1,
@@ -87,8 +97,28 @@ async def all_topups(request: web.Request) -> web.Response:
     return await _history(request, 0)
 
 
+async def complete_topup(request: web.Request) -> web.Response:
+    """POST /api/user/topup/complete {trade_no}: an admin pays a pending order out by hand
+    (once, even racing the provider's webhook); the top-up log row names the admin."""
+    body = await read_object(request)
+    trade_no = body.get("trade_no")
+    if not isinstance(trade_no, str) or not trade_no.strip():
+        raise ApiError("trade_no is required")
+    outcome = await pay_orders.pay_out(request, trade_no.strip(), admin=request[CALLER])
+    if outcome == "unknown":
+        raise ApiError("top-up order not found")
+    if outcome == "closed":
+        raise ApiError("the order is not pending; it cannot be completed")
+    if outcome == "refused":
+        raise ApiError("the order's quota could not be credited")
+    return ok()
+
+
 def routes(r: Routes) -> None:
     r.add("POST", "/user/topup", redeem, COMMON, limit="critical")
     r.add("GET", "/user/topup/info", topup_info, COMMON)
     r.add("GET", "/user/topup/self", own_topups, COMMON)
     r.add("GET", "/user/topup", all_topups, ADMIN)
+    r.add("POST", "/user/topup/complete", complete_topup, ADMIN)
+    for module in (pay_epay, pay_stripe, pay_creem):
+        module.routes(r)

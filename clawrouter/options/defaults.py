@@ -212,10 +212,15 @@ _TABLE: tuple[tuple[str, str, object], ...] = (
     ("StripeUnitPrice", "float", 8.0),
     ("StripeMinTopUp", "int", 1),
     ("StripePromotionCodesEnabled", "bool", False),
+    # ClawRouter's own: the Stripe API base (without /v1), e.g. a local fake for tests/staging
+    ("StripeApiBase", "str", "https://api.stripe.com"),
     ("CreemApiKey", "str", ""),
     ("CreemProducts", "json_list", []),
     ("CreemTestMode", "bool", False),
     ("CreemWebhookSecret", "str", ""),
+    # ClawRouter's own: the Creem API base (without /v1); in CreemTestMode the default one
+    # becomes https://test-api.creem.io
+    ("CreemApiBase", "str", "https://api.creem.io"),
 )
 
 # Price tables: (option key, name of the billing.ratio_defaults function giving the default map).

@@ -19,7 +19,7 @@ redemptions and payments included) with a shared implementation for many process
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,13 @@ from clawrouter.db.store import Tx
 
 if TYPE_CHECKING:
     from clawrouter.relay.state import RelayState
+
+Claim = Callable[[Tx], Awaitable[int | None]]
+
+
+class CreditRefused(Exception):
+    """A claimed credit could not be applied (no such wallet, or not a positive amount); the
+    claim was rolled back with it."""
 
 
 class Ledger:
@@ -56,6 +63,21 @@ class Ledger:
         """Credit (or, negative, debit) a wallet."""
         async with self._writing(user_id=user_id) as tx:
             await users_repo.change_quota(tx, user_id, delta)
+
+    async def credit(self, user_id: int, claim: Claim) -> int | None:
+        """Credit a wallet at most once per claim: `claim` runs first in the transaction (a
+        conditional UPDATE of an order's or a code's status) and returns the quota to add, or
+        None when there is nothing to claim (already paid, used, unknown). The claim and the
+        credit commit together or not at all, so a replayed or concurrent delivery credits
+        nothing; the relay's in-memory balance is refreshed right after the commit. Returns the
+        quota credited (None: nothing was claimed)."""
+        async with self._writing(user_id=user_id) as tx:
+            quota = await claim(tx)
+            if quota is None:
+                return None
+            if quota <= 0 or await users_repo.change_quota(tx, user_id, quota) != 1:
+                raise CreditRefused(f"cannot credit {quota} to user {user_id}")
+            return quota
 
     async def refund(self, user_id: int, token_id: int, quota: int) -> None:
         """Give back a charge already settled (an async task that failed or timed out): the
