@@ -1,4 +1,4 @@
-"""Command line: serve (default), migrate, reset-password, config show, version."""
+"""Command line: serve (default), migrate, reset-password, config show, db copy, version."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import sys
 import orjson
 
 from clawrouter import __version__
-from clawrouter.config import Config, ConfigError, as_dict, env_warnings, load
+from clawrouter.config import Config, ConfigError, as_dict, env_warnings, load, redact_url
 from clawrouter.newapi.command import add_import_parser
 
-COMMANDS = ("serve", "migrate", "reset-password", "config", "version")
+COMMANDS = ("serve", "migrate", "reset-password", "config", "db", "version")
 
 
 def _common(p: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -55,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument(
         "action", choices=["show"], help="show: print the effective config, secrets redacted"
     )
+    text = "copy the whole store (main and logs) into another, SQLite <-> PostgreSQL"
+    dp = sub.add_parser("db", help=text, description=text + " (docs/database.md)")
+    _common(dp, suppress=True)
+    dp.add_argument("action", choices=["copy"], help="copy: verified by row counts per table")
+    dp.add_argument("--to", required=True, metavar="URL", help="postgresql://... or sqlite:///PATH")
+    dp.add_argument(
+        "--from", dest="source", default="", metavar="URL", help="default: the configured store"
+    )
+    dp.add_argument("--batch", type=int, default=2000, help="rows per insert transaction")
     add_import_parser(sub, _common)
     return parser
 
@@ -95,6 +104,30 @@ async def _reset_password(config: Config, username: str, password: str) -> bool:
         await logs.close()
 
 
+def _db_copy(config: Config, args: argparse.Namespace) -> int:
+    from clawrouter.db.copy import CopyError, copy_store
+    from clawrouter.db.store import StoreError
+
+    def progress(table: str, rows: int) -> None:
+        print(f"  {table}: {rows} rows", flush=True)
+
+    print(f"copying into {redact_url(args.to)}")
+    try:
+        counts = asyncio.run(
+            copy_store(config, args.to, from_url=args.source, batch=max(1, args.batch),
+                       progress=progress)
+        )  # fmt: skip
+    except (CopyError, StoreError, ConfigError) as e:
+        print(f"clawrouter: db copy failed: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:  # the driver's: connection refused, no such database, ...
+        print(f"clawrouter: db copy failed: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    total = sum(n for _, n, _ in counts)
+    print(f"done: {len(counts)} tables, {total} rows; row counts match on both sides")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -116,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         applied = asyncio.run(_migrate(config))
         print("applied: " + ", ".join(applied) if applied else "the databases are up to date")
         return 0
+    if command == "db":
+        return _db_copy(config, args)
     if command == "reset-password":
         from clawrouter.auth.passwords import check_length
 
