@@ -333,3 +333,29 @@ async def test_bedrock_stream_exception_reaches_the_client(relay_env: RelayEnv, 
     if path == "/v1/messages":
         assert "event: error" in text and '"rate_limit_error"' in text
     assert "message_stop" not in text and "[DONE]" not in text
+
+
+async def test_openai_images_to_vertex_imagen(relay_env: RelayEnv, rsa_key):
+    imagen_model = "imagen-4.0-generate-001"
+    root = await relay_env.gw.login("root", "rootpass123")
+    price = orjson.dumps({imagen_model: 0.04}).decode()
+    await root.json("PUT", "/api/option/", json={"key": "ModelPrice", "value": price})
+    await relay_env.gw.add_channel(
+        relay_env.up.base_url, type=41, models=imagen_model, name="vertex-imagen",
+        key=service_account(relay_env.up, rsa_key), other="europe-west4",
+    )  # fmt: skip
+    reply = await relay_env.openai().images.generate(
+        model=imagen_model, prompt="a lighthouse at dusk", n=2, size="1024x1024"
+    )
+    assert len(reply.data or []) == 2 and all(d.b64_json for d in reply.data or [])
+    rec = relay_env.up.last
+    assert rec.path == (
+        f"/v1/projects/proj-1/locations/europe-west4/publishers/google/models/{imagen_model}:predict"
+    )
+    assert rec.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
+    assert rec.json == {
+        "instances": [{"prompt": "a lighthouse at dusk"}],
+        "parameters": {"sampleCount": 2, "aspectRatio": "1:1"},
+    }
+    (log,) = await relay_env.logs()
+    assert log["quota"] == 40_000  # $0.04 per image × 500,000 × n 2

@@ -17,6 +17,8 @@ token exchange, no I/O, no clock.
   body is the Messages body minus `model`, plus `anthropic_version: vertex-2023-10-16` (and
   `stream: true` when streaming); max_tokens and `-thinking` as for Anthropic. A dated name is
   sent as Vertex spells it (`claude-sonnet-4-5-20250929` -> `claude-sonnet-4-5@20250929`).
+- Imagen: an OpenAI images request becomes `{root}/publishers/google/models/{model}:predict`
+  (providers.imagen), answered as OpenAI images.
 - One adapter, two protocols: `protocol_for(model)` tells the pipeline which one a model speaks;
   `supports()` is False for the conversation endpoints because no endpoint is native for every
   model (the pipeline passes through exactly when the client's format is the model's protocol).
@@ -31,6 +33,7 @@ from urllib.parse import quote, urlencode
 import jwt
 import orjson
 
+from clawrouter.relay.providers import imagen
 from clawrouter.relay.providers.anthropic import (
     AnthropicAdapter,
     AnthropicStreamDecoder,
@@ -39,6 +42,7 @@ from clawrouter.relay.providers.anthropic import (
 )
 from clawrouter.relay.providers.base import (
     GEMINI,
+    IMAGES,
     MESSAGES,
     AdapterBase,
     ChannelView,
@@ -140,7 +144,7 @@ class VertexAdapter(AdapterBase):
     protocol = PROTO_GEMINI  # the channel's default; per model see protocol_for()
 
     def supports(self, endpoint: str) -> bool:
-        return False
+        return endpoint == IMAGES  # Imagen; conversations: see protocol_for()
 
     def protocol_for(self, model: str) -> str:
         return PROTO_ANTHROPIC if is_claude(model) else PROTO_GEMINI
@@ -198,6 +202,8 @@ class VertexAdapter(AdapterBase):
     def prepare(self, req: RelayRequest, ch: ChannelView) -> UpstreamCall:
         model = (req.model or str(req.body.get("model") or "")).removeprefix("models/")
         native = MESSAGES if is_claude(model) else GEMINI
+        if req.endpoint == IMAGES:
+            native = IMAGES
         if req.endpoint != native:
             raise unsupported(self.name, f"{req.endpoint} ({model})")
         keyed = api_key_mode(ch)
@@ -215,6 +221,17 @@ class VertexAdapter(AdapterBase):
             if not ch.access_token:
                 raise config_error(ch, "no access token was obtained for the service account")
             headers["Authorization"] = f"Bearer {ch.access_token}"
+        if native == IMAGES:
+            if req.stream:
+                raise UpstreamError(
+                    400, "Imagen does not stream images; send the request without stream",
+                    type="invalid_request_error", code="stream_not_supported", local=True,
+                )  # fmt: skip
+            url = f"{root}/publishers/google/models/{quote(model, safe='')}:predict"
+            if keyed:
+                url += "?" + urlencode({"key": ch.key.strip()})
+            body = imagen.predict_body({k: v for k, v in req.body.items() if k != "model"})
+            return UpstreamCall("POST", url, headers, orjson.dumps(body))
         if native == MESSAGES:
             body, model = self.claude_body(req, ch, model)
             action = "streamRawPredict" if req.stream else "rawPredict"
@@ -274,3 +291,13 @@ class VertexAdapter(AdapterBase):
     def stream_decoder(self) -> StreamDecoder:
         """SSE JSON for both: Claude streams end on message_stop, Gemini streams at EOF."""
         return AnthropicStreamDecoder()
+
+    # -- media (answers.binary.MediaResponder) -------------------------------------------------
+
+    def converts_media(self, endpoint: str) -> bool:
+        return endpoint == IMAGES
+
+    def media_response(
+        self, endpoint: str, body: bytes, created: int, request: Json
+    ) -> tuple[bytes, str, None]:
+        return imagen.openai_images(body, created), "application/json", None
