@@ -84,10 +84,14 @@ async def deliver(d: Delivery) -> web.StreamResponse:
         chunk = first
         while chunk:
             meter.feed(chunk)
-            await out.write(chunk)
+            try:
+                await out.write(chunk)
+            except (ConnectionError, aiohttp.ClientConnectionResetError):
+                job.end_reason = "client_gone"
+                break
             chunk = await resp.content.read(_CHUNK)
     except (ConnectionError, aiohttp.ClientConnectionResetError):
-        job.end_reason = "client_gone" if request.transport is None else "upstream_cut"
+        job.end_reason = "upstream_cut"
     except TimeoutError:
         job.end_reason = "timeout"
     except aiohttp.ClientPayloadError:
