@@ -10,7 +10,8 @@ Routing is by path suffix: */chat/completions, */completions, */embeddings, */mo
 */responses, GET */models (OpenAI); */messages, */messages/count_tokens, GET */models with an
 anthropic-version header (Anthropic); */models/{m}:generateContent|streamGenerateContent|
 embedContent|batchEmbedContents|countTokens, GET models under /v1beta or with a Google key
-(Gemini). Azure's /openai/deployments/{name}/... answers like OpenAI.
+(Gemini). Azure's /openai/deployments/{name}/... answers like OpenAI. Images and audio
+(*/images/*, */audio/*, Imagen :predict, Gemini TTS): tests/support/upstream_media.py.
 
 Behaviour markers, read from the model name (body, Azure deployment or Gemini path) and the API
 key, combinable ("gpt-4o-first-200-slow-50"):
