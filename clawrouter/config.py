@@ -16,6 +16,15 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from clawrouter.config_newapi import (
+    FALSE,
+    NEWAPI_ENV,
+    NEWAPI_SWITCHES,
+    TRUE,
+    ignored_warnings,
+    newapi_value,
+)
+
 ENV_PREFIX = "CLAWROUTER_"
 # Short env aliases people expect (and the benchmark kit uses).
 ENV_ALIASES = {
@@ -24,33 +33,8 @@ ENV_ALIASES = {
     "CLAWROUTER_DATA_DIR": ("server", "data_dir"),
 }
 SECRET_KEYS = frozenset({("security", "session_secret"), ("metrics", "token")})
-# new-api's own environment variables, honoured so a new-api deployment's environment keeps
-# working. They apply after the TOML file and before CLAWROUTER_* variables, so a CLAWROUTER_*
-# variable for the same setting wins. An empty value counts as unset, as in new-api.
-NEWAPI_ENV = {
-    "SESSION_SECRET": ("security", "session_secret"),
-    "GLOBAL_API_RATE_LIMIT": ("security", "api_rate_limit"),
-    "GLOBAL_API_RATE_LIMIT_DURATION": ("security", "api_rate_window_seconds"),
-    "GLOBAL_WEB_RATE_LIMIT": ("security", "web_rate_limit"),
-    "GLOBAL_WEB_RATE_LIMIT_DURATION": ("security", "web_rate_window_seconds"),
-    "CRITICAL_RATE_LIMIT": ("security", "critical_rate_limit"),
-    "CRITICAL_RATE_LIMIT_DURATION": ("security", "critical_rate_window_seconds"),
-    "SEARCH_RATE_LIMIT": ("security", "search_rate_limit"),
-    "SEARCH_RATE_LIMIT_DURATION": ("security", "search_rate_window_seconds"),
-    "TASK_TIMEOUT_MINUTES": ("relay", "task_timeout_minutes"),
-    "SQL_DSN": ("database", "url"),
-}
-# new-api's on/off switches: false turns that limit off (0); true leaves it as configured.
-NEWAPI_SWITCHES = {
-    "GLOBAL_API_RATE_LIMIT_ENABLE": ("security", "api_rate_limit"),
-    "GLOBAL_WEB_RATE_LIMIT_ENABLE": ("security", "web_rate_limit"),
-    "CRITICAL_RATE_LIMIT_ENABLE": ("security", "critical_rate_limit"),
-    "SEARCH_RATE_LIMIT_ENABLE": ("security", "search_rate_limit"),
-}
 _PG_SCHEMES = ("postgresql://", "postgres://")
 _SQLITE_SCHEME = "sqlite:///"
-_TRUE = frozenset({"1", "t", "true", "yes", "on"})  # Go's strconv.ParseBool, plus yes/on
-_FALSE = frozenset({"0", "f", "false", "no", "off"})
 
 
 class ConfigError(ValueError):
@@ -293,7 +277,7 @@ def env_warnings(env: Mapping[str, str] | None = None) -> list[str]:
             close = difflib.get_close_matches(name[len(ENV_PREFIX) :], list(plain), n=1)
             hint = f" (did you mean {plain[close[0]]}?)" if close else ""
             out.append(f"ignoring environment variable {name}: not a ClawRouter setting{hint}")
-    return out + _newapi_overridden(env)
+    return out + _newapi_overridden(env) + ignored_warnings(env)
 
 
 def _from_newapi_env(env: Mapping[str, str], layers: dict[str, dict[str, Any]]) -> None:
@@ -303,12 +287,14 @@ def _from_newapi_env(env: Mapping[str, str], layers: dict[str, dict[str, Any]]) 
             continue
         if name == "SESSION_SECRET" and value == "random_string":
             raise ConfigError("SESSION_SECRET: replace the placeholder with a random string")
-        _apply(layers, section, key, value, f"environment {name} (new-api)")
+        converted = newapi_value(name, value)
+        if converted is not None:
+            _apply(layers, section, key, converted, f"environment {name} (new-api)")
     for name, (section, key) in NEWAPI_SWITCHES.items():
         value = env.get(name, "").strip()
-        if not value or value.lower() in _TRUE:
+        if not value or value.lower() in TRUE:
             continue
-        if value.lower() not in _FALSE:
+        if value.lower() not in FALSE:
             raise ConfigError(
                 f"environment {name} (new-api): expected true or false, not {value!r}"
             )
