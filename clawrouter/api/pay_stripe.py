@@ -130,19 +130,24 @@ async def stripe_webhook(request: web.Request) -> web.Response:
     except (ValueError, stripe.SignatureVerificationError) as e:
         log.warning("Stripe webhook refused: %s", e)
         return web.Response(status=400, text="invalid signature or payload")
-    obj = event.data.object
+    raw = event.to_dict()
+    data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
+    obj = data.get("object") if isinstance(data.get("object"), dict) else {}
     ref = obj.get("client_reference_id") or ""
-    if event.type in _CREDIT and ref:
+    kind = raw.get("type") or ""
+    if not isinstance(ref, str):
+        ref = ""
+    if kind in _CREDIT and ref:
         if obj.get("payment_status") not in _PAID:
             return web.Response(text="ok")  # an async payment: wait for async_payment_succeeded
         customer = obj.get("customer") or ""
         outcome = await pay_orders.pay_out(
             request, ref, provider=PROVIDER, customer=customer if isinstance(customer, str) else ""
         )
-        log.info("Stripe %s for order %s: %s", event.type, ref, outcome)
-    elif event.type in _CLOSE and ref:
+        log.info("Stripe %s for order %s: %s", kind, ref, outcome)
+    elif kind in _CLOSE and ref:
         db = request.config_dict[MAIN_DB]
-        await topups_repo.close_pending(db, ref, _CLOSE[event.type], PROVIDER)
+        await topups_repo.close_pending(db, ref, _CLOSE[kind], PROVIDER)
     return web.Response(text="ok")
 
 
