@@ -6,7 +6,11 @@ import { defineConfig, type Plugin } from 'vite';
 import { sourceHash } from './scripts/source-hash.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const outDir = resolve(here, '../static');
+// CLAWROUTER_WEB_OUT builds elsewhere (a private copy for a work in progress; tests read it
+// through CLAWROUTER_TEST_STATIC_DIR); the committed bundle is always ../static.
+const outDir = process.env.CLAWROUTER_WEB_OUT
+  ? resolve(process.env.CLAWROUTER_WEB_OUT)
+  : resolve(here, '../static');
 
 // static/build.json: the hash of the sources this bundle was built from (see scripts/source-hash.ts)
 function stampSourceHash(): Plugin {

@@ -119,10 +119,8 @@ async def test_common_user_sees_no_admin_pages(gateway: Gateway, open_tab):
     await expect(page.get_by_test_id("chart")).to_have_count(0)  # no calls yet, no admin charts
     await expect(page.get_by_text("No calls in this range yet.").first).to_be_visible()
     await tab.shoot("user-home")
-    for path, name in (("/console/personal", "personal"),):  # the logs, wallet and pricing
-        await tab.goto(path)  # pages: tests/browser/test_pages_data.py
-        await expect(page.get_by_test_id("coming-soon")).to_be_visible()
-        await tab.shoot(f"placeholder-{name}")
+    await tab.goto("/console/personal")  # the page itself: tests/browser/test_personal_page.py
+    await expect(page.get_by_test_id("section-profile")).to_be_visible()
 
 
 async def test_language_theme_phone_layout_and_expired_session(gateway: Gateway, open_tab):

@@ -44,6 +44,17 @@ async def login(gateway: Gateway, open_tab, username: str = "root", password: st
     return tab
 
 
+async def save(region, name: str) -> None:
+    """Click a section's Save and wait for its PUT to be answered (the button is disabled while
+    it saves, so its state alone cannot tell that the store has the value)."""
+    page = region.page
+    async with page.expect_response(
+        lambda r: r.request.method == "PUT" and "/api/option/" in r.url
+    ):
+        await region.get_by_role("button", name=name).click()
+    await expect(region.get_by_role("button", name=name)).to_be_disabled()
+
+
 async def options_of(client: Client) -> dict[str, str]:
     status, body = await client.json("GET", "/api/option/")
     assert status == 200 and body["success"], body
@@ -107,8 +118,7 @@ async def test_root_edits_text_switch_ratio_and_secret(gateway: Gateway, open_ta
     await page.get_by_role("tab", name="Operation").click()
     logs = page.get_by_role("region", name="Logs")
     await logs.get_by_label("Record error logs").check()
-    await logs.get_by_role("button", name="Save Logs").click()
-    await expect(logs.get_by_role("button", name="Save Logs")).to_be_disabled()
+    await save(logs, "Save Logs")
     assert (await options_of(root))["ErrorLogEnabled"] == "true"
     assert json.loads(puts[-1]) == {"key": "ErrorLogEnabled", "value": True}
 
@@ -132,8 +142,7 @@ async def test_root_edits_text_switch_ratio_and_secret(gateway: Gateway, open_ta
     assert len(puts) == sent
     assert json.loads((await options_of(root))["GroupRatio"]) == {"default": 1, "vip": 1, "svip": 1}
     await ratio.fill('{"default": 1, "vip": 0.5, "svip": 2}')
-    await groups.get_by_role("button", name="Save Groups").click()
-    await expect(groups.get_by_role("button", name="Save Groups")).to_be_disabled()
+    await save(groups, "Save Groups")
     stored = json.loads((await options_of(root))["GroupRatio"])
     assert stored == {"default": 1, "vip": 0.5, "svip": 2}
     assert len(puts) == sent + 1
@@ -142,8 +151,7 @@ async def test_root_edits_text_switch_ratio_and_secret(gateway: Gateway, open_ta
     await page.get_by_role("tab", name="System").click()
     smtp = page.get_by_role("region", name="SMTP")
     await field(smtp, "Password or token").fill("smtp-secret-9f3a")
-    await smtp.get_by_role("button", name="Save SMTP").click()
-    await expect(smtp.get_by_role("button", name="Save SMTP")).to_be_disabled()
+    await save(smtp, "Save SMTP")
     assert gateway.app[OPTIONS].raw()["SMTPToken"] == "smtp-secret-9f3a"
     status, body = await root.json("GET", "/api/option/")
     assert "smtp-secret-9f3a" not in json.dumps(body) and "SMTPToken" not in json.dumps(body)
@@ -261,8 +269,7 @@ async def test_panels_notice_and_home_page(gateway: Gateway, open_tab, uptime_ku
     await field(info, 'Entries: [{"url", "route", "description", "color"}]').fill(
         json.dumps(entries)
     )
-    await info.get_by_role("button", name="Save API info").click()
-    await expect(info.get_by_role("button", name="Save API info")).to_be_disabled()
+    await save(info, "Save API info")
 
     # the others through the API
     await set_option(root, "console_setting.announcements", [

@@ -2,7 +2,6 @@
 // and copying text to the clipboard (with a fallback for non-secure origins).
 import { Alert, Button, Group, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconBarrierBlock } from '@tabler/icons-react';
 import i18next from 'i18next';
 import { useEffect, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -40,19 +39,6 @@ export function InlineError({ message, onRetry }: { message: string; onRetry?: (
         )}
       </Group>
     </Alert>
-  );
-}
-
-/** Placeholder for a page not built yet; the page's engineer replaces its file. */
-export function ComingSoon({ page }: { page: string }) {
-  const { t } = useTranslation();
-  return (
-    <>
-      <PageHeader title={page} />
-      <Alert icon={<IconBarrierBlock />} title={t('soon.title')} color="gray" data-testid="coming-soon">
-        {t('soon.body', { page })}
-      </Alert>
-    </>
   );
 }
 

@@ -75,10 +75,6 @@ const en = {
     loadStatus: 'Could not read the gateway status: {{message}}',
     copyFailed: 'Copying failed; select the text and copy it by hand.',
   },
-  soon: {
-    title: 'Coming soon',
-    body: 'The {{page}} page is being built. Until it lands, the same actions are available through the management API (/api).',
-  },
   role: { user: 'User', admin: 'Admin', root: 'Root' },
   status: { enabled: 'Enabled', disabled: 'Disabled', expired: 'Expired', exhausted: 'Used up' },
 };
@@ -158,10 +154,6 @@ const zh: Shape<typeof en> = {
     notFound: '此地址没有页面。',
     loadStatus: '无法读取网关状态：{{message}}',
     copyFailed: '复制失败，请手动选择文本复制。',
-  },
-  soon: {
-    title: '即将推出',
-    body: '“{{page}}”页面正在建设中。在它上线之前，可以通过管理 API（/api）完成同样的操作。',
   },
   role: { user: '普通用户', admin: '管理员', root: '超级管理员' },
   status: { enabled: '已启用', disabled: '已禁用', expired: '已过期', exhausted: '已用尽' },

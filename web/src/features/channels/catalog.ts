@@ -61,7 +61,7 @@ export const CHANNEL_TYPES: ChannelTypeInfo[] = [
   { id: 23, name: 'Tencent', base: 'https://hunyuan.tencentcloudapi.com', protocol: 'other' },
   { id: 36, name: 'SunoAPI', base: '', protocol: 'other' },
   { id: 37, name: 'Dify', base: 'https://api.dify.ai', protocol: 'other' },
-  { id: 38, name: 'Jina', base: 'https://api.jina.ai', protocol: 'other' },
+  { id: 38, name: 'Jina', base: 'https://api.jina.ai', protocol: 'openai' },
   { id: 44, name: 'MokaAI', base: 'https://api.moka.ai', protocol: 'other' },
   { id: 49, name: 'Coze', base: 'https://api.coze.cn', protocol: 'other' },
   { id: 50, name: 'Kling', base: 'https://api.klingai.com', protocol: 'other' },
