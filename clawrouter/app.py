@@ -47,8 +47,11 @@ from clawrouter.auth.sessions import SessionCodec, load_or_create_secret
 from clawrouter.auth.webauthn import SpentChallenges
 from clawrouter.config import Config
 from clawrouter.db.stores import open_stores
+from clawrouter.http import health
+from clawrouter.http.cors import Cors
 from clawrouter.http.limits import api_limit
 from clawrouter.http.middlewares import request_context
+from clawrouter.http.observe import observer
 from clawrouter.http.ratelimit import Limiters
 from clawrouter.http.static import add_spa_routes
 from clawrouter.jobs.channel_tests import BackgroundRun
@@ -59,10 +62,12 @@ from clawrouter.keys import (
     CHANNEL_TESTS,
     CLOCK,
     CONFIG,
+    DRAINING,
     HTTP,
     LIMITERS,
     LOG_DB,
     MAIN_DB,
+    METRICS,
     OPTIONS,
     OUTBOX,
     PASSKEY_CHALLENGES,
@@ -73,6 +78,7 @@ from clawrouter.keys import (
     WRITER,
 )
 from clawrouter.logs import ServerLog
+from clawrouter.metrics import Metrics
 from clawrouter.options.store import Options
 from clawrouter.relay import playground, realtime
 from clawrouter.relay import routes as relay_routes
@@ -154,6 +160,10 @@ async def _relay(app: web.Application) -> AsyncIterator[None]:
     state = RelayState(app[MAIN_DB], app[OPTIONS], writer, app[CLOCK])
     await state.load_all()
     app[WRITER], app[RELAY] = writer, state
+    if app[CONFIG].metrics.enabled:
+        metrics = app[METRICS]
+        writer.on_flush = metrics.observe_flush
+        metrics.watch(lambda: state.channels, writer.backlog)
     tasks = [
         asyncio.create_task(writer.run(), name="usage-writer"),
         asyncio.create_task(_sync(state, cfg.sync_interval_seconds), name="relay-sync"),
@@ -187,13 +197,29 @@ def build_api() -> web.Application:
     return api
 
 
+async def _mark_draining(app: web.Application) -> None:
+    app[DRAINING].set()  # runner.serve sets it on the signal already; tests stop here
+
+
 def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web.Application:
+    metrics = Metrics() if config.metrics.enabled else None
+    draining = asyncio.Event()
+    middlewares = [observer(metrics, draining), request_context]
+    cors = Cors(config.cors) if Cors.enabled(config.cors) else None
+    if cors is not None:
+        middlewares.insert(0, cors.preflight)
     app = web.Application(
-        middlewares=[request_context],
+        middlewares=middlewares,
         client_max_size=config.max_body_bytes,
         handler_args={"logger": ServerLog()},  # HTTP-parser 400s: one line, no traceback
     )
     app[CONFIG] = config
+    app[DRAINING] = draining
+    if metrics is not None:
+        app[METRICS] = metrics
+    if cors is not None:
+        app.on_response_prepare.append(cors.on_prepare)
+    app.on_shutdown.append(_mark_draining)
     app[CLOCK] = clock
     app[STARTED_AT] = int(clock())
     app[LIMITERS] = Limiters.from_config(config.security, clock)
@@ -211,5 +237,6 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     app.add_subapp("/api", build_api())
     relay_routes.add_routes(app)
     playground.add_routes(app)
+    health.add_routes(app)
     add_spa_routes(app, config.server.static_dir)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +18,7 @@ from clawrouter.http.ratelimit import Limiters
 from clawrouter.jobs.channel_tests import BackgroundRun
 from clawrouter.jobs.outbox import Outbox
 from clawrouter.jobs.usage_writer import UsageWriter
+from clawrouter.metrics import Metrics
 from clawrouter.options.store import Options
 from clawrouter.relay.state import RelayState
 
@@ -35,9 +37,14 @@ CHANNEL_TESTS = web.AppKey("channel_tests", BackgroundRun)  # the "test all chan
 OUTBOX = web.AppKey("outbox", Outbox)  # mails sent after the response (password reset)
 PASSKEY_CHALLENGES = web.AppKey("passkey_challenges", SpentChallenges)  # answered, not expired
 REALTIME_SESSIONS = web.AppKey("realtime_sessions", weakref.WeakSet)  # open /v1/realtime clients
+METRICS = web.AppKey("metrics", Metrics)  # the app's Prometheus registry and metrics
+DRAINING = web.AppKey("draining", asyncio.Event)  # set on SIGTERM: /readyz answers 503
 
 REQUEST_ID = web.RequestKey("request_id", str)
 SESSION = web.RequestKey("session", Session)
 CALLER = web.RequestKey("caller", dict[str, Any])
 STREAMING = web.RequestKey("streaming", bool)  # a streamed response has started
 LIMITED = web.RequestKey("limited", set[str])  # rate limiters this request was counted by
+# a relay request's relay.job.Job (metrics and the access log read it; not imported here:
+# relay.job depends on this module)
+JOB = web.RequestKey("job", object)

@@ -56,7 +56,9 @@ class _Console(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         stamp = self.stamp(record.created)
-        line = f"{stamp} {record.levelname:<7} [{record.request_id}] {record.getMessage()}"
+        fields = getattr(record, "fields", None)  # an access line names its own request
+        rid = fields["request_id"] if fields else record.request_id
+        line = f"{stamp} {record.levelname:<7} [{rid}] {record.getMessage()}"
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return redact(line)
@@ -71,6 +73,9 @@ class _Json(logging.Formatter):
             "request_id": record.request_id,
             "message": redact(record.getMessage()),
         }
+        fields = getattr(record, "fields", None)
+        if fields:  # the access log's request fields (its request id among them)
+            doc.update(fields)
         if record.exc_info:
             doc["exception"] = redact(self.formatException(record.exc_info))
         return orjson.dumps(doc).decode()
@@ -95,17 +100,18 @@ class _Stream(logging.StreamHandler):
         super().emit(record)
         self._after_write(record.levelno)
 
-    def access(self, request_id: str, message: str) -> None:
+    def access(self, request_id: str, message: str, level: int = logging.INFO) -> None:
         """An access-log line without building a LogRecord (console format only)."""
         fmt = self.formatter
         assert isinstance(fmt, _Console)
-        line = f"{fmt.stamp(time.time())} INFO    [{request_id}] {message}\n"
+        name = logging.getLevelName(level)
+        line = f"{fmt.stamp(time.time())} {name:<7} [{request_id}] {message}\n"
         self.acquire()
         try:
             self.stream.write(line)
         finally:
             self.release()
-        self._after_write(logging.INFO)
+        self._after_write(level)
 
     def _after_write(self, level: int) -> None:
         if self._tty or level >= logging.WARNING:
@@ -151,22 +157,39 @@ def setup(level: str = "info", fmt: str = "console") -> None:
 
 
 class AccessLogger(AbstractAccessLogger):
-    """One line per request: method, path (query redacted), status, ms, request id."""
+    """One line per request: method, path (query redacted), status, ms, request id. INFO, and
+    WARNING for a 5xx (a client's mistake is no warning). In JSON each is a field, with the
+    ones fields() adds (who and what: http/observe.py)."""
+
+    def fields(self, request: Any) -> dict[str, Any]:
+        return {}
 
     def log(self, request, response, time: float) -> None:
-        if not self.logger.isEnabledFor(logging.INFO):
+        status = response.status
+        level = logging.WARNING if status >= 500 else logging.INFO
+        if not self.logger.isEnabledFor(level):
             return
         rid = response.headers.get("X-Request-Id", "-")
-        message = (
-            f"{request.remote} {request.method} {redact(request.path_qs)}"
-            f" {time * 1000:.1f}ms {response.status}"
-        )
+        path = redact(request.path_qs)
         handlers = logging.getLogger().handlers
         fast = handlers[0] if len(handlers) == 1 else None
         if isinstance(fast, _Stream) and isinstance(fast.formatter, _Console):
-            fast.access(rid, message)  # the hot path: no LogRecord, no formatting machinery
-        else:
-            self.logger.info("%s %s", message, rid)
+            message = f"{request.remote} {request.method} {path} {time * 1000:.1f}ms {status}"
+            fast.access(rid, message, level)  # the hot path: no LogRecord, no formatting
+            return
+        fields = {
+            "request_id": rid,
+            "method": request.method,
+            "path": path,
+            "status": status,
+            "duration_ms": round(time * 1000, 1),
+            "remote": request.remote,
+            **self.fields(request),
+        }
+        self.logger.log(
+            level, "%s %s %s %.1fms", request.method, path, status, time * 1000,
+            extra={"fields": fields},
+        )  # fmt: skip
 
 
 class ServerLog(logging.LoggerAdapter):

@@ -4,6 +4,7 @@ requests finish within the grace period, then run every cleanup (writers flush, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Callable
@@ -14,7 +15,8 @@ from aiohttp import web
 from clawrouter import __version__
 from clawrouter.app import create_app
 from clawrouter.config import Config
-from clawrouter.logs import AccessLogger
+from clawrouter.http.observe import FieldsAccessLogger
+from clawrouter.keys import DRAINING
 
 log = logging.getLogger("clawrouter")
 _ANY = ("0.0.0.0", "::", "")
@@ -39,7 +41,9 @@ def runner_options(config: Config) -> dict[str, Any]:
     its handler at once (handler_cancellation): the relay then cancels the upstream request and
     bills what was produced, while /api writes are shielded (app.py) and complete."""
     access = (
-        {"access_log_class": AccessLogger} if config.logging.access_log else {"access_log": None}
+        {"access_log_class": FieldsAccessLogger}
+        if config.logging.access_log
+        else {"access_log": None}
     )
     return {
         "handle_signals": False,
@@ -47,6 +51,19 @@ def runner_options(config: Config) -> dict[str, Any]:
         "shutdown_timeout": config.server.shutdown_grace_seconds,
         **access,
     }
+
+
+async def _drain(app: web.Application, stop: asyncio.Event, delay: float) -> None:
+    """Mark the gateway draining (/readyz answers 503, answers close their connection) and
+    keep serving for `delay` seconds so load balancers move away; a second signal cuts it."""
+    app[DRAINING].set()
+    if delay <= 0:
+        return
+    log.info("draining: /readyz answers 503; the listener closes in %ss", delay)
+    stop.clear()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(delay):
+            await stop.wait()
 
 
 async def serve(config: Config, *, on_ready: Callable[[str], None] | None = None) -> int:
@@ -77,6 +94,7 @@ async def serve(config: Config, *, on_ready: Callable[[str], None] | None = None
         if on_ready:
             on_ready(url)
         await stop.wait()
+        await _drain(app, stop, config.server.drain_delay_seconds)
         log.info(
             "shutting down: draining in-flight requests (up to %ss)",
             config.server.shutdown_grace_seconds,

@@ -1,9 +1,9 @@
 """Serving the dashboard SPA: files from static/, index.html for client-side routes.
 
 Hashed assets (static/assets/, names carry a content hash) are cached for a year and immutable;
-everything else, index.html first, is `no-cache`. Client routes (/console/token, /login, ...)
-fall back to index.html; API paths (/api, /v1, /v1beta, /pg, /mj) and missing assets never do:
-they answer 404 in their own JSON shape. GET and HEAD.
+everything else, index.html first, is `no-cache`. Client routes (/console/token, /login, ...:
+the first segments in PAGE_ROOTS, the dashboard's route table) fall back to index.html; any
+other path (the APIs, missing assets, /wp-login.php) answers 404 in JSON. GET and HEAD.
 Files are read once and kept in memory with their gzip form (the bundle is a few MB and never
 changes while the process runs), answered gzipped to clients that accept it, with a content
 ETag (If-None-Match → 304). aiohttp's FileResponse is kept only for files too large to keep
@@ -25,7 +25,11 @@ from aiohttp import web
 from clawrouter.errors import NotFoundError
 from clawrouter.http.limits import web_limited
 
-_API_PREFIXES = ("/api", "/v1", "/v1beta", "/pg", "/mj", "/assets")
+# First path segments of the dashboard's client routes (web/src/app/routes.tsx; a meta test
+# keeps them in step). "/" is a page too.
+PAGE_ROOTS = frozenset(
+    {"setup", "login", "register", "reset", "user", "oauth", "console", "pricing"}
+)
 MAX_PATH = 1024  # longer than any file or client-side route of the dashboard
 IMMUTABLE = "public, max-age=31536000, immutable"
 MAX_CACHED_FILE = 8 << 20  # bytes; larger files are streamed from disk on each request
@@ -68,9 +72,9 @@ def is_odd(path: str) -> bool:
     return len(path) > MAX_PATH or "\x00" in path or ".." in path.split("/")
 
 
-def is_api_path(path: str) -> bool:
-    """Paths that belong to an API (or to the hashed assets): never the SPA's index.html."""
-    return any(path == p or path.startswith(p + "/") for p in _API_PREFIXES)
+def is_page(path: str) -> bool:
+    """A client route of the dashboard: "/" or a path under one of PAGE_ROOTS."""
+    return path == "/" or path[1:].partition("/")[0] in PAGE_ROOTS
 
 
 def _file(root: Path, path: str) -> Path | None:
@@ -152,7 +156,7 @@ def spa_handler(root: Path | None):
         if target is not None:
             hashed = request.path.startswith("/assets/")
             return await _serve(request, files, target, IMMUTABLE if hashed else "no-cache")
-        if is_api_path(request.path):
+        if not is_page(request.path):
             raise NotFoundError(f"Invalid URL ({request.method} {request.path})")
         return await _serve(request, files, root / "index.html", "no-cache")
 

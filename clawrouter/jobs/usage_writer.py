@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+import time
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from clawrouter.db.repo import usage as usage_repo
@@ -33,6 +34,8 @@ class UsageWriter:
         self._tasks: set[asyncio.Task] = set()
         self._wake = asyncio.Event()
         self.dropped = 0
+        self.beat = time.monotonic()  # the run loop's last turn (readiness checks it)
+        self.on_flush: Callable[[float, bool], None] | None = None  # (seconds, ok): metrics
 
     # ---- recording (synchronous, called on the hot path) -------------------------------------
     def user(self, uid: int, quota: int = 0, used: int = 0, count: int = 0) -> None:
@@ -72,6 +75,15 @@ class UsageWriter:
             d[0] += 1
             d[1] += quota
             d[2] += tokens
+
+    def backlog(self) -> dict[str, int]:
+        """What waits to be written, by kind (read by the metrics at scrape time)."""
+        return {
+            "log_rows": len(self._logs_rows),
+            "balances": len(self._users) + len(self._tokens) + len(self._channels),
+            "hourly_aggregates": len(self._quota_data),
+            "background_writes": len(self._tasks),
+        }
 
     def pending_user(self, uid: int) -> list[int]:
         return self._users.get(uid, [0, 0, 0])
@@ -139,6 +151,19 @@ class UsageWriter:
             raise
 
     async def _flush(self) -> None:
+        if self.on_flush is None:
+            await self._write()
+            return
+        started = time.perf_counter()
+        try:
+            wrote = await self._write()
+        except Exception:
+            self.on_flush(time.perf_counter() - started, False)
+            raise
+        if wrote:  # an idle timer's empty flush is no write
+            self.on_flush(time.perf_counter() - started, True)
+
+    async def _write(self) -> bool:
         async with self.lock:
             users, tokens, channels, statuses, rows, quota_data = self._take()
             try:
@@ -154,6 +179,7 @@ class UsageWriter:
             except Exception:
                 self._give_back_logs(rows, quota_data)
                 raise
+            return bool(users or tokens or channels or statuses or rows or quota_data)
 
     def _give_back_balances(self, users, tokens, channels, statuses) -> None:
         """Deltas taken by a flush that failed go back under what was recorded since."""
@@ -176,6 +202,7 @@ class UsageWriter:
 
     async def run(self) -> None:
         while True:
+            self.beat = time.monotonic()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.interval):
                     await self._wake.wait()

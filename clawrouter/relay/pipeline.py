@@ -14,7 +14,7 @@ from aiohttp import web
 from clawrouter.billing import pricing
 from clawrouter.errors import BadRequestError, ClawError, ForbiddenError, ServiceUnavailableError
 from clawrouter.http.request import client_ip, read_body
-from clawrouter.keys import CONFIG, HTTP, RELAY, REQUEST_ID
+from clawrouter.keys import CONFIG, HTTP, JOB, RELAY, REQUEST_ID
 from clawrouter.relay import estimate
 from clawrouter.relay.attempt import attempt
 from clawrouter.relay.failover import handle_failure, should_retry
@@ -189,6 +189,7 @@ async def start_job(
         started=time.perf_counter(), created_at=int(state.clock()),
         routes=routes_for(state, caller, model), include_usage=_include_usage(body),
     )  # fmt: skip
+    request[JOB] = job  # the metrics and the access log read its model, channel and caller
     job.group = job.routes[0][0]
     job.price = _price(state, job, job.group)
     if setup is not None:

@@ -18,6 +18,7 @@ class Charge:
     def __init__(self, state: RelayState, token: TokenEntry, user: UserEntry) -> None:
         self.state, self.token, self.user = state, token, user
         self.reserved = 0
+        self.settled = 0  # quota charged by settle() (the metrics count it)
         self.done = False
 
     def reserve(self, amount: int) -> None:
@@ -62,6 +63,7 @@ class Charge:
         if self.done:
             return
         self.done = True
+        self.settled = quota
         self._move(self.reserved - quota)
         w = self.state.writer
         self.token.used_quota += quota

@@ -1,0 +1,167 @@
+"""Prometheus metrics on an app-owned registry (prometheus-client, never its global one): what
+each request counts, read at scrape time for the rest (channel status, write-behind backlog).
+
+The hot path pays a few dictionary lookups and integer adds per request (prometheus-client's
+own counters and histograms); nothing here allocates per request beyond label lookups, and
+nothing waits. docs/operations.md says what each metric means. Only this module imports
+prometheus_client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
+from prometheus_client.registry import Collector
+
+# Relay answers take seconds to minutes (a long stream); the dashboard's calls milliseconds.
+DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+FIRST_BYTE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120)
+FLUSH_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+CHANNEL_STATES = {1: "enabled", 2: "manually_disabled", 3: "auto_disabled"}
+
+
+class _LiveState(Collector):
+    """Gauges read when scraped: each channel's status and the write-behind backlog."""
+
+    def __init__(self, channels: Callable[[], Any], backlog: Callable[[], dict[str, int]]):
+        self._channels, self._backlog = channels, backlog
+
+    def describe(self) -> list[Any]:
+        return []  # collected only on scrape, never at registration
+
+    def collect(self) -> Iterator[Any]:
+        status = GaugeMetricFamily(
+            "clawrouter_channel_status",
+            "Channel status: 1 enabled, 2 manually disabled, 3 auto-disabled",
+            labels=["channel", "name", "type"],
+        )
+        up = GaugeMetricFamily(
+            "clawrouter_channel_up", "1 when the channel is enabled, else 0", labels=["channel"]
+        )
+        for ch in list(self._channels().values()):
+            status.add_metric([str(ch.id), ch.name, str(ch.type)], ch.status)
+            up.add_metric([str(ch.id)], 1 if ch.status == 1 else 0)
+        yield status
+        yield up
+        queue = GaugeMetricFamily(
+            "clawrouter_usage_queue_depth",
+            "Write-behind backlog not yet flushed to the stores, by kind",
+            labels=["kind"],
+        )
+        for kind, depth in self._backlog().items():
+            queue.add_metric([kind], depth)
+        yield queue
+
+
+class Metrics:
+    """The registry and every metric the gateway keeps."""
+
+    def __init__(self, *, process: bool = True) -> None:
+        self.registry = r = CollectorRegistry(auto_describe=True)
+        if process:
+            ProcessCollector(registry=r)
+            PlatformCollector(registry=r)
+            GCCollector(registry=r)
+        self.requests = Counter(
+            "clawrouter_http_requests",
+            "HTTP requests answered, by route template, method, status, model and channel",
+            ["route", "method", "status", "model", "channel"],
+            registry=r,
+        )
+        self.duration = Histogram(
+            "clawrouter_http_request_duration_seconds",
+            "Time from the request's arrival to the end of its answer (a stream: its last byte)",
+            ["route", "model"],
+            buckets=DURATION_BUCKETS,
+            registry=r,
+        )
+        self.first_byte = Histogram(
+            "clawrouter_relay_first_byte_seconds",
+            "Relay: time from arrival to the upstream answer's first byte reaching the client",
+            ["model", "channel"],
+            buckets=FIRST_BYTE_BUCKETS,
+            registry=r,
+        )
+        self.upstream_errors = Counter(
+            "clawrouter_upstream_errors",
+            "Relay attempts that failed at a channel (error status, timeout, refused)",
+            ["channel"],
+            registry=r,
+        )
+        self.retries = Counter(
+            "clawrouter_relay_retries",
+            "Relay attempts after the first one of a request (each on another channel)",
+            ["model"],
+            registry=r,
+        )
+        self.failovers = Counter(
+            "clawrouter_relay_failovers",
+            "Relay requests answered by a channel other than the first one tried",
+            ["model"],
+            registry=r,
+        )
+        self.quota = Counter(
+            "clawrouter_quota_spent",
+            "Quota units charged for relay requests, by model",
+            ["model"],
+            registry=r,
+        )
+        self.flush_seconds = Histogram(
+            "clawrouter_usage_flush_duration_seconds",
+            "Write-behind flushes: time to write a batch of balances and log rows",
+            buckets=FLUSH_BUCKETS,
+            registry=r,
+        )
+        self.flush_failures = Counter(
+            "clawrouter_usage_flush_failures",
+            "Write-behind flushes that failed (the batch is kept and retried)",
+            registry=r,
+        )
+
+    def watch(self, channels: Callable[[], Any], backlog: Callable[[], dict[str, int]]) -> None:
+        """Report channel status and the write-behind backlog (read at scrape time)."""
+        self.registry.register(_LiveState(channels, backlog))
+
+    def observe_flush(self, seconds: float, ok: bool) -> None:
+        self.flush_seconds.observe(seconds)
+        if not ok:
+            self.flush_failures.inc()
+
+    def observe(self, route: str, method: str, status: int, seconds: float, job: Any) -> None:
+        """One answered request; `job` is the relay's Job when the request reached one."""
+        if job is None:
+            self.requests.labels(route, method, str(status), "", "").inc()
+            self.duration.labels(route, "").observe(seconds)
+            return
+        model = job.model
+        channel = str(job.channel.id) if job.channel is not None else ""
+        self.requests.labels(route, method, str(status), model, channel).inc()
+        self.duration.labels(route, model).observe(seconds)
+        if job.frt_ms:
+            self.first_byte.labels(model, channel).observe(job.frt_ms / 1000)
+        tried = job.tried
+        if tried:
+            # every attempt but the last failed; the last one failed when the answer is an
+            # error (499: the client hung up, not the channel's fault)
+            last_failed = status >= 400 and status != 499
+            for cid in tried if last_failed else tried[:-1]:
+                self.upstream_errors.labels(str(cid)).inc()
+            if len(tried) > 1:
+                self.retries.labels(model).inc(len(tried) - 1)
+                if status < 400:
+                    self.failovers.labels(model).inc()
+        charge = job.charge
+        if charge is not None and charge.settled:
+            self.quota.labels(model).inc(charge.settled)
+
+    def exposition(self, accept: str) -> tuple[bytes, str]:
+        """The registry in the format the scraper asks for (Prometheus text or OpenMetrics)."""
+        encoder, content_type = choose_encoder(accept)
+        return encoder(self.registry), content_type
