@@ -5,6 +5,8 @@ manual completion of an order. The online payment flows are pay_epay, pay_stripe
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from aiohttp import web
 
@@ -13,10 +15,12 @@ from clawrouter.api.routing import Routes
 from clawrouter.auth.roles import ADMIN, COMMON
 from clawrouter.db.repo import redemptions as redemptions_repo
 from clawrouter.db.repo import topups as topups_repo
+from clawrouter.db.store import Tx
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok, page
 from clawrouter.http.request import pagination, read_object
 from clawrouter.keys import CALLER, CLOCK, MAIN_DB, OPTIONS, RELAY
+from clawrouter.relay.ledger import CreditRefused
 
 MAX_KEY = 64
 
@@ -29,13 +33,18 @@ async def redeem(request: web.Request) -> web.Response:
     if len(key.strip()) > MAX_KEY:
         raise ApiError("invalid redemption code")
     app, user = request.config_dict, request[CALLER]
-    try:
-        code = await redemptions_repo.redeem(
-            app[MAIN_DB], key.strip(), user["id"], int(app[CLOCK]())
-        )
+    now, code = int(app[CLOCK]()), dict[str, Any]()
+
+    async def claim(tx: Tx) -> int:
+        code.update(await redemptions_repo.claim_code(tx, key.strip(), user["id"], now))
+        return code["quota"]
+
+    try:  # the code is marked used and the wallet credited together, through the ledger
+        await app[RELAY].ledger.credit(user["id"], claim)
     except redemptions_repo.RedeemRefused as e:
         raise ApiError(f"redeem failed: {e}") from None
-    await app[RELAY].reload_user(user["id"])
+    except CreditRefused:
+        raise ApiError("redeem failed: this redemption code cannot be credited") from None
     quota = code["quota"]
     text = f"top-up with redemption code #{code['id']}: +{quota} quota"
     await audit.write_log(request, user, audit.LOG_TOPUP, text, quota=quota)

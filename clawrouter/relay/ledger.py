@@ -13,8 +13,12 @@ which the writer applies to the row later. Store and memory agree, and agree wit
 minus what was charged after it. Credits and debits are deltas and commute with the waiting
 ones; they take the same path so the entry is refreshed at once.
 
-Issue #11 grows this into the interface every money movement goes through (the relay's charges,
-redemptions and payments included) with a shared implementation for many processes.
+A credit that must happen once (a paid top-up order, a redeemed code) goes through credit(): the
+caller's claim (a conditional UPDATE of the order's or code's status) and the wallet's credit
+share one transaction, so no replay or race credits twice.
+
+Issue #11 grows this into the interface every money movement goes through (the relay's charges
+included) with a shared implementation for many processes.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""SQL for the redemptions table (top-up codes): admin lists and writes, and the redeem
-transaction that marks a code used and credits the wallet atomically."""
+"""SQL for the redemptions table (top-up codes): admin lists and writes, and claiming a code
+inside the ledger's credit transaction (marked used and credited atomically)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from clawrouter.db.repo.rows import insert_row, like_escape, numeric_id, page, update_row
-from clawrouter.db.store import Row, Store
+from clawrouter.db.store import Row, Store, Tx
 
 ENABLED, DISABLED, USED = 1, 2, 3
 _ALIVE = "deleted_at IS NULL"
@@ -62,28 +62,22 @@ async def delete_invalid(db: Store, now: int) -> int:
     )
 
 
-async def redeem(db: Store, key: str, user_id: int, now: int) -> Row:
-    """In one transaction: check the code, mark it used (only if still enabled, so one of two
-    concurrent redeems wins) and add its quota to the user. Returns the code row as it was."""
-    async with db.transaction() as tx:
-        row = await tx.fetchone(f'SELECT * FROM redemptions WHERE "key" = ? AND {_ALIVE}', (key,))
-        if row is None:
-            raise RedeemRefused("invalid redemption code")
-        if row["status"] != ENABLED:
-            raise RedeemRefused("this redemption code has already been used or is disabled")
-        if row["expired_time"] and row["expired_time"] < now:
-            raise RedeemRefused("this redemption code has expired")
-        claimed = await tx.execute(
-            "UPDATE redemptions SET status = ?, redeemed_time = ?, used_user_id = ?"
-            " WHERE id = ? AND status = ?",
-            (USED, now, user_id, row["id"], ENABLED),
-        )
-        if claimed != 1:
-            raise RedeemRefused("this redemption code has already been used or is disabled")
-        credited = await tx.execute(
-            f"UPDATE users SET quota = quota + ? WHERE id = ? AND {_ALIVE}",
-            (row["quota"], user_id),
-        )
-        if credited != 1:
-            raise RedeemRefused("user not found")
-        return row
+async def claim_code(tx: Tx, key: str, user_id: int, now: int) -> Row:
+    """Inside the ledger's credit transaction: check the code and mark it used (only if still
+    enabled, so one of two concurrent redeems wins). Returns the code row as it was; raises
+    RedeemRefused (the transaction then rolls back). The ledger adds the quota."""
+    row = await tx.fetchone(f'SELECT * FROM redemptions WHERE "key" = ? AND {_ALIVE}', (key,))
+    if row is None:
+        raise RedeemRefused("invalid redemption code")
+    if row["status"] != ENABLED:
+        raise RedeemRefused("this redemption code has already been used or is disabled")
+    if row["expired_time"] and row["expired_time"] < now:
+        raise RedeemRefused("this redemption code has expired")
+    claimed = await tx.execute(
+        "UPDATE redemptions SET status = ?, redeemed_time = ?, used_user_id = ?"
+        " WHERE id = ? AND status = ?",
+        (USED, now, user_id, row["id"], ENABLED),
+    )
+    if claimed != 1:
+        raise RedeemRefused("this redemption code has already been used or is disabled")
+    return row
