@@ -10,7 +10,7 @@ import asyncio
 import pytest
 
 from clawrouter.db.repo import topups as topups_repo
-from clawrouter.keys import MAIN_DB
+from clawrouter.keys import LOG_DB, MAIN_DB
 from tests.support.fake_payments import EPAY_ID, EPAY_KEY, epay_notify, epay_signed
 from tests.support.pay_env import QPU, PayEnv
 
@@ -167,3 +167,28 @@ async def test_notify_for_another_providers_order_is_refused(pay: PayEnv):
     )
     assert await pay.notify(epay_notify(stripe_order)) == (200, "fail")
     assert await pay.quota() == 0
+
+
+async def test_credits_stay_exact_under_concurrent_relay_charges(pay: PayEnv):
+    """Credits land while the relay charges the same wallet in memory (charges written behind):
+    store, relay memory and API agree on start + credits - what the calls were charged."""
+    orders = [await start(pay, amount=a) for a in (1, 2, 3)]
+    deliveries = [pay.notify(epay_notify(o), m) for o in orders for m in ("GET", "POST")]
+    status, reply = await pay.root.json(
+        "POST",
+        "/api/user/manage",
+        json={"id": pay.uid, "action": "add_quota", "mode": "add", "value": 4 * QPU},
+    )
+    assert reply["success"], reply
+    calls = [pay.relay_status() for _ in range(24)]
+    results = await asyncio.gather(*deliveries, *calls)
+    assert results[: len(deliveries)] == [(200, "success")] * len(deliveries)
+    assert results[len(deliveries) :] == [200] * 24
+    await pay.relay.flush()
+    charged = await pay.gw.app[LOG_DB].fetchval(
+        "SELECT COALESCE(SUM(quota), 0) FROM logs WHERE type = 2 AND user_id = ?", (pay.uid,)
+    )
+    assert charged > 0
+    stored = (await pay.relay.user_row(pay.uid))["quota"]
+    assert stored == await pay.quota() == 4 * QPU + 6 * QPU - charged
+    assert len(await pay.topup_logs()) == 3
