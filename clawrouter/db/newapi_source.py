@@ -29,7 +29,16 @@ class SourceError(Exception):
 
 def describe(source: str) -> str:
     """The source for messages, with any password hidden."""
-    return re.sub(r"(://[^:/@]*:|^[^:@/]*:)[^@]*@", r"\1********@", source)
+    if "://" in source:
+        scheme, _, rest = source.partition("://")
+        userinfo, at, host = rest.rpartition("@")
+        if at and ":" in userinfo:
+            return f"{scheme}://{userinfo.partition(':')[0]}:********@{host}"
+        return source
+    m = _GO_MYSQL.match(source)
+    if m and m["password"] is not None:
+        return f"{m['user']}:********@{source[m.start('host') - 4 :]}"
+    return source
 
 
 class Source:
