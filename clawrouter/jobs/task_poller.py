@@ -24,10 +24,10 @@ from clawrouter.config import RelayConfig
 from clawrouter.db.repo import tasks as tasks_repo
 from clawrouter.keys import CONFIG, HTTP, RELAY
 from clawrouter.relay import upstream
+from clawrouter.relay.attempt import channel_view
 from clawrouter.relay.providers import video
 from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.state import RelayState
-from clawrouter.relay.video_submit import channel_view
 from clawrouter.relay.video_tasks import loads, refund_task
 
 log = logging.getLogger(__name__)

@@ -76,6 +76,27 @@ def _context(state: RelayState, job: Job) -> ConvertContext:
     )
 
 
+def map_job_model(job: Job, ch: ChannelEntry) -> None:
+    """job.upstream_model: the requested model through the channel's mapping."""
+    try:
+        job.upstream_model = map_model(ch.model_mapping, job.model)
+    except MappingCycleError as e:
+        raise UpstreamError(
+            500, f"model mapping contains a cycle: {e}",
+            code="channel:model_mapping_contains_cycle", local=True,
+        ) from None  # fmt: skip
+
+
+def key_and_model(state: RelayState, job: Job, ch: ChannelEntry) -> str:
+    """The channel key this attempt uses (job.key_index) and its upstream model name."""
+    picked = pick_key(ch, state.rng)
+    if picked is None:
+        raise UpstreamError(503, "channel has no enabled key", code="channel:no_available_key")
+    job.key_index, key = picked
+    map_job_model(job, ch)
+    return key
+
+
 def channel_view(ch: ChannelEntry, key: str) -> ChannelView:
     return ChannelView(
         id=ch.id, type=ch.type, name=ch.name, base_url=ch.base_url, key=key, other=ch.other,
@@ -114,18 +135,9 @@ async def prepare_call(
     query = {} if query is None else query
     if fallback:
         key = ch.keys[job.key_index]
+        map_job_model(job, ch)
     else:
-        picked = pick_key(ch, state.rng)
-        if picked is None:
-            raise UpstreamError(503, "channel has no enabled key", code="channel:no_available_key")
-        job.key_index, key = picked
-    try:
-        job.upstream_model = map_model(ch.model_mapping, job.model)
-    except MappingCycleError as e:
-        raise UpstreamError(
-            500, f"model mapping contains a cycle: {e}",
-            code="channel:model_mapping_contains_cycle", local=True,
-        ) from None  # fmt: skip
+        key = key_and_model(state, job, ch)
     adapter = adapter_for(ch.type)
     if adapter is None:
         raise UpstreamError(

@@ -21,7 +21,7 @@ from clawrouter.config import RelayConfig
 from clawrouter.errors import BadRequestError
 from clawrouter.keys import REALTIME_SESSIONS
 from clawrouter.relay import overrides
-from clawrouter.relay.attempt import channel_view
+from clawrouter.relay.attempt import channel_view, key_and_model
 from clawrouter.relay.convert.base import CHAT
 from clawrouter.relay.entries import ChannelEntry
 from clawrouter.relay.job import Job
@@ -29,7 +29,6 @@ from clawrouter.relay.pipeline import run_job, start_job
 from clawrouter.relay.providers import base
 from clawrouter.relay.providers.registry import adapter_for
 from clawrouter.relay.realtime_session import MAX_MESSAGE, RealtimeSession
-from clawrouter.relay.selection import MappingCycleError, map_model, pick_key
 from clawrouter.relay.state import RelayState
 from clawrouter.relay.upstream import network_problem
 
@@ -54,17 +53,7 @@ def _beta_header(request: web.Request) -> str:
 
 
 def _prepare(job: Job, ch: ChannelEntry, state: RelayState, request: web.Request):
-    picked = pick_key(ch, state.rng)
-    if picked is None:
-        raise base.UpstreamError(503, "channel has no enabled key", code="channel:no_available_key")
-    job.key_index, key = picked
-    try:
-        job.upstream_model = map_model(ch.model_mapping, job.model)
-    except MappingCycleError as e:
-        raise base.UpstreamError(
-            500, f"model mapping contains a cycle: {e}",
-            code="channel:model_mapping_contains_cycle", local=True,
-        ) from None  # fmt: skip
+    key = key_and_model(state, job, ch)
     adapter = adapter_for(ch.type)
     if not isinstance(adapter, base.RealtimeCapable):
         raise base.UpstreamError(

@@ -20,17 +20,16 @@ from clawrouter.http.render import json_response
 from clawrouter.http.request import client_ip
 from clawrouter.keys import CONFIG, HTTP, RELAY
 from clawrouter.relay import overrides, upstream
+from clawrouter.relay.attempt import channel_view, key_and_model
 from clawrouter.relay.convert.base import CHAT
 from clawrouter.relay.entries import ChannelEntry
-from clawrouter.relay.failover import handle_failure, should_retry
 from clawrouter.relay.job import Job
 from clawrouter.relay.keyauth import authenticate_key
-from clawrouter.relay.pipeline import parse_body, start_job, to_client_error
+from clawrouter.relay.pipeline import parse_body, run_job, start_job
 from clawrouter.relay.providers import video
-from clawrouter.relay.providers.base import ChannelView, UpstreamError
+from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.quota import Charge
 from clawrouter.relay.records import record_consume
-from clawrouter.relay.selection import MappingCycleError, map_model, pick, pick_key
 from clawrouter.relay.state import RelayState
 from clawrouter.relay.usage import Usage
 from clawrouter.relay.video_tasks import VIDEO, loads, public_task_id
@@ -85,14 +84,6 @@ async def read_form(request: web.Request) -> tuple[dict[str, Any], list[video.Fi
     return fields, files
 
 
-def channel_view(ch: ChannelEntry, key: str) -> ChannelView:
-    return ChannelView(
-        id=ch.id, type=ch.type, name=ch.name, base_url=ch.base_url, key=key, other=ch.other,
-        organization=ch.organization, setting=ch.setting, settings=ch.settings,
-        created_time=ch.created_time,
-    )  # fmt: skip
-
-
 def task_settlement(
     state: RelayState, price: pricing.Price, ratios: dict[str, float]
 ) -> tuple[pricing.Settlement, Usage]:
@@ -137,17 +128,7 @@ async def _attempt(
     adapter = video.video_adapter_for(ch.type)
     if adapter is None:
         raise _unsupported(ch)
-    picked = pick_key(ch, state.rng)
-    if picked is None:
-        raise UpstreamError(503, "channel has no enabled key", code="channel:no_available_key")
-    job.key_index, key = picked
-    try:
-        job.upstream_model = map_model(ch.model_mapping, job.model)
-    except MappingCycleError as e:
-        raise UpstreamError(
-            500, f"model mapping contains a cycle: {e}",
-            code="channel:model_mapping_contains_cycle", local=True,
-        ) from None  # fmt: skip
+    key = key_and_model(state, job, ch)
     assert job.price is not None
     view = channel_view(ch, key)
     if how.remix is None:
@@ -236,34 +217,15 @@ async def submit(request: web.Request) -> web.Response:
 
 
 async def _run(request: web.Request, state: RelayState, job: Job, how: How) -> web.Response:
-    retries = max(int(state.options["RetryTimes"]), 0)
-    last: UpstreamError | None = None
-    route_idx = attempts = 0
-    while attempts <= retries and route_idx < len(job.routes):
-        group, tiers = job.routes[route_idx]
-        ch = pick(tiers, job.tried, state.rng)
-        if ch is None:
-            if not job.caller.token.cross_group_retry:
-                break
-            route_idx += 1
-            continue
-        if group != job.group:
-            job.group, job.price = group, _price(state, job, group)
-        attempts += 1
-        job.tried.append(ch.id)
+    """The text relay's channel loop (pipeline.run_job), each attempt a video submit."""
+
+    async def submit(request: web.Request, state: RelayState, job: Job, ch: ChannelEntry, *_):
         job.channel = ch
-        try:
-            return await _attempt(request, state, job, ch, how)
-        except UpstreamError as err:
-            last = handle_failure(state, job, ch, err)
-            if not should_retry(state, job, last):
-                break
-    if last is None:
-        raise ServiceUnavailableError(
-            f"No available channel for model {job.model} under group {job.group}",
-            code="model_not_found",
-        )
-    raise to_client_error(last)
+        return await _attempt(request, state, job, ch, how)
+
+    response = await run_job(request, state, job, attempt_fn=submit)
+    assert isinstance(response, web.Response)
+    return response
 
 
 async def remix(request: web.Request) -> web.Response:

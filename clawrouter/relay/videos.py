@@ -25,10 +25,11 @@ from clawrouter.http.render import json_response
 from clawrouter.http.request import client_ip
 from clawrouter.keys import CONFIG, HTTP, RELAY
 from clawrouter.relay import upstream
+from clawrouter.relay.attempt import channel_view
 from clawrouter.relay.keyauth import authenticate_key, raw_key
 from clawrouter.relay.pipeline import to_client_error
 from clawrouter.relay.providers import video
-from clawrouter.relay.video_submit import channel_view, remix, submit
+from clawrouter.relay.video_submit import remix, submit
 from clawrouter.relay.video_tasks import loads, task_dto, video_object
 
 log = logging.getLogger(__name__)
