@@ -40,8 +40,12 @@ def declared() -> list[tuple[str, str]]:
 
 
 async def _call(client, method: str, path: str) -> tuple[str, int, object]:
-    status, body = await client.json(method, path, json={})
-    return path, status, body
+    resp = await client.request(method, path, json={})
+    try:
+        body = await resp.json(content_type=None)
+    except ValueError:  # epay's notify answers plain text (success / fail), as epay expects
+        body = await resp.text()
+    return path, resp.status, body
 
 
 @pytest.mark.parametrize("value", ODD_INTS)

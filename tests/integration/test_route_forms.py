@@ -59,7 +59,12 @@ async def test_every_route_matches_in_both_forms(root, gateway: Gateway):
     anonymous = gateway.client(user_id=1)
     checked = 0
     for method, path, level in both_forms():
-        status, body = await anonymous.json(method, path, json={})
+        resp = await anonymous.request(method, path, json={})
+        status = resp.status
+        try:
+            body = await resp.json(content_type=None)
+        except ValueError:  # epay's notify answers plain text (success / fail), as epay expects
+            body = await resp.text()
         message = body.get("message", "") if isinstance(body, dict) else ""
         assert status not in (404, 405) and _UNMATCHED not in message, (method, path, body)
         if level != PUBLIC:
