@@ -11,73 +11,70 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from clawrouter.config import Config
 from clawrouter.db.newapi_source import Source, SourceError, describe, open_source
 from clawrouter.db.repo import imports, setups, users
 from clawrouter.db.repo import options as options_repo
-from clawrouter.db.store import Store
+from clawrouter.db.store import Row, Store
 from clawrouter.db.stores import open_stores
-from clawrouter.newapi.mapping import LOG_TABLES, TABLES, TableSpec, differs, map_row, row_key
+from clawrouter.newapi.mapping import LOG_TABLES, TABLES, TableSpec, differs, map_row
+from clawrouter.newapi.report import Report, TableReport
+from clawrouter.newapi.twofa import sealed_secret, twofa_key
 from clawrouter.options.defaults import specs as option_specs
 from clawrouter.options.registry import OptionError, normalise
 
-_SECRET_COLUMNS = frozenset({"key", "access_token"})
-_NOTES = 5  # examples kept per table and reason
+_SECRET_COLUMNS = frozenset({"key", "access_token", "secret", "code_hash"})
 
 
 @dataclass
-class TableReport:
-    table: str
-    what: str
-    source: int = 0
-    insert: int = 0
-    update: int = 0
-    same: int = 0
-    skipped: int = 0
-    notes: list[str] = field(default_factory=list)
+class Run:
+    """One import's settings and what earlier tables decided for later ones."""
 
-    def note(self, text: str) -> None:
-        if len(self.notes) < _NOTES:
-            self.notes.append(text)
-
-
-@dataclass
-class Report:
-    source: str
-    kind: str
     dry_run: bool
-    tables: list[TableReport] = field(default_factory=list)
-    absent: list[str] = field(default_factory=list)
+    batch: int
+    twofa_key: bytes  # seals two-factor secrets as this gateway's own are sealed
+    owners: set[int] | None = None  # users imported (or already the same); None: no users table
 
-    def text(self) -> str:
-        head = "dry run: nothing written; a real run would do this" if self.dry_run else "done"
-        lines = [f"import from {self.source} ({self.kind}): {head}"]
-        lines.append(f"  {'table':<15}{'source':>8}{'insert':>8}{'update':>8}"
-                     f"{'same':>8}{'skipped':>8}  what")  # fmt: skip
-        for t in self.tables:
-            lines.append(
-                f"  {t.table:<15}{t.source:>8}{t.insert:>8}{t.update:>8}{t.same:>8}"
-                f"{t.skipped:>8}  {t.what}"
-            )
-            lines += [f"      - {n}" for n in t.notes]
-        if self.absent:
-            lines.append("  not in the source (nothing to import): " + ", ".join(self.absent))
-        return "\n".join(lines)
+    def owned(self, spec: TableSpec, row: dict[str, Any]) -> bool:
+        """Whether the row's user was imported (a row of another user would land on whoever
+        holds that id here)."""
+        if not spec.owner or self.owners is None:
+            return True
+        owner = row.get(spec.owner)
+        return owner in self.owners or (spec.name in ("logs", "quota_data") and not owner)
 
 
-def _is_secret(column: str) -> bool:
-    return column in _SECRET_COLUMNS
+def _clash(spec: TableSpec, m: dict[str, Any], before: Row | None, held: dict) -> str | None:
+    """Why `m` cannot be written here, or None."""
+    for col in spec.unique:
+        holder = held[col].get(m.get(col), m["id"])
+        if holder != m["id"]:
+            shown = "" if col in _SECRET_COLUMNS else f" {m[col]!r}"
+            return f"id {m['id']}: its {col}{shown} belongs to row {holder} here"
+    ident = spec.unique[0] if spec.unique else None
+    if before is not None and ident and ident in m and before.get(ident) != m[ident]:
+        shown = "" if ident in _SECRET_COLUMNS else f" ({before.get(ident)!r} here)"
+        return f"id {m['id']}: that id is another {ident}{shown}"
+    return None
 
 
 async def _import_rows(
-    db: Store, spec: TableSpec, rows: list[dict[str, Any]], rep: TableReport, dry_run: bool
+    db: Store, spec: TableSpec, rows: list[dict[str, Any]], rep: TableReport, run: Run
 ) -> list[dict[str, Any]]:
     """Compare one batch with the store, write the new and changed rows; returns those kept."""
-    mapped = [m for m in (map_row(spec, r) for r in rows) if m.get("id") is not None]
     rep.source += len(rows)
+    mapped = []
+    for m in (map_row(spec, r) for r in rows):
+        if m.get("id") is None:
+            continue
+        if not run.owned(spec, m):
+            rep.skipped += 1
+            rep.note(f"id {m['id']}: its user {m.get(spec.owner)} was not imported")
+            continue
+        mapped.append(m)
     stored = await imports.rows_by_id(db, spec.name, [m["id"] for m in mapped])
     held: dict[str, dict[Any, Any]] = {}
     for col in spec.unique:
@@ -89,21 +86,14 @@ async def _import_rows(
         held[col] = await imports.holders(db, spec.name, col, values, alive_only=spec.alive_unique)
     write, kept = [], []
     for m in mapped:
-        clash = next((c for c in spec.unique if held[c].get(m.get(c), m["id"]) != m["id"]), None)
-        if clash is not None:
-            rep.skipped += 1
-            shown = "" if _is_secret(clash) else f" {m[clash]!r}"
-            rep.note(
-                f"id {m['id']}: its {clash}{shown} belongs to row {held[clash][m[clash]]} here"
-            )
-            continue
         before = stored.get(m["id"])
-        ident = spec.unique[0] if spec.unique else None
-        if before is not None and ident and ident in m and before.get(ident) != m[ident]:
+        why = _clash(spec, m, before, held)
+        if why is not None:
             rep.skipped += 1
-            shown = "" if _is_secret(ident) else f" ({before.get(ident)!r} here)"
-            rep.note(f"id {m['id']}: that id is another {ident}{shown}")
+            rep.note(why)
             continue
+        if spec.name == "two_fas" and m.get("secret"):
+            m["secret"] = sealed_secret(run.twofa_key, m, before)
         kept.append(m)
         if before is None:
             rep.insert += 1
@@ -113,17 +103,17 @@ async def _import_rows(
             write.append(m)
         else:
             rep.same += 1
-    if write and not dry_run:
+    if write and not run.dry_run:
         await imports.upsert_rows(db, spec.name, spec.key, write)
     return kept
 
 
 async def _import_table(
-    src: Source, db: Store, spec: TableSpec, rep: TableReport, dry_run: bool, batch: int
+    src: Source, db: Store, spec: TableSpec, rep: TableReport, run: Run
 ) -> list[dict[str, Any]]:
     kept: list[dict[str, Any]] = []
-    async for rows in src.rows(spec.name, batch):
-        kept += await _import_rows(db, spec, rows, rep, dry_run)
+    async for rows in src.rows(spec.name, run.batch):
+        kept += await _import_rows(db, spec, rows, rep, run)
     if spec.name == "users":
         odd = [m["username"] for m in kept if not str(m.get("password", "")).startswith("$2")]
         if odd:
@@ -166,7 +156,8 @@ async def _import_abilities(
 
 
 def _ability(row: dict[str, Any]) -> tuple[Any, ...]:
-    return (*row_key(TABLES[2], row), int(row.get("enabled") or 0), int(row.get("priority") or 0),
+    return (row.get("group"), row.get("model"), row.get("channel_id"),
+            int(row.get("enabled") or 0), int(row.get("priority") or 0),
             int(row.get("weight") or 0), row.get("tag"))  # fmt: skip
 
 
@@ -203,17 +194,19 @@ async def _import_options(src: Source, db: Store, rep: TableReport, dry_run: boo
         await options_repo.upsert_options(db, write)
 
 
-async def _import_logs(
-    src: Source, db: Store, spec: TableSpec, rep: TableReport, dry_run: bool, batch: int
-) -> None:
-    async for rows in src.rows(spec.name, batch):
-        mapped = [m for m in (map_row(spec, r) for r in rows) if m.get("id") is not None]
+async def _import_logs(src: Source, db: Store, spec: TableSpec, rep: TableReport, run: Run):
+    async for rows in src.rows(spec.name, run.batch):
         rep.source += len(rows)
-        present = await imports.ids_present(db, spec.name, [m["id"] for m in mapped])
-        new = [m for m in mapped if m["id"] not in present]
-        rep.same += len(mapped) - len(new)
+        mapped = [m for m in (map_row(spec, r) for r in rows) if m.get("id") is not None]
+        owned = [m for m in mapped if run.owned(spec, m)]
+        if len(owned) < len(mapped):
+            rep.skipped += len(mapped) - len(owned)
+            rep.note(f"{len(mapped) - len(owned)} rows of users that were not imported")
+        present = await imports.ids_present(db, spec.name, [m["id"] for m in owned])
+        new = [m for m in owned if m["id"] not in present]
+        rep.same += len(owned) - len(new)
         rep.insert += len(new)
-        if new and not dry_run:
+        if new and not run.dry_run:
             await imports.insert_new(db, spec.name, new)
 
 
@@ -238,15 +231,16 @@ async def run_import(
                 " database"
             )
         report = Report(describe(source), src.kind, dry_run)
+        run = Run(dry_run, batch, twofa_key(config))
         main, logs, _ = await open_stores(config)
         try:
-            await _import_main(src, main, tables, report, dry_run, batch, progress)
+            await _import_main(src, main, tables, report, run, progress)
             if with_logs:
                 log_src = open_source(logs_source) if logs_source else src
                 if log_src is not src:
                     await log_src.open()
                 try:
-                    await _import_log_tables(log_src, logs, report, dry_run, batch, progress)
+                    await _import_log_tables(log_src, logs, report, run, progress)
                 finally:
                     if log_src is not src:
                         await log_src.close()
@@ -264,8 +258,7 @@ async def _import_main(
     db: Store,
     tables: set[str],
     report: Report,
-    dry_run: bool,
-    batch: int,
+    run: Run,
     progress: Callable[[str], None] | None,
 ) -> None:
     channels = await imports.channel_ids(db)
@@ -279,17 +272,19 @@ async def _import_main(
         rep = TableReport(spec.name, spec.what)
         report.tables.append(rep)
         if spec.name == "abilities":
-            await _import_abilities(src, db, spec, rep, dry_run, channels)
+            await _import_abilities(src, db, spec, rep, run.dry_run, channels)
             continue
-        kept = await _import_table(src, db, spec, rep, dry_run, batch)
+        kept = await _import_table(src, db, spec, rep, run)
         written.append(spec.name)
         if spec.name == "channels":
             channels |= {m["id"] for m in kept}
+        elif spec.name == "users":
+            run.owners = {m["id"] for m in kept}
     if "options" in tables:
         rep = TableReport("options", "options (only those ClawRouter defines, checked)")
         report.tables.append(rep)
-        await _import_options(src, db, rep, dry_run)
-    if dry_run:
+        await _import_options(src, db, rep, run.dry_run)
+    if run.dry_run:
         return
     await db.sync_ids(written)
     if not await setups.is_initialised(db) and await users.root_exists(db):
@@ -301,8 +296,7 @@ async def _import_log_tables(
     src: Source,
     db: Store,
     report: Report,
-    dry_run: bool,
-    batch: int,
+    run: Run,
     progress: Callable[[str], None] | None,
 ) -> None:
     tables = await src.tables()
@@ -315,7 +309,7 @@ async def _import_log_tables(
             progress(spec.name)
         rep = TableReport(spec.name, spec.what)
         report.tables.append(rep)
-        await _import_logs(src, db, spec, rep, dry_run, batch)
+        await _import_logs(src, db, spec, rep, run)
         written.append(spec.name)
-    if written and not dry_run:
+    if written and not run.dry_run:
         await db.sync_ids(written)

@@ -25,6 +25,8 @@ class TableSpec:
     nullable: frozenset[str] = frozenset()
     unique: tuple[str, ...] = ()  # single columns another row may hold already
     alive_unique: bool = False  # unique only among rows not soft-deleted
+    owner: str = ""  # the column naming the user a row belongs to (skipped with its user)
+    times: tuple[str, ...] = ("deleted_at",)  # GORM DATETIME columns, stored as unix seconds
     what: str = ""  # for the report
 
 
@@ -78,7 +80,28 @@ TABLES = (
         ),
         nullable=frozenset({"deleted_at"}),
         unique=("key",),
+        owner="user_id",
         what="API keys (the same sk- keys)",
+    ),
+    TableSpec(
+        "two_fas",
+        _cols(
+            "user_id secret is_enabled failed_attempts locked_until last_used_at created_at "
+            "updated_at deleted_at"
+        ),
+        nullable=frozenset({"locked_until", "last_used_at", "deleted_at"}),
+        unique=("user_id",),
+        owner="user_id",
+        times=("locked_until", "last_used_at", "created_at", "updated_at", "deleted_at"),
+        what="two-factor secrets (sealed with this gateway's key)",
+    ),
+    TableSpec(
+        "two_fa_backup_codes",
+        _cols("user_id code_hash is_used used_at created_at deleted_at"),
+        nullable=frozenset({"used_at", "deleted_at"}),
+        owner="user_id",
+        times=("used_at", "created_at", "deleted_at"),
+        what="two-factor backup codes (bcrypt hashes)",
     ),
     TableSpec(
         "redemptions",
@@ -97,6 +120,7 @@ TABLES = (
             "complete_time status"
         ),
         unique=("trade_no",),
+        owner="user_id",
         what="top-up orders",
     ),
     TableSpec(
@@ -136,11 +160,13 @@ LOG_TABLES = (
             "prompt_tokens completion_tokens use_time is_stream channel_id token_id group ip "
             "request_id other"
         ),
+        owner="user_id",
         what="request logs (--logs)",
     ),
     TableSpec(
         "quota_data",
         ("user_id", "username", "model_name", "created_at", "token_used", "count", "quota"),
+        owner="user_id",
         what="hourly usage data (--logs)",
     ),
 )
@@ -190,7 +216,7 @@ def map_row(spec: TableSpec, row: dict[str, Any]) -> dict[str, Any]:
     for col in (*spec.key, *spec.columns):
         if col not in low:
             continue
-        value = unix_time(low[col]) if col == "deleted_at" else _plain(low[col])
+        value = unix_time(low[col]) if col in spec.times else _plain(low[col])
         if spec.name == "users" and col in ("access_token", "aff_code"):
             if not value:
                 value = None  # empty would collide with every other empty one

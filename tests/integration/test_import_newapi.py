@@ -13,10 +13,12 @@ import pytest
 from clawrouter.config import Config
 from clawrouter.db.repo import options as options_repo
 from clawrouter.db.stores import open_stores
+from clawrouter.keys import MAIN_DB
 from clawrouter.newapi.importer import Report, run_import
 from tests.support import newapi_db
 from tests.support.gateway import Gateway
 from tests.support.sdk import openai_client
+from tests.support.twofa import ClockGateway, login_2fa
 from tests.support.upstreams import FakeUpstream
 
 
@@ -50,6 +52,7 @@ async def test_dry_run_then_import_then_rerun_changes_nothing(
     # 5 abilities kept; the one of a channel that no longer exists is skipped
     assert got["abilities"] == (6, 5, 0, 0, 1)
     assert got["redemptions"] == (1, 1, 0, 0, 0)
+    assert got["two_fas"] == (1, 1, 0, 0, 0) and got["two_fa_backup_codes"] == (1, 1, 0, 0, 0)
     assert got["logs"] == (5, 5, 0, 0, 0) and got["quota_data"] == (1, 1, 0, 0, 0)
     # SystemName, QuotaPerUnit, RetryTimes; RegisterEnabled=maybe and ChatLink are skipped
     assert got["options"][0] == 5 and got["options"][4] == 2
@@ -66,7 +69,7 @@ async def test_dry_run_then_import_then_rerun_changes_nothing(
 async def test_imported_password_and_key_work(config: Config, upstream: FakeUpstream, tmp_path):
     source = newapi_db.build_sqlite(tmp_path / "new-api.db", upstream.base_url)
     await run_import(config, str(source))
-    gw = Gateway(config)
+    gw = ClockGateway(config)
     await gw.start()
     try:
         alice = await gw.login("alice", newapi_db.ALICE_PASSWORD)
@@ -79,7 +82,13 @@ async def test_imported_password_and_key_work(config: Config, upstream: FakeUpst
         script.headers["Authorization"] = newapi_db.ALICE_ACCESS_TOKEN
         status, body = await script.json("GET", "/api/user/self")
         assert status == 200 and body["data"]["username"] == "alice", body
-        await gw.login("root", newapi_db.ROOT_PASSWORD)
+        # root had two-factor auth in new-api: the same authenticator app's codes work here
+        code = gw.code(newapi_db.ROOT_TOTP_SECRET)
+        root = await login_2fa(gw, "root", newapi_db.ROOT_PASSWORD, code)
+        stored = await gw.app[MAIN_DB].fetchval("SELECT secret FROM two_fas WHERE user_id = 1")
+        assert stored.startswith("enc1:") and newapi_db.ROOT_TOTP_SECRET not in stored
+        # and so does its backup code
+        await login_2fa(gw, "root", newapi_db.ROOT_PASSWORD, newapi_db.ROOT_BACKUP_CODE)
         status, body = await gw.client().json("GET", "/api/status")
         assert body["data"]["system_name"] == "Acme AI"
 
@@ -111,7 +120,6 @@ async def test_imported_password_and_key_work(config: Config, upstream: FakeUpst
         finally:
             await deleted.close()
         # the redemption code is there, unused
-        root = await gw.login("root", newapi_db.ROOT_PASSWORD)
         status, body = await root.json("GET", "/api/redemption/?p=1&page_size=10")
         assert status == 200 and body["data"]["items"][0]["name"] == "welcome", body
     finally:
@@ -133,6 +141,9 @@ async def test_a_taken_username_is_skipped_and_named(config: Config, tmp_path, u
     assert users.skipped == 2  # alice (taken by id 3) and bob (id 3 is someone else's)
     assert any("'alice' belongs to row 3" in n for n in users.notes), users.notes
     assert any("id 3: that id is another username ('alice' here)" in n for n in users.notes)
+    # their keys are not handed to whoever holds their ids here
+    tokens = next(t for t in report.tables if t.table == "tokens")
+    assert tokens.skipped == 2 and "id 7: its user 3 was not imported" in tokens.notes
     main, logs, _ = await open_stores(config)
     try:
         options = await options_repo.list_options(main)

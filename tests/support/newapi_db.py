@@ -53,6 +53,11 @@ CREATE TABLE logs (id {pk}, user_id bigint, created_at bigint, type bigint, cont
 CREATE TABLE quota_data (id {pk}, user_id bigint, username varchar(64) DEFAULT '',
   model_name varchar(64) DEFAULT '', created_at bigint, token_used bigint DEFAULT 0,
   count bigint DEFAULT 0, quota bigint DEFAULT 0);
+CREATE TABLE two_fas (id {pk}, user_id bigint UNIQUE, secret varchar(255), is_enabled {bool},
+  failed_attempts bigint DEFAULT 0, locked_until {time}, last_used_at {time}, created_at {time},
+  updated_at {time}, deleted_at {time});
+CREATE TABLE two_fa_backup_codes (id {pk}, user_id bigint, code_hash text, is_used {bool},
+  used_at {time}, created_at {time}, deleted_at {time});
 CREATE TABLE midjourneys (id {pk}, code bigint, user_id bigint, action varchar(40));
 """
 SQLITE_TYPES = {"pk": "integer PRIMARY KEY AUTOINCREMENT", "bool": "numeric", "time": "datetime",
@@ -66,6 +71,8 @@ ALICE_KEY = "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7dEf0hIj3kLm6n"  # 48 chars, stor
 BOB_KEY = "Zy9xWv8uTs7rQp6oNm5lKj4iHg3fEd2cBa1zYx0wVu9tSr8q"  # a deleted key
 ALICE_ACCESS_TOKEN = "0123456789abcdef0123456789abcdef"
 REDEMPTION = "5f1c0e9a2b7d4c3e8f6a1b2c3d4e5f60"
+ROOT_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # base32, in clear as new-api keeps it
+ROOT_BACKUP_CODE = "ABCD-EF12"
 NOW = 1_764_000_000
 
 
@@ -283,6 +290,31 @@ def rows(upstream_url: str) -> dict[str, list[dict[str, Any]]]:
             },
         ],
         "setups": [{"id": 1, "version": "v0.9.0", "initialized_at": NOW - 86400 * 90}],
+        "two_fas": [
+            {
+                "id": 1,
+                "user_id": 1,
+                "secret": ROOT_TOTP_SECRET,
+                "is_enabled": True,
+                "failed_attempts": 0,
+                "locked_until": None,
+                "last_used_at": None,
+                "created_at": datetime(2025, 9, 1, tzinfo=UTC),
+                "updated_at": datetime(2025, 9, 1, tzinfo=UTC),
+                "deleted_at": None,
+            },
+        ],
+        "two_fa_backup_codes": [
+            {
+                "id": 1,
+                "user_id": 1,
+                "code_hash": _hash(ROOT_BACKUP_CODE),
+                "is_used": False,
+                "used_at": None,
+                "created_at": datetime(2025, 9, 1, tzinfo=UTC),
+                "deleted_at": None,
+            },
+        ],
         "logs": [
             {
                 "id": i,
