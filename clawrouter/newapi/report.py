@@ -35,11 +35,11 @@ class Report:
     def text(self) -> str:
         head = "dry run: nothing written; a real run would do this" if self.dry_run else "done"
         lines = [f"import from {self.source} ({self.kind}): {head}"]
-        lines.append(f"  {'table':<15}{'source':>8}{'insert':>8}{'update':>8}"
+        lines.append(f"  {'table':<21}{'source':>8}{'insert':>8}{'update':>8}"
                      f"{'same':>8}{'skipped':>8}  what")  # fmt: skip
         for t in self.tables:
             lines.append(
-                f"  {t.table:<15}{t.source:>8}{t.insert:>8}{t.update:>8}{t.same:>8}"
+                f"  {t.table:<21}{t.source:>8}{t.insert:>8}{t.update:>8}{t.same:>8}"
                 f"{t.skipped:>8}  {t.what}"
             )
             lines += [f"      - {n}" for n in t.notes]
