@@ -27,16 +27,6 @@ from tests.support.passkeys import (
 
 
 @pytest.fixture
-async def gw(config):
-    gateway = ClockGateway(config)
-    await gateway.start()
-    try:
-        yield gateway
-    finally:
-        await gateway.stop()
-
-
-@pytest.fixture
 async def root(gw: ClockGateway):
     await gw.setup_root()
     client = await gw.login("root", "rootpass123")

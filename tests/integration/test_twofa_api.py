@@ -5,7 +5,6 @@ disable, the secret at rest, and clean errors for bad input."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pyotp
 import pytest
@@ -15,16 +14,6 @@ from clawrouter.keys import LOG_DB, MAIN_DB
 from tests.support.twofa import STEP, ClockGateway, enroll, login_2fa
 
 BACKUP = re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$")
-
-
-@pytest.fixture
-async def gw(config) -> AsyncIterator[ClockGateway]:
-    gateway = ClockGateway(config)
-    await gateway.start()
-    try:
-        yield gateway
-    finally:
-        await gateway.stop()
 
 
 @pytest.fixture

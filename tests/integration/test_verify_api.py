@@ -3,24 +3,12 @@ its refusals and expiry, and the channel-key reveal it guards (403 codes, no-sto
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from clawrouter.keys import LOG_DB, MAIN_DB
 from tests.support.twofa import ClockGateway, enroll
 
 KEY = "sk-upstream-very-secret-key"
-
-
-@pytest.fixture
-async def gw(config) -> AsyncIterator[ClockGateway]:
-    gateway = ClockGateway(config)
-    await gateway.start()
-    try:
-        yield gateway
-    finally:
-        await gateway.stop()
 
 
 @pytest.fixture

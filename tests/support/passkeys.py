@@ -6,26 +6,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from aiohttp import web
 from yarl import URL
 
-from clawrouter.app import create_app
 from clawrouter.auth.sessions import COOKIE
 from clawrouter.keys import SESSIONS
 from tests.support.authenticator import SoftAuthenticator
 from tests.support.gateway import Client, Gateway
+from tests.support.twofa import ClockGateway  # noqa: F401 (the tests' clock gateway)
 
 ORIGIN, RP_ID = "https://gateway.test", "gateway.test"
 PASSKEY = "/api/user/passkey"
-
-
-class ClockGateway(Gateway):
-    """The gateway with a clock the test moves (starts at the real time)."""
-
-    now = float(int(time.time()))
-
-    def make_app(self) -> web.Application:
-        return create_app(self.config, clock=lambda: self.now)
 
 
 async def set_options(root: Client, **values: Any) -> None:
