@@ -14,7 +14,7 @@ ARGS ?=
 PIP_INSTALL := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install -q
 
 .DEFAULT_GOAL := help
-.PHONY: help install dev run test test-fast lint fmt bench clean openapi web
+.PHONY: help install dev run test test-fast test-postgres lint fmt bench clean openapi web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,8 +38,24 @@ dev: $(TEST_STAMP) ## create .venv with the test and lint tools too
 run: $(RUN_STAMP) ## set up and start the gateway on http://127.0.0.1:3000 (ARGS="--port 8080")
 	$(BIN)/python -m clawrouter $(ARGS)
 
-test: $(TEST_STAMP) lint ## lint, then the whole test suite
+test: $(TEST_STAMP) lint ## lint, the whole test suite, then the PostgreSQL runs (when installed)
 	$(BIN)/python -m pytest $(ARGS)
+	@$(MAKE) --no-print-directory test-postgres
+
+# The suites that run again on PostgreSQL (CLAWROUTER_TEST_DB=postgresql; docs/database.md):
+# the management API, the relay's billing and the store's own. test_store_postgres.py and
+# test_db_copy.py need PostgreSQL anyway and run in the whole suite above.
+PG_SUITES := $(addprefix tests/integration/test_,setup_and_login.py users_api.py tokens_api.py \
+	channels_api.py channel_ops_api.py logs_api.py logs_extras_api.py redemptions_api.py \
+	options_api.py models_meta_api.py vendors_pricing_api.py groups_ratios_api.py \
+	data_tasks_api.py twofa_api.py register.py email_codes.py password_reset.py passkeys.py \
+	role_matrix.py relay_billing.py balance_sets.py usage_writer.py relay_routing.py)
+
+test-postgres: $(TEST_STAMP) ## the store, management API and relay billing suites on PostgreSQL
+	@if $(BIN)/python -c 'from tests.support.postgres import find_bin_dir as f; exit(f() is None)'; \
+	then CLAWROUTER_TEST_DB=postgresql $(BIN)/python -m pytest $(PG_SUITES); \
+	else echo "PostgreSQL is not installed (no initdb/pg_ctl on PATH or in" \
+		"/usr/lib/postgresql/*/bin): the PostgreSQL test runs are SKIPPED"; fi
 
 test-fast: $(TEST_STAMP) ## unit tests only (no servers)
 	$(BIN)/python -m pytest tests/unit $(ARGS)
