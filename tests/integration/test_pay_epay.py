@@ -192,3 +192,17 @@ async def test_credits_stay_exact_under_concurrent_relay_charges(pay: PayEnv):
     stored = (await pay.relay.user_row(pay.uid))["quota"]
     assert stored == await pay.quota() == 4 * QPU + 6 * QPU - charged
     assert len(await pay.topup_logs()) == 3
+
+
+async def test_tokens_display_mode_takes_quota_amounts(pay: PayEnv):
+    """With the console showing quota as tokens, amounts are quota: the minimum is MinTopUp x
+    QuotaPerUnit, the order stores whole currency units, the credit is those units' quota."""
+    await pay.options(**{"general_setting.quota_display_type": "TOKENS"})
+    reply = await pay.call("/api/user/pay", {"amount": QPU - 1, "payment_method": "alipay"})
+    assert reply["message"] == "error" and f"at least {QPU}" in reply["data"]
+    reply = await pay.call("/api/user/pay", {"amount": 2 * QPU, "payment_method": "alipay"})
+    assert reply["data"]["money"] == "14.60" and reply["data"]["name"] == f"TUC{2 * QPU}"
+    order = await pay.order(reply["data"]["out_trade_no"])
+    assert order["amount"] == 2
+    assert await pay.notify(epay_notify(order)) == (200, "success")
+    assert await pay.quota() == 2 * QPU

@@ -91,6 +91,18 @@ async def test_pay_creates_a_checkout_session_and_a_pending_order(pay: PayEnv, f
     assert order["payment_provider"] == "stripe" and await pay.quota() == 0
 
 
+async def test_return_urls_must_be_on_this_server(pay: PayEnv, fake: FakeStripe):
+    for success, kept in [
+        ("http://gateway.test/console/topup?paid=1", True),
+        ("https://evil.example/phish", False),
+        ("http://gateway.test.evil.example/x", False),
+    ]:
+        body = {"amount": 1, "payment_method": "stripe", "success_url": success}
+        assert (await pay.call("/api/user/stripe/pay", body))["message"] == "success"
+        sent = fake.requests[-1]["form"]["success_url"]
+        assert sent == (success if kept else "http://gateway.test/console/log")
+
+
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
