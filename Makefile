@@ -49,7 +49,8 @@ PG_SUITES := $(addprefix tests/integration/test_,setup_and_login.py users_api.py
 	channels_api.py channel_ops_api.py logs_api.py logs_extras_api.py redemptions_api.py \
 	options_api.py models_meta_api.py vendors_pricing_api.py groups_ratios_api.py \
 	data_tasks_api.py twofa_api.py register.py email_codes.py password_reset.py passkeys.py \
-	role_matrix.py relay_billing.py balance_sets.py usage_writer.py relay_routing.py)
+	role_matrix.py concurrent_creates.py relay_billing.py balance_sets.py usage_writer.py \
+	relay_routing.py)
 
 test-postgres: $(TEST_STAMP) ## the store, management API and relay billing suites on PostgreSQL
 	@if $(BIN)/python -c 'from tests.support.postgres import find_bin_dir as f; exit(f() is None)'; \
