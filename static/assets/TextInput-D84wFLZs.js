@@ -1,1 +1,0 @@
-import{dt as e,lt as t,tt as n}from"./index-xPF25NOr.js";import{t as r}from"./InputBase-BGZ58RLj.js";var i=e(),a=n(e=>{let n=t([`Input`,`InputWrapper`,`TextInput`],null,e);return(0,i.jsx)(r,{component:`input`,...n,__staticSelector:`TextInput`})});a.classes=r.classes,a.displayName=`@mantine/core/TextInput`;export{a as t};

@@ -1,1 +1,0 @@
-import{dt as e,p as t}from"./index-xPF25NOr.js";import{t as n}from"./Page-Bo28t0ez.js";var r=e();function i(){let{t:e}=t();return(0,r.jsx)(n,{page:e(`nav.personal_settings`)})}export{i as default};
