@@ -56,7 +56,12 @@ async def test_same_tables_and_columns_as_sqlite(pg: PgDatabase, tmp_path: Path)
         await migrate(lite, "main")
         await migrate(logs, "logs")
         want: dict[str, set[str]] = {}
+        want_indexes: set[str] = set()
         for db in (lite, logs):
+            named = await db.fetchall(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            )
+            want_indexes |= {r["name"] for r in named}
             tables = await db.fetchall(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"
             )
@@ -75,6 +80,11 @@ async def test_same_tables_and_columns_as_sqlite(pg: PgDatabase, tmp_path: Path)
         got.setdefault(r["table_name"], set()).add(r["column_name"])
         assert r["data_type"] != "integer", f"{r['table_name']}.{r['column_name']} is 32-bit"
     assert got == want
+    indexes = await pg.fetchall(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"
+        " AND indexname NOT LIKE '%!_pkey' ESCAPE '!' AND indexname NOT LIKE '%!_key' ESCAPE '!'"
+    )
+    assert {r["indexname"] for r in indexes} == want_indexes
 
 
 async def test_migrations_are_recorded_and_not_reapplied(pg: PgDatabase) -> None:
