@@ -5,7 +5,9 @@ LIKE ignores ASCII case, so searches match alike on both), once per distinct sta
 Write transactions are serialised as SQLite's single writer serialises them: one at a time per
 process, and one at a time across processes through a transaction-scoped advisory lock, so a
 check-then-write in one transaction (a key limit, a code redeemed once) holds on many instances
-too. Reads run in parallel on the pool. Driver exceptions leave as StoreError/DuplicateError.
+too. Reads run in parallel on the pool. A value of another type than its column's is converted
+as SQLite's type affinity converts it ("12" for an integer, 5 for text), or refused.
+Driver exceptions leave as StoreError/DuplicateError.
 Main and log schemas share one database; schema_versions records each one's migrations.
 """
 
@@ -83,9 +85,61 @@ _REFUSED = (
 )
 
 
+_INTS = frozenset({"int2", "int4", "int8"})
+_FLOATS = frozenset({"float4", "float8", "numeric"})
+_TEXTS = frozenset({"text", "varchar", "bpchar"})
+
+
 async def _guard(call: Awaitable[T]) -> T:
     try:
         return await call
+    except _REFUSED as e:
+        raise _refused(e) from e
+
+
+def _affine(value: Any, pg_type: str) -> Any:
+    """A value as SQLite's column affinity would store it: "12" in an integer column is 12, 5 in
+    a text column is "5". Raises ValueError when it is no such value ("abc" for an integer)."""
+    if pg_type in _INTS and isinstance(value, str):
+        return int(value.strip())
+    if pg_type in _FLOATS and isinstance(value, str):
+        return float(value.strip())
+    if pg_type in _TEXTS and isinstance(value, int | float):
+        return str(int(value) if isinstance(value, bool) else value)
+    return value
+
+
+def _unsent(err: Exception) -> bool:
+    """The driver refused an argument while encoding it: nothing reached the server."""
+    return type(err) is asyncpg.DataError and str(err).startswith("invalid input for query arg")
+
+
+async def _coerced(target: Any, q: str, rows: list[tuple]) -> list[tuple] | None:
+    """`rows` with each value turned to its parameter's type, or None when one cannot be."""
+    if isinstance(target, asyncpg.Pool):
+        async with target.acquire() as conn:
+            types = [t.name for t in (await conn.prepare(q)).get_parameters()]
+    else:
+        types = [t.name for t in (await target.prepare(q)).get_parameters()]
+    try:
+        return [tuple(_affine(v, t) for v, t in zip(row, types, strict=True)) for row in rows]
+    except ValueError:
+        return None
+
+
+async def _run(target: Any, method: str, q: str, args: tuple) -> Any:
+    """Run on a connection or the pool; a value of another type than its column's is converted
+    as SQLite converts it (the driver refuses it before anything is sent, so a retry is safe)."""
+    call = getattr(target, method)
+    try:
+        return await call(q, *args)
+    except asyncpg.DataError as e:
+        if not _unsent(e):
+            raise _refused(e) from e
+        fixed = await _coerced(target, q, [args])
+        if fixed is None:
+            raise _refused(e) from e
+        return await _guard(call(q, *fixed[0]))
     except _REFUSED as e:
         raise _refused(e) from e
 
@@ -111,27 +165,39 @@ class PgTx:
         self._sql = sql
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        return _count(await _guard(self._conn.execute(self._sql(sql), *_args(params))))
+        return _count(await _run(self._conn, "execute", self._sql(sql), _args(params)))
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         q = self._sql(sql + " RETURNING id")
-        return int(await _guard(self._conn.fetchval(q, *_args(params))) or 0)
+        return int(await _run(self._conn, "fetchval", q, _args(params)) or 0)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         batch = [_args(r) for r in rows]
-        if batch:
-            await _guard(self._conn.executemany(self._sql(sql), batch))
+        if not batch:
+            return
+        q = self._sql(sql)
+        try:
+            await self._conn.executemany(q, batch)
+        except asyncpg.DataError as e:
+            if not _unsent(e):
+                raise _refused(e) from e
+            fixed = await _coerced(self._conn, q, batch)
+            if fixed is None:
+                raise _refused(e) from e
+            await _guard(self._conn.executemany(q, fixed))
+        except _REFUSED as e:
+            raise _refused(e) from e
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        row = await _guard(self._conn.fetchrow(self._sql(sql), *_args(params)))
+        row = await _run(self._conn, "fetchrow", self._sql(sql), _args(params))
         return None if row is None else dict(row)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        rows = await _guard(self._conn.fetch(self._sql(sql), *_args(params)))
+        rows = await _run(self._conn, "fetch", self._sql(sql), _args(params))
         return [dict(r) for r in rows]
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        return await _guard(self._conn.fetchval(self._sql(sql), *_args(params)))
+        return await _run(self._conn, "fetchval", self._sql(sql), _args(params))
 
 
 class PgDatabase:
@@ -172,15 +238,15 @@ class PgDatabase:
         return self._pool
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        row = await _guard(self._reads().fetchrow(self._sql(sql), *_args(params)))
+        row = await _run(self._reads(), "fetchrow", self._sql(sql), _args(params))
         return None if row is None else dict(row)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        rows = await _guard(self._reads().fetch(self._sql(sql), *_args(params)))
+        rows = await _run(self._reads(), "fetch", self._sql(sql), _args(params))
         return [dict(r) for r in rows]
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        return await _guard(self._reads().fetchval(self._sql(sql), *_args(params)))
+        return await _run(self._reads(), "fetchval", self._sql(sql), _args(params))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgTx]:

@@ -116,6 +116,18 @@ async def test_driver_errors_become_store_errors(pg: PgDatabase) -> None:
         await pg.execute("UPDATE users SET quota = ? WHERE id = ?", ("lots", 1))
 
 
+async def test_values_are_converted_as_sqlite_affinity_converts_them(pg: PgDatabase) -> None:
+    uid = await users_repo.insert_user(pg, {"username": 42, "quota": "12"})
+    assert await users_repo.get_user(pg, uid) == await users_repo.get_user_by_username(pg, "42")
+    user = await users_repo.get_user(pg, uid)
+    assert user is not None and (user["username"], user["quota"]) == ("42", 12)
+    async with pg.transaction() as tx:
+        await tx.executemany("UPDATE users SET remark = ? WHERE id = ?", [(7, str(uid))])
+        assert await tx.fetchval("SELECT remark FROM users WHERE id = ?", (str(uid),)) == "7"
+    with pytest.raises(StoreError):  # no number: refused, as the caller's bad input
+        await pg.fetchone("SELECT * FROM users WHERE id = ?", ("abc",))
+
+
 async def test_searches_ignore_case(pg: PgDatabase) -> None:
     await users_repo.insert_user(pg, {"username": "CamelCase", "email": "Mixed@Example.com"})
     rows, total = await users_repo.page_users(pg, 0, 10, keyword="camelcase")
