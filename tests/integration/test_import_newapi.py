@@ -1,9 +1,11 @@
-"""import-newapi: a new-api database (built from the reference schema, realistic rows) imported
-into ClawRouter; afterwards its passwords sign in and its sk- keys call the relay through the
-official openai SDK, a second run changes nothing, and a dry run writes nothing."""
+"""import-newapi: a new-api database (built from the reference schema, realistic rows; SQLite,
+PostgreSQL and MySQL sources) imported into ClawRouter; afterwards its passwords sign in and its
+sk- keys call the relay through the official openai SDK, a second run changes nothing, and a dry
+run writes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +19,7 @@ from clawrouter.keys import MAIN_DB
 from clawrouter.newapi.importer import Report, run_import
 from tests.support import newapi_db
 from tests.support.gateway import Gateway
+from tests.support.mysql import MysqlServer, find_server
 from tests.support.sdk import openai_client
 from tests.support.twofa import ClockGateway, login_2fa
 from tests.support.upstreams import FakeUpstream
@@ -195,3 +198,49 @@ async def test_import_from_postgresql(config: Config, upstream, postgres_server,
                 await main.close()
     finally:
         postgres_server.drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def mysql_server():
+    found = find_server()
+    if found is None:
+        pytest.skip("MariaDB/MySQL is not installed (apt-get install mariadb-server): skipped")
+    try:
+        import pymysql  # noqa: F401
+    except ImportError:
+        pytest.skip("PyMySQL is not installed (pip install pymysql): skipped")
+    server = MysqlServer(*found)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_import_from_mysql(config: Config, upstream, mysql_server: MysqlServer):
+    await asyncio.to_thread(
+        newapi_db.build_mysql, "127.0.0.1", mysql_server.port, "newapi", upstream.base_url
+    )
+    dsn = mysql_server.dsn("newapi")  # new-api's own form: root@tcp(127.0.0.1:port)/newapi
+    report = await run_import(config, dsn, with_logs=True)
+    assert report.kind == "mysql"
+    got = counts(report)
+    assert got["users"] == (3, 3, 0, 0, 0) and got["tokens"] == (2, 2, 0, 0, 0)
+    assert got["abilities"] == (6, 5, 0, 0, 1) and got["two_fas"] == (1, 1, 0, 0, 0)
+    assert got["logs"][1] == 5 and got["options"][4] == 2
+    again = counts(await run_import(config, dsn, with_logs=True))
+    assert all((ins, upd) == (0, 0) for _, ins, upd, _, _ in again.values()), again
+    main, logs, _ = await open_stores(config)
+    try:
+        bob = await main.fetchone("SELECT * FROM users WHERE id = 3")
+        assert bob is not None and bob["deleted_at"] == 1762072215  # DATETIME -> unix
+        channel = await main.fetchone("SELECT * FROM channels WHERE id = 4")
+        assert channel is not None and channel["model_mapping"] == (
+            '{"gpt-4o-mini":"gpt-4o-mini-2024-07-18"}'
+        )
+        log = await logs.fetchone("SELECT * FROM logs WHERE id = 2")
+        assert log is not None and log["is_stream"] == 1  # tinyint(1) -> 0/1
+    finally:
+        await logs.close()
+        if logs is not main:
+            await main.close()

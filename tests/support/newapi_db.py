@@ -16,7 +16,7 @@ import bcrypt
 
 # {pk} {bool} {time} {real}: per dialect below. Quoted "group"/"key" as GORM quotes them.
 DDL = """
-CREATE TABLE users (id {pk}, username text UNIQUE, password text NOT NULL, display_name text,
+CREATE TABLE users (id {pk}, username varchar(191) UNIQUE, password text NOT NULL, display_name text,
   role bigint DEFAULT 1, status bigint DEFAULT 1, email text, github_id text, discord_id text,
   oidc_id text, wechat_id text, telegram_id text, linux_do_id text, access_token char(32) UNIQUE,
   quota bigint DEFAULT 0, used_quota bigint DEFAULT 0, request_count bigint DEFAULT 0,
@@ -40,7 +40,7 @@ CREATE TABLE channels (id {pk}, type bigint DEFAULT 0, "key" text NOT NULL,
 CREATE TABLE abilities ("group" varchar(64), model varchar(255), channel_id bigint,
   enabled {bool}, priority bigint DEFAULT 0, weight bigint DEFAULT 0, tag text,
   PRIMARY KEY ("group", model, channel_id));
-CREATE TABLE options ("key" text PRIMARY KEY, value text);
+CREATE TABLE options ("key" varchar(191) PRIMARY KEY, value text);
 CREATE TABLE redemptions (id {pk}, user_id bigint, "key" char(32) UNIQUE,
   status bigint DEFAULT 1, name text, quota bigint DEFAULT 100, created_time bigint,
   redeemed_time bigint, used_user_id bigint, expired_time bigint, deleted_at {time});
@@ -62,6 +62,8 @@ CREATE TABLE midjourneys (id {pk}, code bigint, user_id bigint, action varchar(4
 """
 SQLITE_TYPES = {"pk": "integer PRIMARY KEY AUTOINCREMENT", "bool": "numeric", "time": "datetime",
                 "real": "real"}  # fmt: skip
+MYSQL_TYPES = {"pk": "bigint AUTO_INCREMENT PRIMARY KEY", "bool": "tinyint(1)",
+               "time": "datetime(3) NULL", "real": "double"}  # fmt: skip
 PG_TYPES = {"pk": "bigserial PRIMARY KEY", "bool": "boolean", "time": "timestamptz",
             "real": "numeric"}  # fmt: skip
 
@@ -393,3 +395,27 @@ async def build_postgres(url: str, upstream_url: str) -> None:
                 await conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", *row.values())
     finally:
         await conn.close()
+
+
+def build_mysql(host: str, port: int, database: str, upstream_url: str) -> None:
+    """The same database in MySQL (quoted names through ANSI_QUOTES, as GORM's backticks)."""
+    import pymysql
+
+    conn = pymysql.connect(host=host, port=port, user="root", autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE {database} CHARACTER SET utf8mb4")
+            cur.execute(f"USE {database}")
+            cur.execute("SET SESSION sql_mode = 'ANSI_QUOTES'")
+            for statement in DDL.format(**MYSQL_TYPES).split(";"):
+                if statement.strip():
+                    cur.execute(statement)
+            for table, items in rows(upstream_url).items():
+                for row in items:
+                    cols = ", ".join(f'"{c}"' for c in row)
+                    marks = ", ".join("%s" for _ in row)
+                    values = [v.replace(tzinfo=None) if isinstance(v, datetime) else v
+                              for v in row.values()]  # fmt: skip
+                    cur.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", values)
+    finally:
+        conn.close()
