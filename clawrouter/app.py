@@ -45,6 +45,8 @@ from clawrouter.api.routing import Routes
 from clawrouter.auth.middleware import session_middleware
 from clawrouter.auth.sessions import SessionCodec, load_or_create_secret
 from clawrouter.auth.webauthn import SpentChallenges
+from clawrouter.changes.change import Change
+from clawrouter.changes.open import open_feed
 from clawrouter.config import Config
 from clawrouter.db.stores import open_stores
 from clawrouter.http import health
@@ -59,6 +61,7 @@ from clawrouter.jobs.outbox import Outbox
 from clawrouter.jobs.task_poller import task_poller
 from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.keys import (
+    CHANGES,
     CHANNEL_TESTS,
     CLOCK,
     CONFIG,
@@ -144,12 +147,12 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _sync(state: RelayState, interval: float) -> None:
-    """Pick up changes made outside this process (another instance, the CLI)."""
+    """The safety net under the change feed: a full resync now and then picks up what no feed
+    carried (the CLI, a change published while Redis was unreachable)."""
     while True:
         await asyncio.sleep(interval)
         try:
-            await state.options.load()
-            await state.load_all()
+            await state.apply(Change("all"))
         except Exception:
             log.exception("periodic reload failed")
 
@@ -160,6 +163,10 @@ async def _relay(app: web.Application) -> AsyncIterator[None]:
     state = RelayState(app[MAIN_DB], app[OPTIONS], writer, app[CLOCK])
     await state.load_all()
     app[WRITER], app[RELAY] = writer, state
+    feed = open_feed(app[CONFIG])
+    feed.subscribe(state.apply)
+    await feed.start()
+    app[CHANGES] = feed
     if app[CONFIG].metrics.enabled:
         metrics = app[METRICS]
         writer.on_flush = metrics.observe_flush
@@ -176,6 +183,7 @@ async def _relay(app: web.Application) -> AsyncIterator[None]:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await feed.close()
         await writer.close()
 
 

@@ -35,6 +35,7 @@ ENV_ALIASES = {
 SECRET_KEYS = frozenset({("security", "session_secret"), ("metrics", "token")})
 _PG_SCHEMES = ("postgresql://", "postgres://")
 _SQLITE_SCHEME = "sqlite:///"
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 class ConfigError(ValueError):
@@ -60,6 +61,12 @@ class DatabaseConfig:
     log_path: str = ""
     busy_timeout_ms: int = 5000
     readers: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class RedisConfig:
+    url: str = ""  # redis://[user:password@]host:port/db; empty: one process, no Redis
+    channel: str = "clawrouter:changes"  # the pub/sub channel of the change feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +139,7 @@ class ProvidersConfig:
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    redis: RedisConfig = field(default_factory=RedisConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     relay: RelayConfig = field(default_factory=RelayConfig)
@@ -380,6 +388,11 @@ def _validate(cfg: Config) -> Config:
             "database.url must be sqlite:///PATH or postgresql://user:password@host:port/db"
             f" (MySQL is not supported), got {redact_url(url)!r}"
         )
+    if cfg.redis.url and not cfg.redis.url.startswith(_REDIS_SCHEMES):
+        raise ConfigError(
+            "redis.url must be redis://[user:password@]host:port/db (or rediss://, unix://),"
+            f" got {redact_url(cfg.redis.url)!r}"
+        )
     sec = cfg.security
     for name in ("api", "web", "critical", "search", "email_verification"):
         if getattr(sec, f"{name}_rate_limit") < 0:
@@ -411,7 +424,7 @@ def as_dict(cfg: Config, *, redact: bool = True) -> dict[str, dict[str, Any]]:
         for key, value in table.items():
             if redact and (name, key) in SECRET_KEYS and value:
                 table[key] = "********"
-            elif redact and (name, key) == ("database", "url"):
+            elif redact and (name, key) in (("database", "url"), ("redis", "url")):
                 table[key] = redact_url(value)
         out[name] = table
     return out

@@ -16,6 +16,7 @@ NEWAPI_ENV = {
     "MAX_REQUEST_BODY_MB": ("server", "max_body_mb"),
     "SQL_DSN": ("database", "url"),
     "SQLITE_PATH": ("database", "path"),
+    "REDIS_CONN_STRING": ("redis", "url"),
     "DEBUG": ("logging", "level"),
     "SESSION_SECRET": ("security", "session_secret"),
     "SESSION_COOKIE_SECURE": ("security", "cookie_secure"),
@@ -44,7 +45,6 @@ NEWAPI_SWITCHES = {
 _ALWAYS = "ClawRouter always does this"
 NEWAPI_IGNORED = {
     "NODE_TYPE": "ClawRouter has no master/slave roles: each gateway runs its own background jobs",
-    "REDIS_CONN_STRING": "ClawRouter needs no Redis: caches and rate limits live in the process",
     "MEMORY_CACHE_ENABLED": f"{_ALWAYS}: users, keys, channels and options are cached in memory",
     "BATCH_UPDATE_ENABLED": f"{_ALWAYS}: balances and logs are written behind, in batches",
     "LOG_SQL_DSN": "logs go to logs.db beside the SQLite store, or to the same PostgreSQL database",

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from clawrouter.auth.sessions import Session, SessionCodec
 from clawrouter.auth.webauthn import SpentChallenges
+from clawrouter.changes.change import ChangeFeed
 from clawrouter.config import Config
 from clawrouter.db.store import Store
 from clawrouter.http.ratelimit import Limiters
@@ -38,6 +39,7 @@ OUTBOX = web.AppKey("outbox", Outbox)  # mails sent after the response (password
 PASSKEY_CHALLENGES = web.AppKey("passkey_challenges", SpentChallenges)  # answered, not expired
 REALTIME_SESSIONS = web.AppKey("realtime_sessions", weakref.WeakSet)  # open /v1/realtime clients
 METRICS = web.AppKey("metrics", Metrics)  # the app's Prometheus registry and metrics
+CHANGES = web.AppKey("changes", ChangeFeed)  # publish a Change after a write commits
 DRAINING = web.AppKey("draining", asyncio.Event)  # set on SIGTERM: /readyz answers 503
 
 REQUEST_ID = web.RequestKey("request_id", str)

@@ -11,11 +11,12 @@ from aiohttp import web
 from clawrouter.api.routing import Routes
 from clawrouter.api.validate import int_field, str_field
 from clawrouter.auth.roles import ADMIN
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import channels as channels_repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
 from clawrouter.http.request import read_object
-from clawrouter.keys import CLOCK, MAIN_DB, RELAY
+from clawrouter.keys import CHANGES, CLOCK, MAIN_DB
 from clawrouter.relay.entries import ChannelEntry
 
 ENABLED, MANUAL, AUTO = 1, 2, 3
@@ -139,7 +140,7 @@ async def manage_multi_key(request: web.Request) -> web.Response:
     elif enabled and row["status"] == AUTO:
         changes["status"] = ENABLED
     await channels_repo.update_channel(app[MAIN_DB], row["id"], changes)
-    await app[RELAY].reload_channels([row["id"]])
+    await app[CHANGES].publish(Change("channel", [row["id"]]))
     return ok()
 
 

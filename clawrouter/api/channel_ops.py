@@ -15,11 +15,12 @@ from clawrouter.api.validate import id_list
 from clawrouter.auth import secure
 from clawrouter.auth.roles import ADMIN, ROOT
 from clawrouter.billing import ratio_defaults
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import channels as channels_repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
 from clawrouter.http.request import pagination, path_id, query_bool, read_object, stored_int
-from clawrouter.keys import CALLER, MAIN_DB, RELAY
+from clawrouter.keys import CALLER, CHANGES, MAIN_DB, RELAY
 
 NOT_FOUND = "channel not found"
 SEARCH_PAGE_SIZE = 20
@@ -72,7 +73,7 @@ async def search_channels(request: web.Request) -> web.Response:
 
 async def _deleted(request: web.Request, ids: list[int]) -> web.Response:
     count = await channels_repo.delete_channels(request.config_dict[MAIN_DB], ids)
-    await request.config_dict[RELAY].reload_channels(ids)
+    await request.config_dict[CHANGES].publish(Change("channel", ids))
     return ok(count)
 
 
@@ -97,13 +98,13 @@ async def copy_channel(request: web.Request) -> web.Response:
     if request.query.get("reset_balance", "true").lower() not in ("false", "0", "f"):
         clone.update(_BALANCE_RESET)
     (new_id,) = await channels_repo.insert_channels(app[MAIN_DB], [clone])
-    await app[RELAY].reload_channels([new_id])
+    await app[CHANGES].publish(Change("channel", [new_id]))
     return ok({"id": new_id})
 
 
 async def fix_abilities(request: web.Request) -> web.Response:
     done, failed = await channels_repo.rebuild_abilities(request.config_dict[MAIN_DB])
-    await request.config_dict[RELAY].reload_channels()
+    await request.config_dict[CHANGES].publish(Change("channel"))
     return ok({"success": done, "fails": failed})
 
 

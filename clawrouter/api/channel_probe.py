@@ -12,11 +12,12 @@ from aiohttp import web
 from clawrouter.api.routing import Routes
 from clawrouter.api.validate import int_field, str_field
 from clawrouter.auth.roles import ADMIN, ROOT
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import channels as channels_repo
 from clawrouter.errors import ApiError, BadRequestError
 from clawrouter.http.render import json_response, ok
 from clawrouter.http.request import path_id, query_bool, read_json
-from clawrouter.keys import CHANNEL_TESTS, CLOCK, CONFIG, HTTP, MAIN_DB, RELAY
+from clawrouter.keys import CHANGES, CHANNEL_TESTS, CLOCK, CONFIG, HTTP, MAIN_DB, RELAY
 from clawrouter.relay import upstream_info
 from clawrouter.relay.entries import ChannelEntry
 from clawrouter.relay.failover import should_disable
@@ -39,7 +40,7 @@ async def _set_status(app: Any, ch: ChannelEntry, status: int, reason: str = "")
     if reason:
         other.update(status_reason=reason, status_time=int(app[CLOCK]()))
     await channels_repo.set_status(app[MAIN_DB], ch.id, status, orjson.dumps(other).decode())
-    await app[RELAY].reload_channels([ch.id])
+    await app[CHANGES].publish(Change("channel", [ch.id]))
 
 
 async def _run_test(app: Any, ch: ChannelEntry, model: str, stream: bool, *, auto_disable: bool):

@@ -11,11 +11,12 @@ from clawrouter.api.channel_input import read_fields
 from clawrouter.api.routing import Routes
 from clawrouter.api.validate import id_list, str_field
 from clawrouter.auth.roles import ADMIN
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import channels as channels_repo
 from clawrouter.errors import ApiError, BadRequestError
 from clawrouter.http.render import ok
 from clawrouter.http.request import read_object
-from clawrouter.keys import MAIN_DB, RELAY
+from clawrouter.keys import CHANGES, MAIN_DB
 
 # PUT /tag body field -> channel column; null or empty values are ignored (as the reference)
 _TAG_EDITS = {
@@ -34,7 +35,7 @@ def _tag(body: dict[str, Any]) -> str:
 
 async def _write(request: web.Request, ids: list[int], fields: dict[str, Any]) -> int:
     count = await channels_repo.update_channels(request.config_dict[MAIN_DB], ids, fields)
-    await request.config_dict[RELAY].reload_channels(ids)
+    await request.config_dict[CHANGES].publish(Change("channel", ids))
     return count
 
 

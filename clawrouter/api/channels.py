@@ -12,11 +12,12 @@ from clawrouter.api.channel_input import channel_view, new_channels, update_chan
 from clawrouter.api.routing import Routes
 from clawrouter.api.validate import required_id
 from clawrouter.auth.roles import ADMIN
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import channels as channels_repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok, page
 from clawrouter.http.request import pagination, path_id, query_bool, read_object, stored_int
-from clawrouter.keys import CLOCK, MAIN_DB, RELAY
+from clawrouter.keys import CHANGES, CLOCK, MAIN_DB, RELAY
 
 NOT_FOUND = "channel not found"
 
@@ -62,7 +63,7 @@ async def create_channel(request: web.Request) -> web.Response:
     app = request.config_dict
     rows = new_channels(body, int(app[CLOCK]()))
     ids = await channels_repo.insert_channels(app[MAIN_DB], rows)
-    await app[RELAY].reload_channels(ids)
+    await app[CHANGES].publish(Change("channel", ids))
     return ok()
 
 
@@ -76,7 +77,7 @@ async def update_channel(request: web.Request) -> web.Response:
     row = await channels_repo.update_channel(app[MAIN_DB], cid, update_changes(stored, body))
     if row is None:
         raise ApiError(NOT_FOUND)
-    await app[RELAY].reload_channels([cid])
+    await app[CHANGES].publish(Change("channel", [cid]))
     return ok(_view(request, row))
 
 
@@ -85,7 +86,7 @@ async def delete_channel(request: web.Request) -> web.Response:
     app = request.config_dict
     if not await channels_repo.delete_channels(app[MAIN_DB], [cid]):
         raise ApiError(NOT_FOUND)
-    await app[RELAY].reload_channels([cid])
+    await app[CHANGES].publish(Change("channel", [cid]))
     return ok()
 
 

@@ -16,11 +16,12 @@ from clawrouter.api.routing import Routes
 from clawrouter.api.validate import str_field
 from clawrouter.auth import mailer, passwords, turnstile, verification
 from clawrouter.auth.roles import COMMON, PUBLIC
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import users as users_repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
 from clawrouter.http.request import read_object
-from clawrouter.keys import CALLER, CLOCK, CONFIG, MAIN_DB, OPTIONS, OUTBOX, RELAY
+from clawrouter.keys import CALLER, CHANGES, CLOCK, CONFIG, MAIN_DB, OPTIONS, OUTBOX
 
 NEW_PASSWORD_LENGTH = 12
 _PASSWORD_ALPHABET = string.ascii_letters + string.digits
@@ -155,7 +156,7 @@ async def reset_password(request: web.Request) -> web.Response:
         raise ApiError(BAD_RESET)
     await users_repo.set_password(db, user["id"], await passwords.hash_password(password))
     await users_repo.end_sessions(db, user["id"])
-    await app[RELAY].reload_user(user["id"])
+    await app[CHANGES].publish(Change("user", user["id"]))
     return ok(password)
 
 
@@ -179,7 +180,7 @@ async def bind_email(request: web.Request) -> web.Response:
         raise ApiError(BAD_CODE)
     if not await users_repo.set_email_if_free(db, user["id"], email):
         raise ApiError("this email address is already taken")
-    await app[RELAY].reload_user(user["id"])
+    await app[CHANGES].publish(Change("user", user["id"]))
     return ok()
 
 

@@ -8,10 +8,11 @@ from aiohttp import web
 from clawrouter.api.routing import Routes
 from clawrouter.auth.roles import ROOT
 from clawrouter.billing.ratio_defaults import completion_ratio_rule
+from clawrouter.changes.change import Change
 from clawrouter.errors import ApiError, BadRequestError
 from clawrouter.http.render import ok
 from clawrouter.http.request import read_json
-from clawrouter.keys import OPTIONS
+from clawrouter.keys import CHANGES, OPTIONS
 from clawrouter.options.registry import OptionError, is_secret
 
 
@@ -47,6 +48,7 @@ async def update_option(request: web.Request) -> web.Response:
         await request.config_dict[OPTIONS].set(body["key"], body["value"])
     except OptionError as e:
         raise ApiError(f"{body['key']}: {e}") from None
+    await request.config_dict[CHANGES].publish(Change("option", body["key"]))
     return ok()
 
 

@@ -15,13 +15,14 @@ from aiohttp import web
 
 from clawrouter.api import audit
 from clawrouter.billing import topup
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import topups as topups_repo
 from clawrouter.db.repo import users as users_repo
 from clawrouter.db.store import Tx
 from clawrouter.errors import ApiError, ClawError
 from clawrouter.http.render import json_response
 from clawrouter.http.request import read_object
-from clawrouter.keys import CALLER, CLOCK, MAIN_DB, OPTIONS, RELAY
+from clawrouter.keys import CALLER, CHANGES, CLOCK, MAIN_DB, OPTIONS, RELAY
 from clawrouter.relay.ledger import CreditRefused
 
 log = logging.getLogger(__name__)
@@ -152,6 +153,7 @@ async def pay_out(
         return "refused"
     if quota is None:  # another delivery claimed it first
         return "already_paid"
+    await app[CHANGES].publish(Change("user", order["user_id"]))
     await _topup_log(request, claimed, quota, admin)
     return "credited"
 

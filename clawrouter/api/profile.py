@@ -14,11 +14,12 @@ from clawrouter.api.routing import Routes
 from clawrouter.api.users import new_aff_code
 from clawrouter.api.validate import bool_field, str_field
 from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import users as users_repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
 from clawrouter.http.request import read_object
-from clawrouter.keys import CALLER, CLOCK, MAIN_DB, OPTIONS, RELAY, SESSION
+from clawrouter.keys import CALLER, CHANGES, CLOCK, MAIN_DB, OPTIONS, RELAY, SESSION
 
 NOTIFY_TYPES = ("email", "webhook", "bark", "gotify")
 AUTO_RATIO = "自动"  # what the reference (and its SPA) shows as the auto group's ratio
@@ -118,7 +119,7 @@ async def update_setting(request: web.Request) -> web.Response:
     await users_repo.update_user(
         app[MAIN_DB], user["id"], {"setting": orjson.dumps(setting).decode()}
     )
-    await app[RELAY].reload_user(user["id"])
+    await app[CHANGES].publish(Change("user", user["id"]))
     return ok()
 
 
@@ -127,7 +128,7 @@ async def delete_self(request: web.Request) -> web.Response:
     if user["role"] >= ROOT:
         raise ApiError("the root user cannot delete itself")
     await users_repo.soft_delete_user(app[MAIN_DB], user["id"], int(app[CLOCK]()))
-    await app[RELAY].reload_user(user["id"])
+    await app[CHANGES].publish(Change("user", user["id"]))
     request[SESSION].clear_all()
     return ok()
 
@@ -158,7 +159,7 @@ async def transfer_aff(request: web.Request) -> web.Response:
         app[MAIN_DB], user["id"], amount
     ):
         raise ApiError("not enough invite rewards for this transfer")
-    await app[RELAY].reload_user(user["id"])
+    await app[CHANGES].publish(Change("user", user["id"]))
     return ok(message="transferred")
 
 

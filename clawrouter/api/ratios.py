@@ -15,11 +15,12 @@ from aiohttp import web
 from clawrouter.api.routing import Routes
 from clawrouter.auth.roles import PUBLIC, ROOT
 from clawrouter.billing import ratio_sync
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import options as options_repo
 from clawrouter.errors import ApiError, BadRequestError, ForbiddenError
 from clawrouter.http.render import ok
 from clawrouter.http.request import read_json
-from clawrouter.keys import HTTP, MAIN_DB, OPTIONS, RELAY
+from clawrouter.keys import CHANGES, HTTP, MAIN_DB, OPTIONS, RELAY
 from clawrouter.options.defaults import price_table_defaults
 
 MAX_FETCHES = 8  # upstreams fetched at once
@@ -45,6 +46,7 @@ _EXPOSED = ("model_ratio", "completion_ratio", "cache_ratio", "create_cache_rati
 async def reset_model_ratio(request: web.Request) -> web.Response:
     """ModelRatio back to the built-in table (the other price tables are left alone)."""
     await request.config_dict[OPTIONS].set("ModelRatio", price_table_defaults()["ModelRatio"])
+    await request.config_dict[CHANGES].publish(Change("option", "ModelRatio"))
     return ok()
 
 
@@ -90,6 +92,7 @@ async def migrate_console_setting(request: web.Request) -> web.Response:
     # one transaction writes the new values and empties the old keys, then the rows go
     await options.set_many({**values, **dict.fromkeys(legacy, "")})
     await options_repo.delete_options(request.config_dict[MAIN_DB], legacy)
+    await request.config_dict[CHANGES].publish(Change("option", [*values, *legacy]))
     return ok(message="console settings migrated")
 
 

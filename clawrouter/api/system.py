@@ -16,12 +16,13 @@ from clawrouter.api.routing import Routes
 from clawrouter.api.uptime import uptime_status
 from clawrouter.auth import passwords
 from clawrouter.auth.roles import ADMIN, PUBLIC, ROOT
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import setups as setups_repo
 from clawrouter.db.repo import users as users_repo
 from clawrouter.errors import ApiError, ServiceUnavailableError
 from clawrouter.http.render import json_response, ok
 from clawrouter.http.request import read_object
-from clawrouter.keys import CLOCK, LOG_DB, MAIN_DB, OPTIONS, RELAY, STARTED_AT
+from clawrouter.keys import CHANGES, CLOCK, LOG_DB, MAIN_DB, OPTIONS, STARTED_AT
 from clawrouter.options.store import Options
 
 _AFF_CHARS = string.ascii_letters + string.digits
@@ -190,11 +191,11 @@ async def post_setup(request: web.Request) -> web.Response:
                 },
             )
         await setups_repo.insert_setup(tx, __version__, now)
-    await options.set_many(
-        {f: bool(body.get(f, False)) for f in ("SelfUseModeEnabled", "DemoSiteEnabled")}
-    )
+    switches = ("SelfUseModeEnabled", "DemoSiteEnabled")
+    await options.set_many({f: bool(body.get(f, False)) for f in switches})
+    await app[CHANGES].publish(Change("option", switches))
     if need_root:
-        await app[RELAY].reload_user(root_id)
+        await app[CHANGES].publish(Change("user", root_id))
     return ok(message="system initialised")
 
 

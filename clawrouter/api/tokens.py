@@ -23,11 +23,12 @@ from clawrouter.api.validate import (
     str_field,
 )
 from clawrouter.auth.roles import COMMON
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import tokens as tokens_repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok, page
 from clawrouter.http.request import pagination, path_id, read_object
-from clawrouter.keys import CALLER, CLOCK, MAIN_DB, OPTIONS, RELAY
+from clawrouter.keys import CALLER, CHANGES, CLOCK, MAIN_DB, OPTIONS, RELAY
 
 NOT_FOUND = "token not found"
 KEY_ALPHABET = string.ascii_letters + string.digits
@@ -205,7 +206,7 @@ async def create_token(request: web.Request) -> web.Response:
     token_id = await tokens_repo.create_token(app[MAIN_DB], row, limit)
     if token_id is None:
         raise ApiError(f"you already have the maximum number of API keys ({limit})")
-    await app[RELAY].reload_token(token_id)
+    await app[CHANGES].publish(Change("token", token_id))
     created = await _own_token(request, token_id)
     return _no_store(ok(_view(request, created, key="sk-" + key)))
 
@@ -225,6 +226,7 @@ async def update_token(request: web.Request) -> web.Response:
     else:
         changes = _token_fields(request, body, stored)
     await app[RELAY].ledger.update_token(token_id, changes)  # remain_quota is set exactly
+    await app[CHANGES].publish(Change("token", token_id))
     return ok(_view(request, await _own_token(request, token_id)))
 
 
@@ -234,7 +236,7 @@ async def delete_token(request: web.Request) -> web.Response:
     uid, now = request[CALLER]["id"], int(app[CLOCK]())
     if not await tokens_repo.soft_delete_tokens(app[MAIN_DB], uid, [token_id], now):
         raise ApiError(NOT_FOUND)
-    await app[RELAY].reload_token(token_id)
+    await app[CHANGES].publish(Change("token", token_id))
     return ok()
 
 
@@ -275,8 +277,7 @@ async def delete_tokens(request: web.Request) -> web.Response:
     count = await tokens_repo.soft_delete_tokens(
         app[MAIN_DB], request[CALLER]["id"], ids, int(app[CLOCK]())
     )
-    for token_id in ids:
-        await app[RELAY].reload_token(token_id)
+    await app[CHANGES].publish(Change("token", ids))
     return ok(count)
 
 

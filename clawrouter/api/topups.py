@@ -13,13 +13,14 @@ from aiohttp import web
 from clawrouter.api import audit, pay_creem, pay_epay, pay_orders, pay_stripe
 from clawrouter.api.routing import Routes
 from clawrouter.auth.roles import ADMIN, COMMON
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import redemptions as redemptions_repo
 from clawrouter.db.repo import topups as topups_repo
 from clawrouter.db.store import Tx
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok, page
 from clawrouter.http.request import pagination, read_object
-from clawrouter.keys import CALLER, CLOCK, MAIN_DB, OPTIONS, RELAY
+from clawrouter.keys import CALLER, CHANGES, CLOCK, MAIN_DB, OPTIONS, RELAY
 from clawrouter.relay.ledger import CreditRefused
 
 MAX_KEY = 64
@@ -45,6 +46,7 @@ async def redeem(request: web.Request) -> web.Response:
         raise ApiError(f"redeem failed: {e}") from None
     except CreditRefused:
         raise ApiError("redeem failed: this redemption code cannot be credited") from None
+    await app[CHANGES].publish(Change("user", user["id"]))
     quota = code["quota"]
     text = f"top-up with redemption code #{code['id']}: +{quota} quota"
     await audit.write_log(request, user, audit.LOG_TOPUP, text, quota=quota)

@@ -15,12 +15,13 @@ from clawrouter.api.validate import int_field, str_field
 from clawrouter.auth import passwords, signup
 from clawrouter.auth.middleware import keep_session
 from clawrouter.auth.roles import ADMIN, COMMON, ROOT, USER_DISABLED, USER_ENABLED, VALID_ROLES
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import users as users_repo
 from clawrouter.db.store import DuplicateError
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok, page
 from clawrouter.http.request import pagination, path_id, read_object
-from clawrouter.keys import CALLER, CLOCK, MAIN_DB, OPTIONS, RELAY
+from clawrouter.keys import CALLER, CHANGES, CLOCK, MAIN_DB, OPTIONS, RELAY
 
 NOT_FOUND = "user not found"
 NO_RIGHT = "insufficient privilege: you cannot manage a user of the same or a higher role"
@@ -146,7 +147,7 @@ async def create_user(request: web.Request) -> web.Response:
         if "users.username" in e.columns:
             raise ApiError(f"the username {username!r} is already taken") from None
         raise ApiError("could not allocate an invite code, please retry") from None
-    await app[RELAY].reload_user(created["id"])
+    await app[CHANGES].publish(Change("user", created["id"]))
     if row["quota"] > 0:
         text = f"new user welcome quota: {row['quota']}"
         await audit.write_log(request, created, audit.LOG_SYSTEM, text, quota=row["quota"])
@@ -182,7 +183,7 @@ async def update_user(request: web.Request) -> web.Response:
     if hashed is not None:  # the user's sessions and access token end (the caller's stays)
         version = await users_repo.set_password(app[MAIN_DB], target["id"], hashed)
         keep_session(request, target["id"], version)
-    await app[RELAY].reload_user(target["id"])
+    await app[CHANGES].publish(Change("user", target["id"]))
     return ok(_view(request, await _target(request, target["id"])))
 
 
@@ -192,7 +193,7 @@ async def delete_user(request: web.Request) -> web.Response:
     if request[CALLER]["role"] <= target["role"]:
         raise ApiError(NO_RIGHT)
     await users_repo.hard_delete_user(app[MAIN_DB], target["id"], int(app[CLOCK]()))
-    await app[RELAY].reload_user(target["id"])
+    await app[CHANGES].publish(Change("user", target["id"]))
     return ok()
 
 
@@ -213,6 +214,7 @@ async def _manage_quota(request: web.Request, target: dict[str, Any], body: dict
         delta = value if mode == "add" else -value
         await ledger.add_user_quota(target["id"], delta)
         text = f"admin {'added' if delta > 0 else 'subtracted'} {value} quota"
+    await app[CHANGES].publish(Change("user", target["id"]))  # the ledger reloaded it here
     admin = {"admin_id": caller["id"], "admin_username": caller["username"]}
     await audit.write_log(
         request, target, audit.LOG_MANAGE, text, quota=value, other={"admin_info": admin}
@@ -258,7 +260,7 @@ async def manage_user(request: web.Request) -> web.Response:
         raise ApiError(NO_RIGHT)
     changes = await _manage_action(request, target, body.get("action"), body)
     await users_repo.update_user(app[MAIN_DB], target["id"], changes)
-    await app[RELAY].reload_user(target["id"])
+    await app[CHANGES].publish(Change("user", target["id"]))
     row = await _target(request, target["id"])
     return ok({"role": row["role"], "status": row["status"]})
 

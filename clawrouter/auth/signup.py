@@ -16,10 +16,11 @@ from aiohttp import web
 
 from clawrouter.api import audit
 from clawrouter.auth.roles import COMMON, USER_ENABLED
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import users as users_repo
 from clawrouter.db.store import DuplicateError, Store
 from clawrouter.errors import ApiError
-from clawrouter.keys import CLOCK, MAIN_DB, OPTIONS, RELAY
+from clawrouter.keys import CHANGES, CLOCK, MAIN_DB, OPTIONS
 
 MAX_USERNAME = 20
 AFF_ALPHABET = string.ascii_letters + string.digits
@@ -141,7 +142,7 @@ async def register_user(
         **(extra or {}),
     }
     created = await _insert(db, row, row["inviter_id"], inviter_quota)
-    await app[RELAY].reload_user(created["id"])
+    await app[CHANGES].publish(Change("user", created["id"]))
     if new_user_quota > 0:
         text = f"new user welcome quota: +{new_user_quota} quota"
         await audit.write_log(request, created, audit.LOG_SYSTEM, text, quota=new_user_quota)
@@ -152,5 +153,5 @@ async def register_user(
         if inviter_quota > 0:
             text = f"reward for inviting {username}: +{inviter_quota} invite quota"
             await audit.write_log(request, inviter, audit.LOG_SYSTEM, text, quota=inviter_quota)
-        await app[RELAY].reload_user(inviter["id"])
+        await app[CHANGES].publish(Change("user", inviter["id"]))
     return created

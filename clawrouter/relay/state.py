@@ -1,6 +1,7 @@
 """RelayState: every API key, user and channel the relay needs, in memory, plus the routing
-index (group -> model -> priority tiers). Loaded at start, refreshed at once by management
-writes and fully on a timer; balances merge with the write-behind deltas not yet flushed."""
+index (group -> model -> priority tiers). Loaded at start, refreshed by the change feed
+(apply(), its subscriber: management writes, here or in another process) and fully on a timer;
+balances merge with the write-behind deltas not yet flushed. Only this module reloads."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from clawrouter.billing import pricing
 from clawrouter.billing.ratios import Ratios
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import channels as channels_repo
 from clawrouter.db.repo import tokens as tokens_repo
 from clawrouter.db.repo import users as users_repo
@@ -108,6 +110,24 @@ class RelayState:
                 c.responses_via_chat_until = old.responses_via_chat_until
         c.used_quota += self.writer.pending_channel(c.id)
         return c
+
+    async def apply(self, change: Change) -> None:
+        """The change feed's subscriber: re-read from the store what `change` names."""
+        kind, ids = change.kind, change.ids
+        if kind == "all":
+            await self.options.load()
+            await self.load_all()
+        elif kind == "option":
+            await self.options.load()  # its listeners (_options_changed, ...) see what differs
+        elif kind == "channel":
+            await self.reload_channels([int(i) for i in ids] or None)
+        elif not ids:  # every key or every user: the full load
+            await self.load_all()
+        else:
+            load = self.load_token if kind == "token" else self.load_user
+            async with self.writer.lock:
+                for i in ids:
+                    await load(int(i))
 
     async def reload_token(self, token_id: int) -> None:
         async with self.writer.lock:

@@ -67,12 +67,12 @@ def test_bad_values_name_the_variable():
 
 def test_ignored_names_are_reported_with_their_reason():
     warnings = env_warnings(
-        {"NODE_TYPE": "slave", "REDIS_CONN_STRING": "redis://r:6379", "TZ": "UTC"}
+        {"NODE_TYPE": "slave", "MEMORY_CACHE_ENABLED": "true", "TZ": "UTC"}
     )
     assert warnings == [
         f"ignoring environment variable NODE_TYPE (new-api): {NEWAPI_IGNORED['NODE_TYPE']}",
-        "ignoring environment variable REDIS_CONN_STRING (new-api): "
-        + NEWAPI_IGNORED["REDIS_CONN_STRING"],
+        "ignoring environment variable MEMORY_CACHE_ENABLED (new-api): "
+        + NEWAPI_IGNORED["MEMORY_CACHE_ENABLED"],
     ]
     assert env_warnings({"NODE_TYPE": ""}) == []
     assert not set(NEWAPI_IGNORED) & (set(NEWAPI_ENV) | set(NEWAPI_SWITCHES))

@@ -29,6 +29,7 @@ SWITCHES = [
 
 def test_the_tables_cover_new_apis_names():
     others = {"SESSION_SECRET", "TASK_TIMEOUT_MINUTES", "SQL_DSN"}
+    others |= {"REDIS_CONN_STRING"}  # tests/integration/test_change_feed.py
     others |= {  # deployment names: tests/unit/config/test_newapi_deploy_env.py
         "PORT", "MAX_REQUEST_BODY_MB", "SQLITE_PATH", "DEBUG", "SESSION_COOKIE_SECURE",
         "RELAY_TIMEOUT", "RELAY_RESPONSE_HEADER_TIMEOUT", "STREAMING_TIMEOUT", "SYNC_FREQUENCY",

@@ -1,0 +1,179 @@
+"""The change feed over Redis: two gateways in this process, one Redis (a real redis-server the
+module starts) and one store (a SQLite file; PostgreSQL too when installed). A key revoked, a
+channel disabled, a user disabled, a wallet credited or an option changed through one gateway is
+obeyed by the other within 1 s; a publish made while Redis is down is made good by the full
+resync the listener runs when it subscribes again."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from clawrouter.changes.redis_feed import RedisFeed
+from clawrouter.config import Config, load, replace
+from clawrouter.keys import CHANGES, RELAY
+from tests.integration.test_change_feed import chat_status, new_key
+from tests.support.gateway import Client, Gateway
+from tests.support.redis_server import RedisServer, find_redis
+from tests.support.upstreams import FakeUpstream
+
+BOUND = 1.0  # seconds: the documented bound for a change to reach every gateway
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Iterator[RedisServer]:
+    program = find_redis()
+    if program is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server): skipped")
+    server = RedisServer(program)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+class Pair:
+    def __init__(self, a: Gateway, b: Gateway, root_a: Client, up: FakeUpstream) -> None:
+        self.a, self.b, self.root_a, self.up = a, b, root_a, up
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def pair(
+    request: pytest.FixtureRequest, tmp_path: Path, redis_server: RedisServer
+) -> AsyncIterator[Pair]:
+    overrides = {
+        "server.data_dir": str(tmp_path / "data"),  # one data dir: one store, one session secret
+        "redis.url": redis_server.url,
+        "redis.channel": f"test-{uuid.uuid4().hex}",
+    }
+    if request.param == "postgresql":
+        overrides["database.url"] = request.getfixturevalue("postgres_url")
+    config: Config = replace(
+        load(env={}, overrides=overrides), security={"api_rate_limit": 0, "web_rate_limit": 0}
+    )
+    a, b = Gateway(config), Gateway(config)
+    await a.start()
+    await b.start()
+    try:
+        async with FakeUpstream() as up:
+            await a.setup_root()
+            root_a = await a.login("root", "rootpass123")
+            body = {
+                "mode": "single",
+                "channel": {"type": 1, "name": "up", "key": "sk-up", "base_url": up.base_url,
+                            "models": "gpt-4o-mini", "group": "default"},
+            }  # fmt: skip
+            status, reply = await root_a.json("POST", "/api/channel/", json=body)
+            assert status == 200 and reply["success"], reply
+            yield Pair(a, b, root_a, up)
+    finally:
+        await b.stop()
+        await a.stop()
+
+
+async def within(seconds: float, check: Callable[[], Awaitable[bool]]) -> float:
+    """Poll `check` until it holds; returns how long that took (fails past `seconds`)."""
+    start = time.monotonic()
+    while not await check():
+        assert time.monotonic() - start < seconds, f"not seen within {seconds} s"
+        await asyncio.sleep(0.02)
+    return time.monotonic() - start
+
+
+async def test_gateways_share_the_redis_feed(pair: Pair):
+    feeds = [pair.a.app[CHANGES], pair.b.app[CHANGES]]
+    assert all(isinstance(f, RedisFeed) and f.subscribed.is_set() for f in feeds)
+    assert feeds[0].origin != feeds[1].origin
+
+
+async def test_a_key_made_and_revoked_on_one_is_obeyed_by_the_other(pair: Pair):
+    token_id, key = await new_key(pair.root_a)
+    await within(BOUND, lambda: _status_is(pair.b, key, 200))
+    body = {"id": token_id, "status": 2}
+    status, reply = await pair.root_a.json("PUT", "/api/token/?status_only=true", json=body)
+    assert status == 200 and reply["success"], reply
+    assert await chat_status(pair.a.base, key) == 401, "the gateway that wrote it: at once"
+    await within(BOUND, lambda: _status_is(pair.b, key, 401))
+
+
+async def test_a_channel_disabled_on_one_routes_nothing_on_the_other(pair: Pair):
+    _, key = await new_key(pair.root_a)
+    await within(BOUND, lambda: _status_is(pair.b, key, 200))
+    (cid,) = pair.b.app[RELAY].channels
+    status, reply = await pair.root_a.json("PUT", "/api/channel/", json={"id": cid, "status": 2})
+    assert reply["success"], reply
+    await within(BOUND, lambda: _status_is(pair.b, key, 503))
+    assert pair.b.app[RELAY].index == {}
+
+
+async def test_users_wallets_and_options_reach_the_other(pair: Pair):
+    uid = await pair.a.add_user("alice")  # straight into the store: B has not heard of her
+    assert uid not in pair.b.app[RELAY].users
+    body = {"id": uid, "action": "add_quota", "mode": "override", "value": 12345}
+    status, reply = await pair.root_a.json("POST", "/api/user/manage", json=body)
+    assert status == 200 and reply["success"], reply
+    users_b = pair.b.app[RELAY].users
+    await within(BOUND, _true(lambda: uid in users_b and users_b[uid].quota == 12345))
+
+    status, reply = await pair.root_a.json(
+        "POST", "/api/user/manage", json={"id": uid, "action": "disable"}
+    )
+    assert reply["success"], reply
+    await within(BOUND, _true(lambda: users_b[uid].status == 2))
+
+    body = {"key": "SystemName", "value": "Fleet"}
+    status, reply = await pair.root_a.json("PUT", "/api/option/", json=body)
+    assert reply["success"], reply
+    probe = pair.b.client()
+
+    async def named() -> bool:
+        _, reply = await probe.json("GET", "/api/status")
+        return reply["data"]["system_name"] == "Fleet"
+
+    await within(BOUND, named)
+
+
+async def test_a_session_made_on_one_is_valid_on_the_other(pair: Pair):
+    other = pair.b.client(pair.root_a.user_id)
+    other.session.cookie_jar.update_cookies(
+        {c.key: c.value for c in pair.root_a.session.cookie_jar}
+    )
+    status, reply = await other.json("GET", "/api/user/self")
+    assert status == 200 and reply["data"]["username"] == "root", reply
+
+
+async def test_redis_down_then_back_resyncs_everything(pair: Pair, redis_server: RedisServer):
+    _, key = await new_key(pair.root_a)
+    await within(BOUND, lambda: _status_is(pair.b, key, 200))
+    (cid,) = pair.b.app[RELAY].channels
+    redis_server.stop()
+    try:
+        await within(5, _true(lambda: not pair.b.app[CHANGES].subscribed.is_set()))
+        # the write commits and is answered; the publish fails and is logged
+        status, reply = await pair.root_a.json(
+            "PUT", "/api/channel/", json={"id": cid, "status": 2}
+        )
+        assert reply["success"], reply
+        assert await chat_status(pair.a.base, key) == 503
+        assert await chat_status(pair.b.base, key) == 200, "B missed it: Redis was down"
+    finally:
+        redis_server.start()
+    # B subscribes again (retry delays up to 5 s) and resyncs in full
+    await within(15, lambda: _status_is(pair.b, key, 503))
+
+
+def _true(check: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
+    async def run() -> bool:
+        return check()
+
+    return run
+
+
+async def _status_is(gw: Gateway, key: str, expected: int) -> bool:
+    return await chat_status(gw.base, key) == expected
