@@ -114,6 +114,7 @@ def test_compose_file_builds_this_checkout_and_names_real_settings():
     for profile in ("single", "postgres"):
         assert f'profiles: ["{profile}"]' in text and f"--profile {profile}" in text
     assert "/data" in text and "condition: service_healthy" in text
+    assert "REDIS_CONN_STRING: redis://redis:6379/0" in text  # new-api's name for redis.url
     docker = shutil.which("docker")
     if docker is None or subprocess.run([docker, "compose", "version"],
                                         capture_output=True).returncode:  # fmt: skip
