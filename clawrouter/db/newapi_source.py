@@ -101,14 +101,28 @@ class SqliteSource(Source):
         if not self.path.is_file():
             raise SourceError(f"no SQLite file at {self.path}")
         try:  # read-only: the old gateway's file is never changed, even by a journal
-            conn = sqlite3.connect(
-                f"file:{self.path.resolve()}?mode=ro", uri=True, check_same_thread=False
-            )
-            conn.row_factory = sqlite3.Row
-            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            self._conn = self._connect("mode=ro")
+        except sqlite3.OperationalError:
+            # a WAL file in a directory we may not write to (a read-only mount): read the file
+            # as it is, which is safe once new-api has stopped
+            try:
+                self._conn = self._connect("mode=ro&immutable=1")
+            except sqlite3.DatabaseError as e:
+                raise SourceError(f"cannot read {self.path}: {e}") from e
         except sqlite3.DatabaseError as e:
             raise SourceError(f"{self.path} is not a SQLite database: {e}") from e
-        self._conn = conn
+
+    def _connect(self, options: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            f"file:{self.path.resolve()}?{options}", uri=True, check_same_thread=False
+        )
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -146,7 +160,7 @@ class PostgresSource(Source):
             raise SourceError("reading PostgreSQL needs asyncpg: pip install asyncpg") from e
         try:
             self._conn = await asyncpg.connect(self.dsn, timeout=15)
-        except (OSError, asyncpg.PostgresError) as e:
+        except (OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
             raise SourceError(f"cannot connect to {describe(self.dsn)}: {e}") from e
 
     async def close(self) -> None:
