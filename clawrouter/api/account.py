@@ -12,12 +12,13 @@ from clawrouter.api.routing import Routes
 from clawrouter.auth import passwords, turnstile
 from clawrouter.auth.middleware import keep_session
 from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT, USER_ENABLED
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import twofa as twofa_repo
 from clawrouter.db.repo import users as users_repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
 from clawrouter.http.request import read_object
-from clawrouter.keys import CALLER, CLOCK, MAIN_DB, OPTIONS, SESSION
+from clawrouter.keys import CALLER, CHANGES, CLOCK, MAIN_DB, OPTIONS, SESSION
 
 _DUMMY_HASH = "$2b$10$ZgG7MMxL2YLmkAw8iIB.v.14ySPRNJqQCfDd3qiBnDdzthP7HDk/K"
 LOGIN_FAILED = "username or password is wrong, or the user has been banned"
@@ -164,6 +165,8 @@ async def update_self(request: web.Request) -> web.Response:
     hashed = changes.pop("password", None)
     if changes:
         await users_repo.update_user(db, user["id"], changes)
+        # the relay writes the username into log rows
+        await request.config_dict[CHANGES].publish(Change("user", user["id"]))
     if hashed is not None:  # ends the other sessions and the access token; this one stays
         keep_session(request, user["id"], await users_repo.set_password(db, user["id"], hashed))
     return ok()
