@@ -166,7 +166,7 @@ async def _relay(app: web.Application) -> AsyncIterator[None]:
     feed = open_feed(app[CONFIG])
     feed.subscribe(state.apply)
     await feed.start()
-    app[CHANGES] = feed
+    app[CHANGES] = state.feed = feed
     if app[CONFIG].metrics.enabled:
         metrics = app[METRICS]
         writer.on_flush = metrics.observe_flush
@@ -183,8 +183,8 @@ async def _relay(app: web.Application) -> AsyncIterator[None]:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await writer.close()  # its last background writes may still publish
         await feed.close()
-        await writer.close()
 
 
 @web.middleware

@@ -67,9 +67,10 @@ class ChangeFeed(Protocol):
         every other process's."""
         ...
 
-    async def publish(self, change: Change) -> None:
+    async def publish(self, change: Change, *, here: bool = True) -> None:
         """Announce a committed write. Returns once this process's subscribers have applied
-        it, so an answer sent after it already holds for this process's relay."""
+        it, so an answer sent after it already holds for this process's relay. here=False:
+        only the other processes need it (this one changed its memory itself)."""
         ...
 
     async def start(self) -> None: ...
@@ -86,7 +87,9 @@ class LocalFeed:
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
 
-    async def publish(self, change: Change) -> None:
+    async def publish(self, change: Change, *, here: bool = True) -> None:
+        if not here:
+            return
         for subscriber in self._subscribers:
             await subscriber(change)
 

@@ -40,9 +40,12 @@ class RedisFeed:
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
 
-    async def publish(self, change: Change) -> None:
-        for subscriber in self._subscribers:
-            await subscriber(change)
+    async def publish(self, change: Change, *, here: bool = True) -> None:
+        if here:
+            for subscriber in self._subscribers:
+                await subscriber(change)
+        if self._publisher is None:  # closed (shutting down): the resync covers the rest
+            return
         try:
             async with asyncio.timeout(PUBLISH_TIMEOUT):
                 await self._publisher.publish(self.channel, change.encode(self.origin))

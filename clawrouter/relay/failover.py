@@ -4,9 +4,12 @@ channels), the error log row, and whether to try another channel."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 import orjson
 
+from clawrouter.changes.change import Change
 from clawrouter.db.repo import channels as channels_repo
 from clawrouter.options.registry import in_codes
 from clawrouter.relay.entries import ChannelEntry
@@ -59,8 +62,12 @@ def _disable(state: RelayState, ch: ChannelEntry, key_index: int, reason: str) -
         if ch.enabled_key_indexes():
             info = orjson.dumps(ch.info).decode()
             state.writer.spawn(
-                channels_repo.set_status(
-                    state.db, ch.id, ch.status, orjson.dumps(ch.other_info).decode(), info
+                _announced(
+                    state,
+                    ch.id,
+                    channels_repo.set_status(
+                        state.db, ch.id, ch.status, orjson.dumps(ch.other_info).decode(), info
+                    ),
                 )
             )
             return
@@ -71,10 +78,21 @@ def _disable(state: RelayState, ch: ChannelEntry, key_index: int, reason: str) -
     state.rebuild_index()
     info = orjson.dumps(ch.info).decode() if ch.multi_key else None
     state.writer.spawn(
-        channels_repo.set_status(
-            state.db, ch.id, CHANNEL_AUTO_DISABLED, orjson.dumps(ch.other_info).decode(), info
+        _announced(
+            state,
+            ch.id,
+            channels_repo.set_status(
+                state.db, ch.id, CHANNEL_AUTO_DISABLED, orjson.dumps(ch.other_info).decode(), info
+            ),
         )
     )
+
+
+async def _announced(state: RelayState, channel_id: int, write: Coroutine[Any, Any, Any]) -> None:
+    """Store the channel's new status, then tell the other processes (this one has it)."""
+    await write
+    if state.feed is not None:
+        await state.feed.publish(Change("channel", channel_id), here=False)
 
 
 def handle_failure(state: RelayState, job: Job, ch: ChannelEntry, err: UpstreamError):

@@ -12,7 +12,7 @@ from typing import Any
 
 from clawrouter.billing import pricing
 from clawrouter.billing.ratios import Ratios
-from clawrouter.changes.change import Change
+from clawrouter.changes.change import Change, ChangeFeed
 from clawrouter.db.repo import channels as channels_repo
 from clawrouter.db.repo import tokens as tokens_repo
 from clawrouter.db.repo import users as users_repo
@@ -67,6 +67,8 @@ class RelayState:
         self.ledger = Ledger(self)
         self._groups_memo: dict[tuple[int, str], dict[str, str]] = {}
         self._prices: dict[tuple[str, str, str, bool], pricing.Price | None] = {}
+        self.feed: ChangeFeed | None = None  # set by the app: tells other processes what the
+        # relay changed itself (a channel it disabled); never used per request
         options.on_change(self._options_changed)
 
     # ---- loading -------------------------------------------------------------------------------

@@ -12,14 +12,16 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
+import openai
 import pytest
 
 from clawrouter.changes.redis_feed import RedisFeed
 from clawrouter.config import Config, load, replace
 from clawrouter.keys import CHANGES, RELAY
-from tests.integration.test_change_feed import chat_status, new_key
+from tests.integration.test_change_feed import MESSAGES, chat_status, new_key
 from tests.support.gateway import Client, Gateway
 from tests.support.redis_server import RedisServer, find_redis
+from tests.support.sdk import openai_client
 from tests.support.upstreams import FakeUpstream
 
 BOUND = 1.0  # seconds: the documented bound for a change to reach every gateway
@@ -137,6 +139,35 @@ async def test_users_wallets_and_options_reach_the_other(pair: Pair):
         return reply["data"]["system_name"] == "Fleet"
 
     await within(BOUND, named)
+
+
+async def test_a_channel_the_relay_disables_on_one_is_disabled_on_the_other(pair: Pair):
+    """Auto-disable happens in the relay of one gateway; it stores it, then tells the others."""
+    _, key = await new_key(pair.root_a)
+    body = {"key": "AutomaticDisableChannelEnabled", "value": "true"}
+    status, reply = await pair.root_a.json("PUT", "/api/option/", json=body)
+    assert reply["success"], reply
+    body = {
+        "mode": "single",
+        "channel": {"type": 1, "name": "bad", "key": "sk-up", "base_url": pair.up.base_url,
+                    "models": "gpt-4o", "group": "default",
+                    "model_mapping": '{"gpt-4o": "gpt-4o-fail-401"}'},
+    }  # fmt: skip
+    status, reply = await pair.root_a.json("POST", "/api/channel/", json=body)
+    assert reply["success"], reply
+    channels_b = pair.b.app[RELAY].channels
+    await within(BOUND, _true(lambda: any(c.name == "bad" for c in channels_b.values())))
+    (bad,) = [c.id for c in channels_b.values() if c.name == "bad"]
+
+    client = openai_client(pair.a.base + "/v1", key)
+    try:
+        with pytest.raises(openai.AuthenticationError):
+            await client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    finally:
+        await client.close()
+    assert pair.a.app[RELAY].channels[bad].status == 3, "auto-disabled where it failed"
+    await within(BOUND, _true(lambda: channels_b[bad].status == 3))
+    assert "gpt-4o" not in pair.b.app[RELAY].index.get("default", {})
 
 
 async def test_a_session_made_on_one_is_valid_on_the_other(pair: Pair):
