@@ -153,7 +153,8 @@ async def pay_out(
         return "refused"
     if quota is None:  # another delivery claimed it first
         return "already_paid"
-    await app[CHANGES].publish(Change("user", order["user_id"]))
+    # the ledger reloaded the wallet here; the other processes re-read it
+    await app[CHANGES].publish(Change("user", order["user_id"]), here=False)
     await _topup_log(request, claimed, quota, admin)
     return "credited"
 

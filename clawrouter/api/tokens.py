@@ -226,7 +226,7 @@ async def update_token(request: web.Request) -> web.Response:
     else:
         changes = _token_fields(request, body, stored)
     await app[RELAY].ledger.update_token(token_id, changes)  # remain_quota is set exactly
-    await app[CHANGES].publish(Change("token", token_id))
+    await app[CHANGES].publish(Change("token", token_id), here=False)  # the ledger reloaded it
     return ok(_view(request, await _own_token(request, token_id)))
 
 

@@ -46,7 +46,7 @@ async def redeem(request: web.Request) -> web.Response:
         raise ApiError(f"redeem failed: {e}") from None
     except CreditRefused:
         raise ApiError("redeem failed: this redemption code cannot be credited") from None
-    await app[CHANGES].publish(Change("user", user["id"]))
+    await app[CHANGES].publish(Change("user", user["id"]), here=False)  # the ledger reloaded it
     quota = code["quota"]
     text = f"top-up with redemption code #{code['id']}: +{quota} quota"
     await audit.write_log(request, user, audit.LOG_TOPUP, text, quota=quota)

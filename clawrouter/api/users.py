@@ -214,7 +214,7 @@ async def _manage_quota(request: web.Request, target: dict[str, Any], body: dict
         delta = value if mode == "add" else -value
         await ledger.add_user_quota(target["id"], delta)
         text = f"admin {'added' if delta > 0 else 'subtracted'} {value} quota"
-    await app[CHANGES].publish(Change("user", target["id"]))  # the ledger reloaded it here
+    await app[CHANGES].publish(Change("user", target["id"]), here=False)  # the ledger reloaded it
     admin = {"admin_id": caller["id"], "admin_username": caller["username"]}
     await audit.write_log(
         request, target, audit.LOG_MANAGE, text, quota=value, other={"admin_info": admin}
