@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from clawrouter.billing.pricing import quota_to_usd
+from clawrouter.changes.change import Change
 from clawrouter.relay.providers import video
 from clawrouter.relay.state import RelayState
 
@@ -112,6 +113,10 @@ async def refund_task(state: RelayState, row: dict[str, Any], reason: str) -> No
     private = loads(row.get("private_data"))
     token_id = int(private.get("token_id") or 0)
     await state.ledger.refund(row["user_id"], token_id, quota)
+    if state.feed is not None:  # reloaded here by the ledger; the other processes re-read them
+        await state.feed.publish(Change("user", row["user_id"]), here=False)
+        if token_id:
+            await state.feed.publish(Change("token", token_id), here=False)
     user = state.users.get(row["user_id"])
     token = state.tokens_by_id.get(token_id)
     props = loads(row.get("properties"))
