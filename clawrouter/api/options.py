@@ -48,7 +48,8 @@ async def update_option(request: web.Request) -> web.Response:
         await request.config_dict[OPTIONS].set(body["key"], body["value"])
     except OptionError as e:
         raise ApiError(f"{body['key']}: {e}") from None
-    await request.config_dict[CHANGES].publish(Change("option", body["key"]))
+    # Options.set applied it in this process (and told its listeners); the others re-read it
+    await request.config_dict[CHANGES].publish(Change("option", body["key"]), here=False)
     return ok()
 
 

@@ -46,7 +46,7 @@ _EXPOSED = ("model_ratio", "completion_ratio", "cache_ratio", "create_cache_rati
 async def reset_model_ratio(request: web.Request) -> web.Response:
     """ModelRatio back to the built-in table (the other price tables are left alone)."""
     await request.config_dict[OPTIONS].set("ModelRatio", price_table_defaults()["ModelRatio"])
-    await request.config_dict[CHANGES].publish(Change("option", "ModelRatio"))
+    await request.config_dict[CHANGES].publish(Change("option", "ModelRatio"), here=False)
     return ok()
 
 
@@ -92,7 +92,7 @@ async def migrate_console_setting(request: web.Request) -> web.Response:
     # one transaction writes the new values and empties the old keys, then the rows go
     await options.set_many({**values, **dict.fromkeys(legacy, "")})
     await options_repo.delete_options(request.config_dict[MAIN_DB], legacy)
-    await request.config_dict[CHANGES].publish(Change("option", [*values, *legacy]))
+    await request.config_dict[CHANGES].publish(Change("option", [*values, *legacy]), here=False)
     return ok(message="console settings migrated")
 
 

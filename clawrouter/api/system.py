@@ -193,7 +193,7 @@ async def post_setup(request: web.Request) -> web.Response:
         await setups_repo.insert_setup(tx, __version__, now)
     switches = ("SelfUseModeEnabled", "DemoSiteEnabled")
     await options.set_many({f: bool(body.get(f, False)) for f in switches})
-    await app[CHANGES].publish(Change("option", switches))
+    await app[CHANGES].publish(Change("option", switches), here=False)
     if need_root:
         await app[CHANGES].publish(Change("user", root_id))
     return ok(message="system initialised")
