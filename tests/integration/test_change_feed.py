@@ -74,6 +74,8 @@ async def test_local_feed_awaits_every_subscriber_in_order():
     feed.subscribe(fast)
     await feed.publish(Change("user", 1))
     assert seen == [("slow", Change("user", 1)), ("fast", Change("user", 1))]
+    await feed.publish(Change("user", 2), here=False)  # for other processes only: none here
+    assert len(seen) == 2
 
 
 # ---- the setting ---------------------------------------------------------------------------------

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import openai
 import pytest
+import redis.asyncio as aioredis
 
+from clawrouter.changes.change import Change
 from clawrouter.changes.redis_feed import RedisFeed
 from clawrouter.config import Config, load, replace
 from clawrouter.keys import CHANGES, RELAY
@@ -92,6 +94,27 @@ async def test_gateways_share_the_redis_feed(pair: Pair):
     feeds = [pair.a.app[CHANGES], pair.b.app[CHANGES]]
     assert all(isinstance(f, RedisFeed) and f.subscribed.is_set() for f in feeds)
     assert feeds[0].origin != feeds[1].origin
+
+
+async def test_junk_on_the_channel_is_dropped_and_the_feed_goes_on(pair: Pair):
+    feed_b = pair.b.app[CHANGES]
+    seen: list[Change] = []
+
+    async def record(change: Change) -> None:
+        seen.append(change)
+
+    feed_b.subscribe(record)
+    client = aioredis.from_url(feed_b.url)
+    try:
+        await client.publish(feed_b.channel, b"not json")
+        await client.publish(feed_b.channel, b'{"o": "x", "k": "nope", "i": []}')
+        await client.publish(feed_b.channel, Change("channel", 99).encode(feed_b.origin))  # own
+        await client.publish(feed_b.channel, Change("user", 5).encode("another-gateway"))
+    finally:
+        await client.aclose()
+    await within(BOUND, _true(lambda: Change("user", 5) in seen))
+    assert Change("channel", 99) not in seen, "its own message comes back and is skipped"
+    assert feed_b.subscribed.is_set()
 
 
 async def test_a_key_made_and_revoked_on_one_is_obeyed_by_the_other(pair: Pair):
