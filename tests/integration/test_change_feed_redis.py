@@ -19,7 +19,8 @@ import redis.asyncio as aioredis
 from clawrouter.changes.change import Change
 from clawrouter.changes.redis_feed import RedisFeed
 from clawrouter.config import Config, load, replace
-from clawrouter.keys import CHANGES, RELAY
+from clawrouter.db.repo import channels as channels_repo
+from clawrouter.keys import CHANGES, MAIN_DB, RELAY
 from tests.integration.test_change_feed import MESSAGES, chat_status, new_key
 from tests.support.gateway import Client, Gateway
 from tests.support.redis_server import RedisServer, find_redis
@@ -231,3 +232,29 @@ def _true(check: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
 
 async def _status_is(gw: Gateway, key: str, expected: int) -> bool:
     return await chat_status(gw.base, key) == expected
+
+
+async def test_a_gateway_starts_without_redis_and_catches_up_when_it_comes(
+    tmp_path: Path, redis_server: RedisServer
+):
+    """Redis unreachable at start: the gateway serves anyway (logging it), subscribes once
+    Redis answers and then resyncs in full."""
+    late = RedisServer(redis_server.program)  # not started yet: nothing listens on its port
+    overrides = {"server.data_dir": str(tmp_path / "data"), "redis.url": late.url}
+    gw = Gateway(load(env={}, overrides=overrides))
+    await gw.start()
+    try:
+        feed = gw.app[CHANGES]
+        assert isinstance(feed, RedisFeed) and not feed.subscribed.is_set()
+        _, reply = await gw.client().json("GET", "/api/status")
+        assert reply["success"], reply
+        row = {"type": 1, "key": "sk-x", "name": "meanwhile", "base_url": "http://127.0.0.1:9",
+               "models": "m", "group": "default", "status": 1}  # fmt: skip
+        (cid,) = await channels_repo.insert_channels(gw.app[MAIN_DB], [row])  # no one was told
+        assert cid not in gw.app[RELAY].channels
+        late.start()
+        await within(10, _true(feed.subscribed.is_set))
+        await within(BOUND, _true(lambda: cid in gw.app[RELAY].channels))
+    finally:
+        await gw.stop()
+        late.remove()
