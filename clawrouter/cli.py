@@ -1,4 +1,5 @@
-"""Command line: serve (default), migrate, reset-password, config show, db copy, version."""
+"""Command line: serve (default), migrate, reset-password, config show, db copy, backup,
+restore, version."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from clawrouter import __version__
 from clawrouter.config import Config, ConfigError, as_dict, env_warnings, load, redact_url
 from clawrouter.newapi.command import add_import_parser
 
-COMMANDS = ("serve", "migrate", "reset-password", "config", "db", "version")
+COMMANDS = ("serve", "migrate", "reset-password", "config", "db", "backup", "restore", "version")
 
 
 def _common(p: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -65,7 +66,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dp.add_argument("--batch", type=int, default=2000, help="rows per insert transaction")
     add_import_parser(sub, _common)
+    for name, text, arg in (
+        ("backup", "copy the SQLite stores while the gateway runs", "a new or empty directory"),
+        ("restore", "put a backup back (stop the gateway first)", "a directory made by backup"),
+    ):
+        bp = sub.add_parser(name, help=text, description=text + " (docs/operations.md)")
+        _common(bp, suppress=True)
+        bp.add_argument("path", metavar="PATH", help=arg)
     return parser
+
+
+def _backup(command: str, config: Config, path: str) -> int:
+    from pathlib import Path
+
+    from clawrouter.db.backup import BackupError, backup, restore
+
+    try:
+        if command == "backup":
+            manifest = backup(config, Path(path))
+            print(f"backup written to {path}: " + ", ".join(manifest["files"]))
+        else:
+            for line in restore(config, Path(path)):
+                print(line)
+    except BackupError as e:
+        print(f"clawrouter: {command}: {e}", file=sys.stderr)
+        return 2 if config.db_backend != "sqlite" else 1
+    return 0
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -151,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if command == "db":
         return _db_copy(config, args)
+    if command in ("backup", "restore"):
+        return _backup(command, config, args.path)
     if command == "reset-password":
         from clawrouter.auth.passwords import check_length
 
