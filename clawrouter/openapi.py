@@ -73,6 +73,9 @@ SUMMARIES: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/api/openapi.json"): ("public", "This OpenAPI document"),
     ("GET", "/api/status"): ("public", "System status"),
     ("GET", "/{tail}"): ("spa", "Web console (single-page app)"),
+    ("GET", "/healthz"): ("operations", "Alive (200 while the process serves)"),
+    ("GET", "/readyz"): ("operations", "Ready for traffic (503 naming the failing check)"),
+    ("GET", "/metrics"): ("operations", "Prometheus metrics (Bearer metrics.token when set)"),
 }
 
 
