@@ -153,9 +153,11 @@ def _status_of(reply: bytes) -> int:
 
 async def test_odd_static_paths_are_404(gateway: Gateway):
     c = gateway.client()
-    for path in ("/", "/assets/app.js", "/console/channel", "/" + "a" * 300):
+    for path in ("/", "/assets/app.js", "/console/channel", "/console/" + "a" * 300):
         resp = await c.request("GET", path)
         assert resp.status == 200, path
+    resp = await c.request("GET", "/" + "a" * 300)  # no page of the dashboard: 404 (issue 14)
+    assert resp.status == 404
     for path in (
         "/index.html%00.png", "/%00", "/assets/%00", "/a%00b/c", "/" + "a/" * 600,
         "/" + "b" * 5000, "/..%2f..%2fetc/passwd", "/assets/..%2f..%2findex.html",
