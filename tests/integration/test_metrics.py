@@ -76,9 +76,11 @@ async def test_relay_requests_failover_and_quota_are_counted(relay_env: RelayEnv
     assert value(
         found, "clawrouter_http_request_duration_seconds_count", route=route, model="gpt-4o"
     ) == 2  # fmt: skip
-    assert value(found, "clawrouter_quota_spent_total", model="gpt-4o") == sum(
-        row["quota"] for row in logs
-    ) > 0
+    assert (
+        value(found, "clawrouter_quota_spent_total", model="gpt-4o")
+        == sum(row["quota"] for row in logs)
+        > 0
+    )
     assert value(found, "clawrouter_channel_status", channel=str(good), name="test", type="1") == 1
     assert value(found, "clawrouter_channel_up", channel=str(bad)) == 1
     assert ("clawrouter_usage_queue_depth", ("kind", "log_rows")) in found
