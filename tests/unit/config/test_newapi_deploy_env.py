@@ -66,9 +66,7 @@ def test_bad_values_name_the_variable():
 
 
 def test_ignored_names_are_reported_with_their_reason():
-    warnings = env_warnings(
-        {"NODE_TYPE": "slave", "MEMORY_CACHE_ENABLED": "true", "TZ": "UTC"}
-    )
+    warnings = env_warnings({"NODE_TYPE": "slave", "MEMORY_CACHE_ENABLED": "true", "TZ": "UTC"})
     assert warnings == [
         f"ignoring environment variable NODE_TYPE (new-api): {NEWAPI_IGNORED['NODE_TYPE']}",
         "ignoring environment variable MEMORY_CACHE_ENABLED (new-api): "
