@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -41,13 +42,15 @@ def describe(source: str) -> str:
     return source
 
 
-class Source:
+class Source(ABC):
     """One source database. Subclasses implement _tables and _query."""
 
     kind = ""
 
+    @abstractmethod
     async def open(self) -> None: ...
 
+    @abstractmethod
     async def close(self) -> None: ...
 
     async def tables(self) -> set[str]:
@@ -83,11 +86,11 @@ class Source:
     def _mark(self, n: int) -> str:
         return "?"
 
-    async def _tables(self) -> list[str]:
-        raise NotImplementedError
+    @abstractmethod
+    async def _tables(self) -> list[str]: ...
 
-    async def _query(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
-        raise NotImplementedError
+    @abstractmethod
+    async def _query(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]: ...
 
 
 class SqliteSource(Source):
