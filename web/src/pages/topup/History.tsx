@@ -1,11 +1,14 @@
 // The wallet's history: credits (the caller's top-up log rows: redeemed codes, completed
-// payments) and payment orders (/api/user/topup/self; admins may list everyone's).
-import { Badge, Group, SegmentedControl, Tabs, Text, TextInput } from '@mantine/core';
+// payments) and payment orders (/api/user/topup/self; admins may list everyone's and complete a
+// pending order by hand: POST /api/user/topup/complete, once even racing the provider's webhook).
+import { Badge, Button, Group, SegmentedControl, Tabs, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconSearch } from '@tabler/icons-react';
 import { useEffect, useMemo, useState } from 'react';
+import { post } from '../../api/client';
 import { usePagedList } from '../../api/hooks';
 import { useAppState, useQuotaOptions } from '../../api/session';
+import { ConfirmModal, type ConfirmRequest } from '../../components/ConfirmModal';
 import { DataTable, sortRows, type Column, type SortState } from '../../components/DataTable';
 import { usePageStrings } from '../../lib/i18n';
 import { formatQuota } from '../../lib/quota';
@@ -66,6 +69,8 @@ function Orders() {
   const all = isAdmin && scope === 'all';
   const list = usePagedList<TopupOrder>({ listPath: all ? '/api/user/topup' : '/api/user/topup/self', filters: { keyword } });
   const [sort, setSort] = useState<SortState | null>(null);
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
+  const { reload } = list;
   const columns: Column<TopupOrder>[] = useMemo(() => {
     const cols: (Column<TopupOrder> | false)[] = [
       { key: 'trade', title: t('colTrade'), render: (r) => <Text size="sm" ff="monospace">{r.trade_no}</Text>, sortValue: (r) => r.trade_no },
@@ -79,9 +84,27 @@ function Orders() {
       },
       { key: 'created', title: t('colCreated'), render: (r) => <Text size="sm">{formatTime(r.create_time, false)}</Text>, sortValue: (r) => r.create_time },
       { key: 'completed', title: t('colCompleted'), render: (r) => <Text size="sm">{formatTime(r.complete_time, false)}</Text>, sortValue: (r) => r.complete_time },
+      isAdmin && {
+        key: 'actions', title: '', align: 'right',
+        render: (r) => r.status === 'pending' && (
+          <Button
+            size="compact-xs"
+            variant="light"
+            aria-label={t('completeOrder', { trade: r.trade_no })}
+            onClick={() => setConfirm({
+              message: t('confirmComplete', { trade: r.trade_no, user: r.user_id, amount: r.amount.toLocaleString('en-US') }),
+              action: t('complete'),
+              color: 'teal',
+              run: () => post('/api/user/topup/complete', { trade_no: r.trade_no }, { inline: true }).then(() => reload()),
+            })}
+          >
+            {t('complete')}
+          </Button>
+        ),
+      },
     ];
     return cols.filter(Boolean) as Column<TopupOrder>[];
-  }, [t, all]);
+  }, [t, all, isAdmin, reload]);
   return (
     <>
       <Group mb="sm" gap="sm">
@@ -112,6 +135,7 @@ function Orders() {
         onPage={list.setPage}
         onPageSize={list.setPageSize}
       />
+      <ConfirmModal request={confirm} onClose={() => setConfirm(null)} />
     </>
   );
 }
