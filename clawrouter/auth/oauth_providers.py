@@ -4,6 +4,7 @@ here; auth.oauth_http runs the calls with the configured timeout."""
 
 from __future__ import annotations
 
+import abc
 import base64
 import dataclasses
 from collections.abc import Mapping
@@ -79,8 +80,9 @@ def some_id(value: Any) -> str:
     return int_id(value) or text(value)
 
 
-class Provider:
-    """The base adapter: the standard authorization-code exchange with a form body."""
+class Provider(abc.ABC):
+    """The base adapter: the standard authorization-code exchange with a form body. Each
+    provider says where its endpoints are (settings) and how its user answer reads (user)."""
 
     slug = ""  # the path segment in /api/oauth/<slug>
     name = ""  # the name shown in messages
@@ -91,8 +93,8 @@ class Provider:
     def enabled(self, options: Any) -> bool:
         return bool(options[self.switch])
 
-    def settings(self, endpoints: ProvidersConfig, options: Any, server: str) -> Settings:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def settings(self, endpoints: ProvidersConfig, options: Any, server: str) -> Settings: ...
 
     def discovery_call(self, s: Settings) -> HttpCall | None:
         return None
@@ -126,8 +128,8 @@ class Provider:
         headers = {**JSON_ACCEPT, "Authorization": f"Bearer {token}"}
         return HttpCall("GET", s.user_url, headers)
 
-    def user(self, data: Any, s: Settings) -> ProviderUser:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def user(self, data: Any, s: Settings) -> ProviderUser: ...
 
     def emails_call(self, token: str, user: ProviderUser, s: Settings) -> HttpCall | None:
         return None
