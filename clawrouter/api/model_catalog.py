@@ -8,13 +8,9 @@ from typing import Any
 
 import orjson
 
-from clawrouter.relay.providers.channel_types import (
-    CHANNEL_TYPES,
-    PROTO_ANTHROPIC,
-    PROTO_GEMINI,
-    PROTO_OPENAI,
-)
+from clawrouter.relay.providers.channel_types import CHANNEL_TYPES
 from clawrouter.relay.state import RelayState
+from clawrouter.wire.formats import Format
 
 RULE_EXACT, RULE_PREFIX, RULE_CONTAINS, RULE_SUFFIX = 0, 1, 2, 3
 
@@ -29,9 +25,9 @@ ENDPOINTS: dict[str, dict[str, str]] = {
     "jina-rerank": {"path": "/v1/rerank", "method": "POST"},
 }
 _PROTOCOL_ENDPOINTS = {
-    PROTO_OPENAI: ("openai", "openai-response"),
-    PROTO_ANTHROPIC: ("anthropic",),
-    PROTO_GEMINI: ("gemini",),
+    Format.OPENAI: ("openai", "openai-response"),
+    Format.ANTHROPIC: ("anthropic",),
+    Format.GEMINI: ("gemini",),
 }
 
 

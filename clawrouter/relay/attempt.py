@@ -21,7 +21,7 @@ from clawrouter.relay import (
     settlement,
     upstream,
 )
-from clawrouter.relay.convert.base import CHAT, GEMINI, MESSAGES, RESPONSES, ConvertContext
+from clawrouter.relay.convert.base import ConvertContext
 from clawrouter.relay.convert.registry import converter
 from clawrouter.relay.entries import ChannelEntry
 from clawrouter.relay.job import Job
@@ -30,21 +30,31 @@ from clawrouter.relay.providers.base import ChannelView, RelayRequest, UpstreamE
 from clawrouter.relay.providers.registry import adapter_for
 from clawrouter.relay.selection import MappingCycleError, map_model, pick_key
 from clawrouter.relay.state import RelayState
+from clawrouter.wire.formats import Endpoint, Format
 
 log = logging.getLogger(__name__)
 # The endpoint each upstream protocol natively serves for a converted conversation.
-_NATIVE = {CHAT: base.CHAT, MESSAGES: base.MESSAGES, GEMINI: base.GEMINI}
-_ID_PREFIX = {CHAT: "chatcmpl-", MESSAGES: "msg_", GEMINI: "", RESPONSES: "resp_"}
+_NATIVE = {
+    Format.OPENAI: Endpoint.CHAT,
+    Format.ANTHROPIC: Endpoint.MESSAGES,
+    Format.GEMINI: Endpoint.GEMINI,
+}
+_ID_PREFIX = {
+    Format.OPENAI: "chatcmpl-",
+    Format.ANTHROPIC: "msg_",
+    Format.GEMINI: "",
+    Format.RESPONSES: "resp_",
+}
 
 
 def _plan(job: Job, adapter: base.ProviderAdapter, target: str, via_chat: bool) -> tuple[str, Any]:
     """(upstream endpoint, converter or None); `target` is the model's upstream protocol;
     `via_chat` serves a Responses request through the channel's chat completions."""
     if via_chat:
-        return base.CHAT, converter(RESPONSES, CHAT)
+        return Endpoint.CHAT, converter(Format.RESPONSES, Format.OPENAI)
     if adapter.supports(job.endpoint):
         return job.endpoint, None
-    if job.endpoint in (base.CHAT, base.MESSAGES, base.GEMINI, base.RESPONSES):
+    if job.endpoint in (Endpoint.CHAT, Endpoint.MESSAGES, Endpoint.GEMINI, Endpoint.RESPONSES):
         try:
             return _NATIVE[target], converter(job.client_format, target)
         except KeyError:
@@ -108,9 +118,9 @@ def channel_view(ch: ChannelEntry, key: str) -> ChannelView:
 def _responses_mode(state: RelayState, job: Job, ch: ChannelEntry, adapter, protocol) -> str:
     """NATIVE unless this is a Responses request an OpenAI-protocol channel could also serve
     through chat completions (see relay.responses_route)."""
-    if job.endpoint != base.RESPONSES or protocol != CHAT:
+    if job.endpoint != Endpoint.RESPONSES or protocol != Format.OPENAI:
         return responses_route.NATIVE
-    if not (adapter.supports(base.RESPONSES) and adapter.supports(base.CHAT)):
+    if not (adapter.supports(Endpoint.RESPONSES) and adapter.supports(Endpoint.CHAT)):
         return responses_route.NATIVE  # _plan converts when only chat is there
     policy = state.options[responses_route.POLICY_OPTION]
     models = (job.model, job.upstream_model)
@@ -150,7 +160,7 @@ async def prepare_call(
     endpoint, conv = _plan(job, adapter, protocol, mode == responses_route.CHAT)
     job.upstream_endpoint = endpoint
     job.upstream_format = protocol if conv is not None else job.client_format
-    ctx = _context(state, job) if conv is not None or endpoint == base.MESSAGES else None
+    ctx = _context(state, job) if conv is not None or endpoint == Endpoint.MESSAGES else None
     if conv is not None:
         history = await conversations.history_for(state, job, conv)
         if history is not None:
@@ -159,9 +169,9 @@ async def prepare_call(
         job.upstream_body, job.response_id = body, ctx.id
     else:
         body = dict(job.body)
-        if "model" in body or endpoint not in (base.GEMINI, base.GEMINI_EMBED):
+        if "model" in body or endpoint not in (Endpoint.GEMINI, Endpoint.GEMINI_EMBED):
             body["model"] = job.upstream_model
-    if endpoint == base.MESSAGES and conv is None and "max_tokens" not in body:
+    if endpoint == Endpoint.MESSAGES and conv is None and "max_tokens" not in body:
         assert ctx is not None  # built for every messages endpoint above
         body["max_tokens"] = ctx.default_max_tokens  # Anthropic requires it
     overrides.system_prompt(ch, endpoint, body)

@@ -15,8 +15,8 @@ from clawrouter.db.repo import conversations as repo
 from clawrouter.db.store import Store
 from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.relay.convert import responses_to_chat
-from clawrouter.relay.convert.base import RESPONSES
 from clawrouter.relay.providers.base import UpstreamError
+from clawrouter.wire.formats import Format
 
 MEMORY_ENTRIES = 2000
 RETENTION_DAYS = 30
@@ -61,7 +61,7 @@ def tracks(job: Any, conv: Any) -> bool:
     """Conversations are kept for Responses clients on chat-completions channels (`conv` is
     the converter module or its stream state machine)."""
     direct = conv is responses_to_chat or isinstance(conv, responses_to_chat.Stream)
-    return job.client_format == RESPONSES and direct
+    return job.client_format == Format.RESPONSES and direct
 
 
 async def history_for(state: Any, job: Any, conv: Any) -> list[dict[str, Any]] | None:

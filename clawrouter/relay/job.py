@@ -13,14 +13,15 @@ from clawrouter.relay.entries import ChannelEntry
 from clawrouter.relay.keyauth import RelayCaller
 from clawrouter.relay.quota import Charge
 from clawrouter.relay.selection import Tiers
+from clawrouter.wire.formats import Endpoint, Format
 
 
 @dataclass(slots=True)
 class Job:
     request_id: str
     path: str
-    client_format: str  # openai | anthropic | gemini | responses
-    endpoint: str  # chat | completions | embeddings | moderations | messages | gemini | responses
+    client_format: Format  # the wire format the client speaks
+    endpoint: Endpoint  # what the client called
     body: dict[str, Any]
     model: str  # as requested (billing and the log use this name)
     stream: bool
@@ -38,8 +39,9 @@ class Job:
     channel: ChannelEntry | None = None
     key_index: int = 0
     upstream_model: str = ""
-    upstream_format: str = ""
-    upstream_endpoint: str = ""  # what the upstream is asked for (conversion may change it)
+    upstream_format: Format | str = ""  # a Format once the attempt is prepared
+    # what the upstream is asked for (conversion may change it); an Endpoint once prepared
+    upstream_endpoint: Endpoint | str = ""
     upstream_body: dict[str, Any] = field(default_factory=dict)  # as sent, before overrides
     response_id: str = ""  # the id of the object returned to the client (converted formats)
     responses_fallback: bool = False  # a 404/405 on /v1/responses may retry via chat

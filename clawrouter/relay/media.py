@@ -15,12 +15,11 @@ from clawrouter.http.multipart import Form, read_form
 from clawrouter.http.request import client_ip
 from clawrouter.keys import CONFIG, RELAY
 from clawrouter.relay import estimate
-from clawrouter.relay.convert.base import CHAT
 from clawrouter.relay.job import Job, JobSetup
 from clawrouter.relay.keyauth import RelayCaller, authenticate_key
 from clawrouter.relay.meters import Meter, audio_seconds, duration_tokens, image_ratios
 from clawrouter.relay.pipeline import parse_body, run_job, start_job
-from clawrouter.relay.providers import base
+from clawrouter.wire.formats import Endpoint, Format
 
 MB = 1 << 20
 IMAGE_LIMIT = 50 * MB  # OpenAI: each image for gpt-image models under 50 MB
@@ -93,7 +92,7 @@ async def _run(
     model = body.get("model")
     path_model = default_model if model is None or model == "" else None
     state, job = await start_job(
-        request, CHAT, endpoint, path_model=path_model, stream=stream, caller=caller,
+        request, Format.OPENAI, endpoint, path_model=path_model, stream=stream, caller=caller,
         body=body, setup=setup,
     )  # fmt: skip
     return await run_job(request, state, job)
@@ -126,7 +125,7 @@ async def image_generations(request: web.Request) -> web.StreamResponse:
     body = await parse_body(request)
     setup = _image_setup(body, None)
     stream = _flag(body, "stream")
-    return await _run(request, base.IMAGES, caller, body, "dall-e", stream, setup)
+    return await _run(request, Endpoint.IMAGES, caller, body, "dall-e", stream, setup)
 
 
 async def image_edits(request: web.Request) -> web.StreamResponse:
@@ -151,7 +150,7 @@ async def image_edits(request: web.Request) -> web.StreamResponse:
                 )  # fmt: skip
     setup = _image_setup(fields, form)
     stream = _flag(fields, "stream")
-    return await _run(request, base.IMAGE_EDITS, caller, fields, "dall-e-2", stream, setup)
+    return await _run(request, Endpoint.IMAGE_EDITS, caller, fields, "dall-e-2", stream, setup)
 
 
 # ---- audio ----------------------------------------------------------------------------------
@@ -174,7 +173,7 @@ async def speech(request: web.Request) -> web.StreamResponse:
         job.meter = Meter(fallback_prompt=job.estimated_prompt, estimated=True)
 
     # Always a stream to the client (audio bytes as they come), so logged as one.
-    return await _run(request, base.SPEECH, caller, body, "tts-1", True, setup)
+    return await _run(request, Endpoint.SPEECH, caller, body, "tts-1", True, setup)
 
 
 async def _speech_to_text(request: web.Request, endpoint: str) -> web.StreamResponse:
@@ -203,11 +202,11 @@ async def _speech_to_text(request: web.Request, endpoint: str) -> web.StreamResp
 
 
 async def transcriptions(request: web.Request) -> web.StreamResponse:
-    return await _speech_to_text(request, base.TRANSCRIPTIONS)
+    return await _speech_to_text(request, Endpoint.TRANSCRIPTIONS)
 
 
 async def translations(request: web.Request) -> web.StreamResponse:
-    return await _speech_to_text(request, base.TRANSLATIONS)
+    return await _speech_to_text(request, Endpoint.TRANSLATIONS)
 
 
 def add_routes(app: web.Application) -> None:

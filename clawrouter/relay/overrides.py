@@ -9,7 +9,8 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from clawrouter.relay.entries import ChannelEntry
-from clawrouter.relay.providers.base import CHAT, UpstreamError
+from clawrouter.relay.providers.base import UpstreamError
+from clawrouter.wire.formats import Endpoint
 
 _NEVER_PASS = frozenset(
     {
@@ -27,7 +28,7 @@ def system_prompt(ch: ChannelEntry, endpoint: str, body: dict[str, Any]) -> None
     """The channel's system prompt: added when the request has none; with
     system_prompt_override it is put in front of the existing one."""
     prompt = ch.setting.get("system_prompt")
-    if endpoint != CHAT or not isinstance(prompt, str) or not prompt:
+    if endpoint != Endpoint.CHAT or not isinstance(prompt, str) or not prompt:
         return
     messages = body.get("messages")
     if not isinstance(messages, list):

@@ -13,12 +13,11 @@ from clawrouter.auth.middleware import authenticate, session_middleware
 from clawrouter.auth.roles import COMMON
 from clawrouter.errors import ForbiddenError, UnauthorizedError
 from clawrouter.keys import RELAY
-from clawrouter.relay.convert.base import CHAT
 from clawrouter.relay.entries import TokenEntry, UserEntry
 from clawrouter.relay.keyauth import RelayCaller
 from clawrouter.relay.pipeline import parse_body, run_job, start_job
-from clawrouter.relay.providers import base
 from clawrouter.relay.state import RelayState
+from clawrouter.wire.formats import Endpoint, Format
 
 
 def playground_token(user: UserEntry, group: str) -> TokenEntry:
@@ -58,7 +57,9 @@ async def _chat(request: web.Request) -> web.StreamResponse:
     body = await parse_body(request)
     group = _group(state, user, body.pop("group", None))
     relay_caller = RelayCaller(playground_token(user, group), user, group)
-    state, job = await start_job(request, CHAT, base.CHAT, caller=relay_caller, body=body)
+    state, job = await start_job(
+        request, Format.OPENAI, Endpoint.CHAT, caller=relay_caller, body=body
+    )
     return await run_job(request, state, job)
 
 

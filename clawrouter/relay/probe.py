@@ -16,12 +16,11 @@ from clawrouter.config import RelayConfig
 from clawrouter.http.sse import SSEDecoder
 from clawrouter.relay import upstream
 from clawrouter.relay.attempt import prepare_call
-from clawrouter.relay.convert.base import CHAT as OPENAI_FORMAT
 from clawrouter.relay.entries import ChannelEntry
 from clawrouter.relay.job import Job
-from clawrouter.relay.providers import base
 from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.state import RelayState
+from clawrouter.wire.formats import Endpoint, Format, Framing
 
 DEFAULT_TEST_MODEL = "gpt-4o-mini"
 
@@ -49,7 +48,7 @@ def _job(state: RelayState, model: str, stream: bool) -> Job:
         body.update(stream=True, stream_options={"include_usage": True})
     return Job(
         request_id=f"test-{uuid.uuid4().hex[:16]}", path="/v1/chat/completions",
-        client_format=OPENAI_FORMAT, endpoint=base.CHAT, body=body, model=model, stream=stream,
+        client_format=Format.OPENAI, endpoint=Endpoint.CHAT, body=body, model=model, stream=stream,
         caller=None,  # type: ignore[arg-type]  # a test has no API key; nothing is billed
         ip="", started=time.perf_counter(), created_at=int(state.clock()), routes=[],
     )  # fmt: skip
@@ -109,7 +108,7 @@ async def probe_channel(
         raw = await upstream.read_body(resp)
         if not stream:
             problem = _body_error(raw, conv, ctx)
-        elif adapter.stream_framing != base.SSE_FRAMING:
+        elif adapter.stream_framing != Framing.SSE:
             problem = None if raw else "upstream returned an empty stream"
         else:
             problem = _stream_error(raw)

@@ -22,7 +22,6 @@ from clawrouter.errors import BadRequestError
 from clawrouter.keys import REALTIME_SESSIONS
 from clawrouter.relay import overrides
 from clawrouter.relay.attempt import channel_view, key_and_model
-from clawrouter.relay.convert.base import CHAT
 from clawrouter.relay.entries import ChannelEntry
 from clawrouter.relay.job import Job
 from clawrouter.relay.pipeline import run_job, start_job
@@ -31,6 +30,7 @@ from clawrouter.relay.providers.registry import adapter_for
 from clawrouter.relay.realtime_session import MAX_MESSAGE, RealtimeSession
 from clawrouter.relay.state import RelayState
 from clawrouter.relay.upstream import network_problem
+from clawrouter.wire.formats import Endpoint, Format
 
 _BETA_PROTOCOL = "openai-beta.realtime-v1"  # browsers' way of asking for the beta interface
 UPSTREAM_HEARTBEAT = 30.0  # seconds between pings to the upstream (a dead peer is noticed)
@@ -139,7 +139,7 @@ async def realtime(request: web.Request) -> web.StreamResponse:
         )
     model = request.query.get("model", "")
     state, job = await start_job(
-        request, CHAT, base.REALTIME, stream=True, body={"model": model}, reserve=False
+        request, Format.OPENAI, Endpoint.REALTIME, stream=True, body={"model": model}, reserve=False
     )
     return await run_job(request, state, job, attempt_fn=_session)
 

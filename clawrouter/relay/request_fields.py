@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from clawrouter.errors import BadRequestError
-from clawrouter.relay.providers import base
+from clawrouter.wire.formats import Endpoint
 
 Types = tuple[type, ...]
 _INT: Types = (int,)  # never a bool; an integral float (16.0) passes
@@ -28,14 +28,24 @@ _NAMES = {
 _LIMITS = {"max_tokens": _INT, "max_completion_tokens": _INT, "max_output_tokens": _INT}
 _OPENAI = {"stream": _BOOL, "stream_options": _OBJECT, **_LIMITS, "n": _INT}
 FIELDS: dict[str, dict[str, Types]] = {
-    base.CHAT: {**_OPENAI, "messages": _ARRAY, "tools": _ARRAY},
-    base.COMPLETIONS: {**_OPENAI, "prompt": _TEXT},
-    base.EMBEDDINGS: {"input": _TEXT},
-    base.MODERATIONS: {"input": _TEXT},
-    base.RERANK: {"query": (str,), "documents": _ARRAY, "top_n": _INT, "return_documents": _BOOL},
-    base.RESPONSES: {"stream": _BOOL, "max_output_tokens": _INT, "input": _TEXT, "tools": _ARRAY},
-    base.MESSAGES: {"stream": _BOOL, "max_tokens": _INT, "messages": _ARRAY, "tools": _ARRAY},
-    base.GEMINI: {"contents": _ARRAY, "generationConfig": _OBJECT, "tools": _ARRAY},
+    Endpoint.CHAT: {**_OPENAI, "messages": _ARRAY, "tools": _ARRAY},
+    Endpoint.COMPLETIONS: {**_OPENAI, "prompt": _TEXT},
+    Endpoint.EMBEDDINGS: {"input": _TEXT},
+    Endpoint.MODERATIONS: {"input": _TEXT},
+    Endpoint.RERANK: {
+        "query": (str,),
+        "documents": _ARRAY,
+        "top_n": _INT,
+        "return_documents": _BOOL,
+    },
+    Endpoint.RESPONSES: {
+        "stream": _BOOL,
+        "max_output_tokens": _INT,
+        "input": _TEXT,
+        "tools": _ARRAY,
+    },
+    Endpoint.MESSAGES: {"stream": _BOOL, "max_tokens": _INT, "messages": _ARRAY, "tools": _ARRAY},
+    Endpoint.GEMINI: {"contents": _ARRAY, "generationConfig": _OBJECT, "tools": _ARRAY},
 }
 
 
@@ -58,12 +68,12 @@ def check_fields(endpoint: str, body: dict[str, Any]) -> None:
         value = body.get(name)
         if value is not None and not _fits(value, types):
             raise _refuse(name, types)
-    if endpoint == base.RERANK:
+    if endpoint == Endpoint.RERANK:
         for name in ("query", "documents"):  # required, as new-api's rerank validation
             if not body.get(name):
                 raise BadRequestError(f"Invalid request: {name} must not be empty", param=name)
     options = body.get("stream_options")
-    if isinstance(options, dict) and endpoint in (base.CHAT, base.COMPLETIONS):
+    if isinstance(options, dict) and endpoint in (Endpoint.CHAT, Endpoint.COMPLETIONS):
         usage = options.get("include_usage")
         if usage is not None and not isinstance(usage, bool):
             raise _refuse("stream_options.include_usage", _BOOL)

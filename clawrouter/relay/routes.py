@@ -13,48 +13,47 @@ from clawrouter.http.render import json_response, listing_protocol
 from clawrouter.http.request import client_ip
 from clawrouter.keys import CONFIG, RELAY
 from clawrouter.relay import media, realtime, videos
-from clawrouter.relay.convert.base import CHAT, GEMINI, MESSAGES, RESPONSES
 from clawrouter.relay.keyauth import authenticate_key
 from clawrouter.relay.pipeline import relay
-from clawrouter.relay.providers import base
 from clawrouter.relay.state import RelayState
+from clawrouter.wire.formats import Endpoint, Format
 
 MODEL_CREATED = 1626777600
 _GEMINI_ACTIONS = {
-    "generateContent": (False, base.GEMINI),
-    "streamGenerateContent": (True, base.GEMINI),
-    "embedContent": (False, base.GEMINI_EMBED),
-    "batchEmbedContents": (False, base.GEMINI_EMBED),
+    "generateContent": (False, Endpoint.GEMINI),
+    "streamGenerateContent": (True, Endpoint.GEMINI),
+    "embedContent": (False, Endpoint.GEMINI_EMBED),
+    "batchEmbedContents": (False, Endpoint.GEMINI_EMBED),
 }
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
-    return await relay(request, CHAT, base.CHAT)
+    return await relay(request, Format.OPENAI, Endpoint.CHAT)
 
 
 async def completions(request: web.Request) -> web.StreamResponse:
-    return await relay(request, CHAT, base.COMPLETIONS)
+    return await relay(request, Format.OPENAI, Endpoint.COMPLETIONS)
 
 
 async def embeddings(request: web.Request) -> web.StreamResponse:
     model = request.match_info.get("model")
-    return await relay(request, CHAT, base.EMBEDDINGS, path_model=model)
+    return await relay(request, Format.OPENAI, Endpoint.EMBEDDINGS, path_model=model)
 
 
 async def moderations(request: web.Request) -> web.StreamResponse:
-    return await relay(request, CHAT, base.MODERATIONS)
+    return await relay(request, Format.OPENAI, Endpoint.MODERATIONS)
 
 
 async def rerank(request: web.Request) -> web.StreamResponse:
-    return await relay(request, CHAT, base.RERANK)
+    return await relay(request, Format.OPENAI, Endpoint.RERANK)
 
 
 async def responses(request: web.Request) -> web.StreamResponse:
-    return await relay(request, RESPONSES, base.RESPONSES)
+    return await relay(request, Format.RESPONSES, Endpoint.RESPONSES)
 
 
 async def messages(request: web.Request) -> web.StreamResponse:
-    return await relay(request, MESSAGES, base.MESSAGES)
+    return await relay(request, Format.ANTHROPIC, Endpoint.MESSAGES)
 
 
 async def gemini_action(request: web.Request) -> web.StreamResponse:
@@ -64,7 +63,7 @@ async def gemini_action(request: web.Request) -> web.StreamResponse:
         raise NotFoundError(f"unsupported Gemini method {action or target!r}")
     stream, endpoint = _GEMINI_ACTIONS[action]
     model = model.removeprefix("models/")
-    return await relay(request, GEMINI, endpoint, path_model=model, stream=stream)
+    return await relay(request, Format.GEMINI, endpoint, path_model=model, stream=stream)
 
 
 async def not_implemented(request: web.Request) -> web.Response:
@@ -132,14 +131,14 @@ def _gemini_model(model: str) -> dict[str, Any]:
 
 
 def _listing(kind: str, models: list[str]) -> dict[str, Any]:
-    if kind == MESSAGES:
+    if kind == Format.ANTHROPIC:
         return {
             "data": [_anthropic_model(m) for m in models],
             "first_id": models[0] if models else None,
             "last_id": models[-1] if models else None,
             "has_more": False,
         }
-    if kind == GEMINI:
+    if kind == Format.GEMINI:
         return {"models": [_gemini_model(m) for m in models], "nextPageToken": None}
     return {"success": True, "object": "list", "data": [_openai_model(m) for m in models]}
 
@@ -151,10 +150,14 @@ async def list_models(request: web.Request) -> web.Response:
 
 async def list_gemini_models(request: web.Request) -> web.Response:
     state = request.app[RELAY]
-    return json_response(_listing(GEMINI, visible_models(state, request)))
+    return json_response(_listing(Format.GEMINI, visible_models(state, request)))
 
 
-_MODEL_SHAPES = {MESSAGES: _anthropic_model, GEMINI: _gemini_model, CHAT: _openai_model}
+_MODEL_SHAPES = {
+    Format.ANTHROPIC: _anthropic_model,
+    Format.GEMINI: _gemini_model,
+    Format.OPENAI: _openai_model,
+}
 
 
 async def retrieve_model(request: web.Request) -> web.Response:
@@ -163,7 +166,7 @@ async def retrieve_model(request: web.Request) -> web.Response:
 
 async def retrieve_gemini_model(request: web.Request) -> web.Response:
     """GET /v1beta/models/{model} (google-genai's models.get)."""
-    return _retrieve(request, GEMINI)
+    return _retrieve(request, Format.GEMINI)
 
 
 def _retrieve(request: web.Request, kind: str) -> web.Response:

@@ -10,20 +10,19 @@ from typing import Any
 from clawrouter.billing import pricing
 from clawrouter.relay import estimate
 from clawrouter.relay import usage as usage_mod
-from clawrouter.relay.convert.base import GEMINI, MESSAGES
 from clawrouter.relay.job import Job
-from clawrouter.relay.providers import base
 from clawrouter.relay.records import record_consume
 from clawrouter.relay.state import RelayState
 from clawrouter.relay.usage import Usage
+from clawrouter.wire.formats import Endpoint, Format
 
 
 def usage_of(protocol: str, endpoint: str, data: dict[str, Any]) -> Usage | None:
-    if protocol == MESSAGES:
+    if protocol == Format.ANTHROPIC:
         return usage_mod.from_anthropic(data.get("usage"))
-    if protocol == GEMINI:
+    if protocol == Format.GEMINI:
         return usage_mod.from_gemini(data.get("usageMetadata"))
-    if endpoint == base.RESPONSES:
+    if endpoint == Endpoint.RESPONSES:
         return usage_mod.from_responses(data.get("usage"))
     return usage_mod.from_openai(data.get("usage"))
 

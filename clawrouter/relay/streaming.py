@@ -18,10 +18,10 @@ from clawrouter.http.sse import KEEPALIVE, SSEDecoder, encode_data, encode_done,
 from clawrouter.keys import STREAMING
 from clawrouter.relay import estimate
 from clawrouter.relay import usage as usage_mod
-from clawrouter.relay.convert.base import CHAT, GEMINI, MESSAGES, RESPONSES
 from clawrouter.relay.job import Job
 from clawrouter.relay.providers.base import ProviderAdapter
 from clawrouter.relay.usage import Usage
+from clawrouter.wire.formats import Format
 
 log = logging.getLogger(__name__)
 SSE_HEADERS = {
@@ -37,13 +37,13 @@ def error_event(
 ) -> bytes:
     """An error event in the client's stream format; a Responses error continues the stream's
     numbering (`seq`: the events sent so far), as openai's ResponseErrorEvent requires."""
-    if client_format == MESSAGES:
+    if client_format == Format.ANTHROPIC:
         body = {"type": "error", "error": {"type": anthropic_type(status), "message": message}}
         return encode_named(body)
-    if client_format == GEMINI:
+    if client_format == Format.GEMINI:
         err = {"code": status, "message": message, "status": google_status(status)}
         return encode_data({"error": err})
-    if client_format == RESPONSES:
+    if client_format == Format.RESPONSES:
         return encode_named({
             "type": "error", "code": code or "upstream_error", "message": message,
             "param": None, "sequence_number": seq,
@@ -58,19 +58,19 @@ def is_final_event(protocol: str, obj: dict[str, Any]) -> bool:
     """An event that says the answer is finished, so a stream that ends after it is complete
     even when the terminator itself ([DONE], message_stop) is missing: a finish reason (chat,
     Gemini), a stop_reason or message_stop (Anthropic), the last Responses event."""
-    if protocol == MESSAGES:
+    if protocol == Format.ANTHROPIC:
         kind = obj.get("type")
         delta = obj.get("delta")
         return kind == "message_stop" or (
             kind == "message_delta" and isinstance(delta, dict) and bool(delta.get("stop_reason"))
         )
-    if protocol == RESPONSES:
+    if protocol == Format.RESPONSES:
         return obj.get("type") in _RESPONSES_END
-    feedback = obj.get("promptFeedback") if protocol == GEMINI else None
+    feedback = obj.get("promptFeedback") if protocol == Format.GEMINI else None
     if isinstance(feedback, dict) and feedback.get("blockReason"):
         return True  # a blocked prompt: no candidates, and no chunk after it
-    key = "finishReason" if protocol == GEMINI else "finish_reason"
-    found = obj.get("candidates" if protocol == GEMINI else "choices")
+    key = "finishReason" if protocol == Format.GEMINI else "finish_reason"
+    found = obj.get("candidates" if protocol == Format.GEMINI else "choices")
     return isinstance(found, list) and any(isinstance(c, dict) and c.get(key) for c in found)
 
 
@@ -87,7 +87,7 @@ def _may_be_final(data: str) -> bool:
 
 def usage_in(protocol: str, obj: dict[str, Any], current: Usage | None) -> Usage | None:
     """Fold the usage a stream event carries into what is known so far."""
-    if protocol == MESSAGES:
+    if protocol == Format.ANTHROPIC:
         if obj.get("type") == "message_start":
             return usage_mod.from_anthropic((obj.get("message") or {}).get("usage"))
         if obj.get("type") == "message_delta" and isinstance(obj.get("usage"), dict):
@@ -98,9 +98,9 @@ def usage_in(protocol: str, obj: dict[str, Any], current: Usage | None) -> Usage
                 merged.cache_write_1h_tokens = current.cache_write_1h_tokens
             return merged
         return current
-    if protocol == GEMINI:
+    if protocol == Format.GEMINI:
         return usage_mod.from_gemini(obj.get("usageMetadata")) or current
-    if protocol == RESPONSES:
+    if protocol == Format.RESPONSES:
         resp = obj.get("response")
         if isinstance(resp, dict) and resp.get("usage"):
             return usage_mod.from_responses(resp["usage"])
@@ -194,7 +194,7 @@ class Pump:
         self.sent += 1
         if self.job.end_reason == "upstream_error":
             return True
-        if self.protocol == MESSAGES and event == "message_stop":
+        if self.protocol == Format.ANTHROPIC and event == "message_stop":
             self.job.end_reason = "done"
             return True
         return False
@@ -216,7 +216,7 @@ class Pump:
 
     def _forward_decoded(self, events: list[dict[str, Any]]) -> bool:
         for obj in events:
-            name = obj.get("type") if self.protocol == MESSAGES else None
+            name = obj.get("type") if self.protocol == Format.ANTHROPIC else None
             if obj.get("type") == "error":
                 self._buf += encode_named(obj) if name else encode_data(obj)
                 self.job.end_reason = "upstream_error"
@@ -233,13 +233,13 @@ class Pump:
             self.job.end_reason = "eof"
             return
         self.job.end_reason = "done"
-        if self.protocol == MESSAGES:
+        if self.protocol == Format.ANTHROPIC:
             self._buf += encode_named({"type": "message_stop"})
 
     def _swallow(self, obj: dict[str, Any]) -> bool:
         """A chat client that said include_usage=false never sees the usage-only chunk."""
         return (
-            self.protocol == CHAT
+            self.protocol == Format.OPENAI
             and not self.job.include_usage
             and not obj.get("choices")
             and bool(obj.get("usage"))
@@ -280,7 +280,7 @@ class Pump:
         return False
 
     def _emit(self, events: list[dict[str, Any]]) -> None:
-        named = self.job.client_format in (MESSAGES, RESPONSES)
+        named = self.job.client_format in (Format.ANTHROPIC, Format.RESPONSES)
         for ev in events:
             self._buf += encode_named(ev) if named else encode_data(ev)
         self.sent += len(events)
@@ -297,7 +297,7 @@ class Pump:
 
     async def terminate(self, usage_chunk: dict[str, Any] | None) -> None:
         """Close the client stream the way its format expects."""
-        if self.job.client_format == CHAT:
+        if self.job.client_format == Format.OPENAI:
             if usage_chunk is not None:
                 await self.write(encode_data(usage_chunk))
             await self.write(encode_done())

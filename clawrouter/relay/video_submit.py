@@ -21,7 +21,6 @@ from clawrouter.http.request import client_ip
 from clawrouter.keys import CONFIG, HTTP, RELAY
 from clawrouter.relay import overrides, upstream
 from clawrouter.relay.attempt import channel_view, key_and_model
-from clawrouter.relay.convert.base import CHAT
 from clawrouter.relay.entries import ChannelEntry
 from clawrouter.relay.job import Job
 from clawrouter.relay.keyauth import authenticate_key
@@ -33,6 +32,7 @@ from clawrouter.relay.records import record_consume
 from clawrouter.relay.state import RelayState
 from clawrouter.relay.usage import Usage
 from clawrouter.relay.video_tasks import VIDEO, loads, public_task_id
+from clawrouter.wire.formats import Format
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +96,7 @@ def task_settlement(
     return settlement, usage
 
 
-def _reserve_exactly(state: RelayState, job: Job, amount: int) -> None:
+async def _reserve_exactly(state: RelayState, job: Job, amount: int) -> None:
     """Hold `amount` for this task, whatever the pipeline reserved (tasks pre-consume in full)."""
     charge = job.charge
     assert charge is not None
@@ -104,7 +104,7 @@ def _reserve_exactly(state: RelayState, job: Job, amount: int) -> None:
         return
     charge.refund()
     job.charge = Charge(state, job.caller.token, job.caller.user)
-    job.charge.reserve(amount)
+    await job.charge.reserve(amount)
 
 
 def _price(state: RelayState, job: Job, group: str) -> pricing.Price:
@@ -140,7 +140,7 @@ async def _attempt(
     else:
         raise _unsupported(ch)
     settlement, usage = task_settlement(state, job.price, ratios)
-    _reserve_exactly(state, job, settlement.quota)
+    await _reserve_exactly(state, job, settlement.quota)
     overrides.apply_header_override(ch.header_override, call.headers, request.headers, key)
     resp = await upstream.send(request.app[HTTP], call, upstream.timeout_for(_cfg(request), False))
     if resp.status // 100 != 2:
@@ -206,7 +206,7 @@ async def submit(request: web.Request) -> web.Response:
     """POST /v1/videos and /v1/video/generations: the upstream's answer with our task id."""
     form = await read_form(request)
     body, files = form if form is not None else (None, None)
-    state, job = await start_job(request, CHAT, VIDEO, body=body)
+    state, job = await start_job(request, Format.OPENAI, VIDEO, body=body)
     assert job.charge is not None
     try:
         check_video_body(job.body)
@@ -248,7 +248,7 @@ async def remix(request: web.Request) -> web.Response:
             "the channel that made this video is not available", code="channel_disabled"
         )
     body["model"] = props.get("origin_model_name") or ""
-    state, job = await start_job(request, CHAT, VIDEO, caller=caller, body=body)
+    state, job = await start_job(request, Format.OPENAI, VIDEO, caller=caller, body=body)
     assert job.charge is not None
     job.routes = [(origin["group"] or job.group, [[ch]])]  # _run reprices a different group
     how = How(

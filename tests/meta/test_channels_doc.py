@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from clawrouter.relay.providers import channel_types as ct
-from clawrouter.relay.providers.base import CHAT, GEMINI, MESSAGES
 from clawrouter.relay.providers.registry import ADAPTERS, protocol_of
+from clawrouter.wire.formats import Endpoint, Format
 from tests.support.adapter_calls import CONTENTS, MSG, prepare
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "channels.md"
@@ -43,9 +43,9 @@ def test_unsupported_list_matches_the_code():
 
 
 REQUESTS = {
-    ct.PROTO_OPENAI: (CHAT, "gpt-4o", {"messages": MSG}),
-    ct.PROTO_ANTHROPIC: (MESSAGES, "claude-x", {"messages": MSG, "max_tokens": 9}),
-    ct.PROTO_GEMINI: (GEMINI, "gemini-2.0-flash", {"contents": CONTENTS}),
+    Format.OPENAI: (Endpoint.CHAT, "gpt-4o", {"messages": MSG}),
+    Format.ANTHROPIC: (Endpoint.MESSAGES, "claude-x", {"messages": MSG, "max_tokens": 9}),
+    Format.GEMINI: (Endpoint.GEMINI, "gemini-2.0-flash", {"contents": CONTENTS}),
 }
 
 

@@ -10,10 +10,10 @@ from aiohttp import web
 
 from clawrouter.relay.answers import binary, json_body, rerank, sse
 from clawrouter.relay.answers.delivery import Delivery
-from clawrouter.relay.providers.base import BINARY_ANSWER, JSON_ANSWER, RERANK_ANSWER, SSE_ANSWER
+from clawrouter.wire.formats import Answer
 
 KINDS = MappingProxyType(
-    {JSON_ANSWER: json_body, SSE_ANSWER: sse, BINARY_ANSWER: binary, RERANK_ANSWER: rerank}
+    {Answer.JSON: json_body, Answer.SSE: sse, Answer.BINARY: binary, Answer.RERANK: rerank}
 )
 
 __all__ = ["KINDS", "Delivery", "deliver"]

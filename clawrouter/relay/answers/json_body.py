@@ -11,9 +11,9 @@ from aiohttp import web
 from clawrouter.relay import conversations, estimate, upstream
 from clawrouter.relay import usage as usage_mod
 from clawrouter.relay.answers.delivery import Delivery
-from clawrouter.relay.providers import base
 from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.settlement import finalize_usage, settle, usage_of
+from clawrouter.wire.formats import Endpoint
 
 
 async def deliver(d: Delivery) -> web.Response:
@@ -33,7 +33,7 @@ async def deliver(d: Delivery) -> web.Response:
     if conversations.tracks(job, conv) and data.get("choices"):
         conversations.remember(state, job, job.response_id, data["choices"][0].get("message", {}))
     usage = finalize_usage(job, up_usage, lambda: " ".join(estimate.output_text(data)))
-    if out is None and usage.estimated and job.endpoint in (base.CHAT, base.COMPLETIONS):
+    if out is None and usage.estimated and job.endpoint in (Endpoint.CHAT, Endpoint.COMPLETIONS):
         data["usage"] = usage_mod.to_openai(usage)
         out = data
     settle(state, job, usage)

@@ -15,13 +15,12 @@ from aiohttp import web
 from clawrouter.relay import conversations
 from clawrouter.relay import usage as usage_mod
 from clawrouter.relay.answers.delivery import Delivery
-from clawrouter.relay.convert.base import GEMINI
 from clawrouter.relay.job import Job
-from clawrouter.relay.providers import base
 from clawrouter.relay.settlement import finalize_usage, settle
 from clawrouter.relay.state import RelayState
 from clawrouter.relay.streaming import Pump, error_event, open_stream
 from clawrouter.relay.usage import Usage
+from clawrouter.wire.formats import Endpoint, Format, Framing
 
 log = logging.getLogger(__name__)
 _END_MESSAGES = {
@@ -39,7 +38,7 @@ async def deliver(d: Delivery) -> web.StreamResponse:
     pump = Pump(job, out, job.upstream_format, conv)
     pinger = _start_keepalive(state, job, pump)
     try:
-        if conv is None and adapter.stream_framing != base.SSE_FRAMING:
+        if conv is None and adapter.stream_framing != Framing.SSE:
             await pump.decoded(resp, adapter)
         elif conv is None:
             await pump.passthrough(resp)
@@ -75,7 +74,7 @@ async def deliver(d: Delivery) -> web.StreamResponse:
 
 def _start_keepalive(state: RelayState, job: Job, pump: Pump) -> asyncio.Task | None:
     o = state.options
-    if not o["general_setting.ping_interval_enabled"] or job.client_format == GEMINI:
+    if not o["general_setting.ping_interval_enabled"] or job.client_format == Format.GEMINI:
         return None
     interval = max(int(o["general_setting.ping_interval_seconds"]), 1)
     task = asyncio.get_running_loop().create_task(pump.keepalive(interval))
@@ -86,7 +85,7 @@ def _start_keepalive(state: RelayState, job: Job, pump: Pump) -> asyncio.Task | 
 def _needs_usage_chunk(pump: Pump, job: Job) -> bool:
     """A chat client that wants usage, on a pass-through stream whose upstream sent none."""
     no_usage = pump.usage is None or pump.usage.is_empty()
-    return job.include_usage and no_usage and pump.conv is None and job.endpoint == base.CHAT
+    return job.include_usage and no_usage and pump.conv is None and job.endpoint == Endpoint.CHAT
 
 
 def _stream_usage(pump: Pump) -> Usage | None:

@@ -4,7 +4,8 @@ A converter module serves one (client format, upstream format) pair and offers:
   request(body, ctx) -> dict      client request  -> upstream request
   response(body, ctx) -> dict     upstream response -> client response
   Stream(ctx)                     upstream stream events -> client stream events
-Everything is pure: ids, timestamps and estimates arrive in the context.
+Everything is pure: ids, timestamps and estimates arrive in the context. The formats a
+converter maps between are clawrouter.wire.formats.Format members.
 """
 
 from __future__ import annotations
@@ -13,12 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from clawrouter.relay.usage import Usage
-
-# The four wire formats ClawRouter speaks.
-CHAT = "openai"  # /v1/chat/completions
-MESSAGES = "anthropic"  # /v1/messages
-GEMINI = "gemini"  # :generateContent
-RESPONSES = "responses"  # /v1/responses
 
 
 @dataclass(slots=True)

@@ -13,17 +13,22 @@ from clawrouter.relay.convert import (
     messages_to_chat,
     responses_to_chat,
 )
-from clawrouter.relay.convert.base import CHAT, GEMINI, MESSAGES, RESPONSES, ConvertContext
+from clawrouter.relay.convert.base import ConvertContext
+from clawrouter.wire.formats import Format
 
 _DIRECT: dict[tuple[str, str], ModuleType] = {
-    (CHAT, MESSAGES): chat_to_messages,
-    (CHAT, GEMINI): chat_to_gemini,
-    (MESSAGES, CHAT): messages_to_chat,
-    (GEMINI, CHAT): gemini_to_chat,
-    (RESPONSES, CHAT): responses_to_chat,
+    (Format.OPENAI, Format.ANTHROPIC): chat_to_messages,
+    (Format.OPENAI, Format.GEMINI): chat_to_gemini,
+    (Format.ANTHROPIC, Format.OPENAI): messages_to_chat,
+    (Format.GEMINI, Format.OPENAI): gemini_to_chat,
+    (Format.RESPONSES, Format.OPENAI): responses_to_chat,
 }
-_TO_CHAT = {MESSAGES: messages_to_chat, GEMINI: gemini_to_chat, RESPONSES: responses_to_chat}
-_FROM_CHAT = {MESSAGES: chat_to_messages, GEMINI: chat_to_gemini}
+_TO_CHAT = {
+    Format.ANTHROPIC: messages_to_chat,
+    Format.GEMINI: gemini_to_chat,
+    Format.RESPONSES: responses_to_chat,
+}
+_FROM_CHAT = {Format.ANTHROPIC: chat_to_messages, Format.GEMINI: chat_to_gemini}
 
 
 class Composed:

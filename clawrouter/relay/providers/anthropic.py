@@ -20,8 +20,6 @@ from typing import Any
 import orjson
 
 from clawrouter.relay.providers.base import (
-    MESSAGES,
-    MODELS,
     AdapterBase,
     ChannelView,
     RelayRequest,
@@ -31,12 +29,9 @@ from clawrouter.relay.providers.base import (
     UpstreamError,
     parse_error_body,
 )
-from clawrouter.relay.providers.channel_types import (
-    PROTO_ANTHROPIC,
-    SPECIAL_BASES,
-    default_base_url,
-)
+from clawrouter.relay.providers.channel_types import SPECIAL_BASES, default_base_url
 from clawrouter.relay.providers.openai import config_error, join_url, unsupported
+from clawrouter.wire.formats import Endpoint, Format
 
 Json = dict[str, Any]
 
@@ -45,7 +40,9 @@ DEFAULT_MAX_TOKENS = 8192
 THINKING_SUFFIX = "-thinking"
 THINKING_BUDGET_SHARE = 0.8  # the reference's claude.thinking_adapter_budget_tokens_percentage
 MIN_THINKING_MAX_TOKENS = 1280
-PATHS: Mapping[str, str] = MappingProxyType({MESSAGES: "/v1/messages", MODELS: "/v1/models"})
+PATHS: Mapping[str, str] = MappingProxyType(
+    {Endpoint.MESSAGES: "/v1/messages", Endpoint.MODELS: "/v1/models"}
+)
 _MAX_TOKEN_ALIASES = ("max_completion_tokens", "max_output_tokens")
 
 
@@ -106,7 +103,7 @@ class AnthropicAdapter(AdapterBase):
 
     __slots__ = ()
     name = "anthropic"
-    protocol = PROTO_ANTHROPIC
+    protocol = Format.ANTHROPIC
     endpoints: frozenset[str] = frozenset(PATHS)
 
     def supports(self, endpoint: str) -> bool:
@@ -117,7 +114,7 @@ class AnthropicAdapter(AdapterBase):
             raise unsupported(self.name, req.endpoint)
         url = self.url(req, ch)
         headers = self.headers(req, ch)
-        if req.endpoint == MODELS:
+        if req.endpoint == Endpoint.MODELS:
             return UpstreamCall("GET", url, headers)
         return UpstreamCall("POST", url, headers, orjson.dumps(self.body(req, ch)))
 
@@ -134,16 +131,16 @@ class AnthropicAdapter(AdapterBase):
     def url(self, req: RelayRequest, ch: ChannelView) -> str:
         url = join_url(self.base_url(ch), PATHS[req.endpoint])
         beta = str(req.client_query.get("beta", "")).lower() == "true"
-        if req.endpoint == MESSAGES and (beta or ch.settings.get("claude_beta_query")):
+        if req.endpoint == Endpoint.MESSAGES and (beta or ch.settings.get("claude_beta_query")):
             url += "?beta=true"
         return url
 
     # -- headers -----------------------------------------------------------------------------
 
     def headers(self, req: RelayRequest, ch: ChannelView) -> dict[str, str]:
-        stream = req.stream and req.endpoint == MESSAGES
+        stream = req.stream and req.endpoint == Endpoint.MESSAGES
         headers = {"Accept": "text/event-stream" if stream else "application/json"}
-        if req.endpoint != MODELS:
+        if req.endpoint != Endpoint.MODELS:
             headers["Content-Type"] = "application/json"
         if ch.key:
             headers["x-api-key"] = ch.key
@@ -173,7 +170,7 @@ class AnthropicAdapter(AdapterBase):
     def parse_error(self, status: int, body: bytes) -> UpstreamError:
         """`{"type":"error","error":{"type","message"}}`: type and code are Anthropic's error
         type (overloaded_error, rate_limit_error, ...); other shapes as parse_error_body."""
-        err = parse_error_body(status, body, PROTO_ANTHROPIC)
+        err = parse_error_body(status, body, Format.ANTHROPIC)
         try:
             data = orjson.loads(body) if body else None
         except orjson.JSONDecodeError:

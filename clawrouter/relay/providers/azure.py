@@ -7,21 +7,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from urllib.parse import quote
 
-from clawrouter.relay.providers.base import (
-    CHAT,
-    COMPLETIONS,
-    EMBEDDINGS,
-    IMAGE_EDITS,
-    IMAGES,
-    MODELS,
-    RESPONSES,
-    SPEECH,
-    TRANSCRIPTIONS,
-    TRANSLATIONS,
-    ChannelView,
-    RelayRequest,
-    UpstreamCall,
-)
+from clawrouter.relay.providers.base import ChannelView, RelayRequest, UpstreamCall
 from clawrouter.relay.providers.openai import (
     CF_GATEWAY,
     PATHS,
@@ -29,6 +15,7 @@ from clawrouter.relay.providers.openai import (
     join_url,
     ws_url,
 )
+from clawrouter.wire.formats import Endpoint
 
 DEFAULT_API_VERSION = "2025-04-01-preview"
 RESPONSES_API_VERSION = "preview"
@@ -38,14 +25,14 @@ NO_REMOVE_DOT_TIME = 1746835200
 
 TASKS = MappingProxyType(
     {
-        CHAT: "chat/completions",
-        COMPLETIONS: "completions",
-        EMBEDDINGS: "embeddings",
-        IMAGES: "images/generations",
-        IMAGE_EDITS: "images/edits",
-        SPEECH: "audio/speech",
-        TRANSCRIPTIONS: "audio/transcriptions",
-        TRANSLATIONS: "audio/translations",
+        Endpoint.CHAT: "chat/completions",
+        Endpoint.COMPLETIONS: "completions",
+        Endpoint.EMBEDDINGS: "embeddings",
+        Endpoint.IMAGES: "images/generations",
+        Endpoint.IMAGE_EDITS: "images/edits",
+        Endpoint.SPEECH: "audio/speech",
+        Endpoint.TRANSCRIPTIONS: "audio/transcriptions",
+        Endpoint.TRANSLATIONS: "audio/translations",
     }
 )
 
@@ -56,16 +43,16 @@ class AzureAdapter(OpenAIAdapter):
 
     __slots__ = ()
     name = "azure"
-    endpoints = frozenset({*TASKS, RESPONSES, MODELS})
+    endpoints = frozenset({*TASKS, Endpoint.RESPONSES, Endpoint.MODELS})
 
     def url(self, req: RelayRequest, model: str, ch: ChannelView) -> str:
         base = self.base_url(ch)
         if base.endswith("/openai/v1"):
             return join_url(base, PATHS[req.endpoint])
         version = ch.other.strip() or DEFAULT_API_VERSION
-        if req.endpoint == RESPONSES:
+        if req.endpoint == Endpoint.RESPONSES:
             return self._responses_url(base, version, ch)
-        if req.endpoint == MODELS:
+        if req.endpoint == Endpoint.MODELS:
             return f"{base}/openai/models?api-version={quote(version)}"
         if ch.created_time < NO_REMOVE_DOT_TIME:
             model = model.replace(".", "")

@@ -12,27 +12,7 @@ import orjson
 
 from clawrouter.http.multipart import Form
 from clawrouter.http.sse import SSEDecoder
-
-# Endpoints a relay request can target (what the client called, after format conversion the
-# upstream may be asked for a different one: a chat client on an Anthropic channel -> "messages").
-CHAT = "chat"  # /v1/chat/completions
-COMPLETIONS = "completions"  # /v1/completions
-EMBEDDINGS = "embeddings"  # /v1/embeddings
-MODERATIONS = "moderations"  # /v1/moderations
-RESPONSES = "responses"  # /v1/responses
-MESSAGES = "messages"  # Anthropic /v1/messages
-GEMINI = "gemini"  # :generateContent / :streamGenerateContent
-GEMINI_EMBED = "gemini_embed"  # :embedContent / :batchEmbedContents
-MODELS = "models"  # model listing (channel tests, fetch_models)
-IMAGES = "images"  # /v1/images/generations
-IMAGE_EDITS = "image_edits"  # /v1/images/edits (multipart)
-SPEECH = "speech"  # /v1/audio/speech
-TRANSCRIPTIONS = "transcriptions"  # /v1/audio/transcriptions (multipart)
-TRANSLATIONS = "translations"  # /v1/audio/translations (multipart)
-# Endpoints whose answer is passed through as bytes (audio, images, text formats) and metered
-MEDIA_ENDPOINTS = frozenset({IMAGES, IMAGE_EDITS, SPEECH, TRANSCRIPTIONS, TRANSLATIONS})
-RERANK = "rerank"  # /v1/rerank (Jina / Cohere / SiliconFlow / compatible)
-REALTIME = "realtime"  # GET /v1/realtime, a WebSocket session (RealtimeCapable adapters)
+from clawrouter.wire.formats import MEDIA_ENDPOINTS, Answer, Endpoint, Format, Framing
 
 
 @dataclass(slots=True)
@@ -56,7 +36,7 @@ class ChannelView:
 class RelayRequest:
     """One upstream attempt's input, in the format the upstream speaks."""
 
-    endpoint: str
+    endpoint: Endpoint
     model: str  # the model name the upstream must see (after mapping)
     body: dict[str, Any]
     stream: bool = False
@@ -83,7 +63,7 @@ class UpstreamError(Exception):
     message: str
     type: str = "upstream_error"
     code: str = ""
-    protocol: str = "openai"  # the wire format the error came in
+    protocol: Format = Format.OPENAI  # the wire format the error came in
     raw: bytes = b""
     local: bool = False  # raised by ClawRouter itself (network failure, timeout, bad body)
     retry_after: int | None = None  # seconds, from the upstream's Retry-After
@@ -92,24 +72,16 @@ class UpstreamError(Exception):
         return f"{self.status} {self.message}"
 
 
-# How an answer reaches the client; one module per kind in clawrouter.relay.answers.
-JSON_ANSWER = "json"  # one JSON document
-SSE_ANSWER = "sse"  # server-sent events, relayed (and converted) event by event
-BINARY_ANSWER = "binary"  # bytes streamed through as they arrive (audio, images), metered
-RERANK_ANSWER = "rerank"  # a rerank document in any provider's shape, answered in one shape
-SSE_FRAMING, EVENTSTREAM_FRAMING = "sse", "aws-eventstream"
-
-
 class ProviderAdapter(Protocol):
     name: str
-    protocol: str  # wire format spoken upstream: "openai" | "anthropic" | "gemini" | "responses"
-    stream_framing: str  # SSE_FRAMING, or EVENTSTREAM_FRAMING: streams are always decoded
+    protocol: Format  # the wire format spoken upstream
+    stream_framing: Framing  # streams are always decoded, whatever their framing
 
-    def supports(self, endpoint: str) -> bool: ...
+    def supports(self, endpoint: Endpoint) -> bool: ...
 
-    def protocol_for(self, model: str) -> str: ...
+    def protocol_for(self, model: str) -> Format: ...
 
-    def answer_kind(self, endpoint: str, stream: bool) -> str: ...
+    def answer_kind(self, endpoint: Endpoint, stream: bool) -> Answer: ...
 
     def prepare(self, req: RelayRequest, ch: ChannelView) -> UpstreamCall: ...
 
@@ -123,21 +95,21 @@ class AdapterBase:
     capability is a typed attribute or method rather than something looked up by name."""
 
     __slots__ = ()
-    protocol: str = ""
-    stream_framing: str = SSE_FRAMING
+    protocol: Format = Format.OTHER
+    stream_framing: Framing = Framing.SSE
 
-    def protocol_for(self, model: str) -> str:
+    def protocol_for(self, model: str) -> Format:
         """The wire protocol `model` speaks upstream (Vertex AI serves Gemini and Claude)."""
         return self.protocol
 
-    def answer_kind(self, endpoint: str, stream: bool) -> str:
+    def answer_kind(self, endpoint: Endpoint, stream: bool) -> Answer:
         """How `endpoint` answers: SSE when streamed, else one JSON document (a rerank
         document is normalised to one shape whatever the provider)."""
-        if endpoint == RERANK:
-            return RERANK_ANSWER
+        if endpoint == Endpoint.RERANK:
+            return Answer.RERANK
         if endpoint in MEDIA_ENDPOINTS:
-            return BINARY_ANSWER
-        return SSE_ANSWER if stream else JSON_ANSWER
+            return Answer.BINARY
+        return Answer.SSE if stream else Answer.JSON
 
 
 @runtime_checkable
@@ -236,7 +208,7 @@ def error_message(data: Any) -> tuple[str, str, str]:
     return "", "", ""
 
 
-def parse_error_body(status: int, body: bytes, protocol: str) -> UpstreamError:
+def parse_error_body(status: int, body: bytes, protocol: Format) -> UpstreamError:
     try:
         data = orjson.loads(body) if body else None
     except orjson.JSONDecodeError:

@@ -39,8 +39,6 @@ from clawrouter.http.render import anthropic_type
 from clawrouter.relay.providers.anthropic import thinking_from_suffix, with_max_tokens
 from clawrouter.relay.providers.aws_sigv4 import AwsCredentials, sign
 from clawrouter.relay.providers.base import (
-    EVENTSTREAM_FRAMING,
-    MESSAGES,
     AdapterBase,
     ChannelView,
     RelayRequest,
@@ -49,8 +47,8 @@ from clawrouter.relay.providers.base import (
     parse_error_body,
 )
 from clawrouter.relay.providers.bedrock_eventstream import EventStreamDecoder
-from clawrouter.relay.providers.channel_types import PROTO_ANTHROPIC
 from clawrouter.relay.providers.openai import config_error, unsupported
+from clawrouter.wire.formats import Endpoint, Format, Framing
 
 Json = dict[str, Any]
 
@@ -246,9 +244,9 @@ class BedrockAdapter(AdapterBase):
 
     __slots__ = ()
     name = "aws"
-    protocol = PROTO_ANTHROPIC
-    stream_framing = EVENTSTREAM_FRAMING  # even a same-format stream is decoded
-    endpoints: frozenset[str] = frozenset({MESSAGES})
+    protocol = Format.ANTHROPIC
+    stream_framing = Framing.EVENTSTREAM  # even a same-format stream is decoded
+    endpoints: frozenset[str] = frozenset({Endpoint.MESSAGES})
 
     def supports(self, endpoint: str) -> bool:
         return endpoint in self.endpoints
@@ -287,7 +285,7 @@ class BedrockAdapter(AdapterBase):
     def parse_error(self, status: int, body: bytes) -> UpstreamError:
         """Bedrock answers `{"message": ...}` (sometimes `Message`); the Anthropic error type
         follows the status."""
-        err = parse_error_body(status, body, PROTO_ANTHROPIC)
+        err = parse_error_body(status, body, Format.ANTHROPIC)
         if err.code == "bad_response_status_code":
             message = _payload_message(body)
             if message:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import NamedTuple
 
+from clawrouter.wire.formats import Format
+
 UNKNOWN = 0
 OPENAI = 1
 MIDJOURNEY = 2
@@ -65,20 +67,14 @@ ADVANCED_CUSTOM = 58
 SUB2API = 59
 NEWAPI = 60
 
-# Wire protocols a channel type speaks upstream.
-PROTO_OPENAI = "openai"
-PROTO_ANTHROPIC = "anthropic"
-PROTO_GEMINI = "gemini"
-PROTO_OTHER = "other"  # a native API ClawRouter does not speak (yet)
-
 
 class ChannelType(NamedTuple):
     name: str
     base_url: str  # default when the channel leaves base_url empty; "" = must be configured
-    protocol: str
+    protocol: Format  # the wire format the type speaks upstream (OTHER: not spoken yet)
 
 
-_O, _A, _G, _X = PROTO_OPENAI, PROTO_ANTHROPIC, PROTO_GEMINI, PROTO_OTHER
+_O, _A, _G, _X = Format.OPENAI, Format.ANTHROPIC, Format.GEMINI, Format.OTHER
 
 CHANNEL_TYPES: MappingProxyType[int, ChannelType] = MappingProxyType(
     {
@@ -209,6 +205,6 @@ def default_base_url(channel_type: int) -> str:
     return info.base_url if info else ""
 
 
-def native_protocol(channel_type: int) -> str:
+def native_protocol(channel_type: int) -> Format:
     info = CHANNEL_TYPES.get(channel_type)
-    return info.protocol if info else PROTO_OTHER
+    return info.protocol if info else Format.OTHER

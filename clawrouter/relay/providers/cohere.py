@@ -13,14 +13,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from clawrouter.relay.providers.base import CHAT, EMBEDDINGS, RERANK, ChannelView
+from clawrouter.relay.providers.base import ChannelView
 from clawrouter.relay.providers.compat import CompatAdapter
+from clawrouter.wire.formats import Endpoint
 
 PATHS: Mapping[str, str] = MappingProxyType(
     {
-        CHAT: "/compatibility/v1/chat/completions",
-        EMBEDDINGS: "/compatibility/v1/embeddings",
-        RERANK: "/v1/rerank",  # Cohere's native rerank API (answers with meta.billed_units)
+        Endpoint.CHAT: "/compatibility/v1/chat/completions",
+        Endpoint.EMBEDDINGS: "/compatibility/v1/embeddings",
+        # Cohere's native rerank API (answers with meta.billed_units)
+        Endpoint.RERANK: "/v1/rerank",
     }
 )
 

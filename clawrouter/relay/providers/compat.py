@@ -10,20 +10,11 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
-from clawrouter.relay.providers.base import (
-    CHAT,
-    COMPLETIONS,
-    EMBEDDINGS,
-    IMAGES,
-    MODELS,
-    RERANK,
-    RESPONSES,
-    ChannelView,
-    RelayRequest,
-)
+from clawrouter.relay.providers.base import ChannelView, RelayRequest
 from clawrouter.relay.providers.channel_types import SPECIAL_BASES
 from clawrouter.relay.providers.openai import OpenAIAdapter, config_error, is_stream, join_url
 from clawrouter.relay.providers.openai_params import clamp_top_p, max_tokens_field
+from clawrouter.wire.formats import Endpoint
 
 Json = dict[str, Any]
 
@@ -31,7 +22,11 @@ OPENROUTER_REFERER = "https://clawrouter.invalid"  # app attribution; clients ma
 OPENROUTER_TITLE = "ClawRouter"
 # Path tails under a coding-plan base (SPECIAL_BASES), which already ends in its version segment.
 PLAN_TAILS: Mapping[str, str] = MappingProxyType(
-    {CHAT: "/chat/completions", EMBEDDINGS: "/embeddings", RESPONSES: "/responses"}
+    {
+        Endpoint.CHAT: "/chat/completions",
+        Endpoint.EMBEDDINGS: "/embeddings",
+        Endpoint.RESPONSES: "/responses",
+    }
 )
 
 
@@ -62,7 +57,15 @@ class OpenRouterAdapter(CompatAdapter):
 
     __slots__ = ()
     name = "openrouter"
-    endpoints = frozenset({CHAT, COMPLETIONS, EMBEDDINGS, RESPONSES, MODELS})
+    endpoints = frozenset(
+        {
+            Endpoint.CHAT,
+            Endpoint.COMPLETIONS,
+            Endpoint.EMBEDDINGS,
+            Endpoint.RESPONSES,
+            Endpoint.MODELS,
+        }
+    )
 
     def extra_headers(self, req: RelayRequest, ch: ChannelView) -> dict[str, str]:
         return {
@@ -72,7 +75,7 @@ class OpenRouterAdapter(CompatAdapter):
         }
 
     def adjust(self, body: Json, req: RelayRequest, ch: ChannelView) -> Json:
-        if req.endpoint not in (CHAT, COMPLETIONS):
+        if req.endpoint not in (Endpoint.CHAT, Endpoint.COMPLETIONS):
             return body
         out = dict(body)
         out.setdefault("usage", {"include": True})
@@ -103,17 +106,17 @@ class DeepSeekAdapter(CompatAdapter):
 
     __slots__ = ()
     name = "deepseek"
-    endpoints = frozenset({CHAT, COMPLETIONS, MODELS})
+    endpoints = frozenset({Endpoint.CHAT, Endpoint.COMPLETIONS, Endpoint.MODELS})
 
     def url(self, req: RelayRequest, model: str, ch: ChannelView) -> str:
         root = self.base_url(ch).removesuffix("/beta")
-        if req.endpoint == COMPLETIONS:
+        if req.endpoint == Endpoint.COMPLETIONS:
             return f"{root}/beta/completions"
         return join_url(root, self.paths[req.endpoint])
 
     def adjust(self, body: Json, req: RelayRequest, ch: ChannelView) -> Json:
         model = str(body.get("model") or "")
-        if req.endpoint != CHAT or not model.startswith("deepseek-v4-"):
+        if req.endpoint != Endpoint.CHAT or not model.startswith("deepseek-v4-"):
             return body
         out = dict(body)
         if model.endswith("-max"):
@@ -129,7 +132,9 @@ class MoonshotAdapter(CompatAdapter):
 
     __slots__ = ()
     name = "moonshot"
-    endpoints = frozenset({CHAT, COMPLETIONS, EMBEDDINGS, MODELS})
+    endpoints = frozenset(
+        {Endpoint.CHAT, Endpoint.COMPLETIONS, Endpoint.EMBEDDINGS, Endpoint.MODELS}
+    )
 
 
 class ZhipuV4Adapter(CompatAdapter):
@@ -139,16 +144,19 @@ class ZhipuV4Adapter(CompatAdapter):
 
     __slots__ = ()
     name = "zhipu_v4"
-    endpoints = frozenset({CHAT, EMBEDDINGS})
+    endpoints = frozenset({Endpoint.CHAT, Endpoint.EMBEDDINGS})
     paths = MappingProxyType(
-        {CHAT: "/api/paas/v4/chat/completions", EMBEDDINGS: "/api/paas/v4/embeddings"}
+        {
+            Endpoint.CHAT: "/api/paas/v4/chat/completions",
+            Endpoint.EMBEDDINGS: "/api/paas/v4/embeddings",
+        }
     )
 
     def stream_usage(self, ch: ChannelView) -> bool:
         return False
 
     def adjust(self, body: Json, req: RelayRequest, ch: ChannelView) -> Json:
-        if req.endpoint != CHAT:
+        if req.endpoint != Endpoint.CHAT:
             return body
         out = clamp_top_p(max_tokens_field(body), None, 0.99)
         if isinstance(out.get("stop"), str):
@@ -186,8 +194,8 @@ class MiniMaxAdapter(CompatAdapter):
 
     __slots__ = ()
     name = "minimax"
-    endpoints = frozenset({CHAT})
-    paths = MappingProxyType({CHAT: "/v1/text/chatcompletion_v2"})
+    endpoints = frozenset({Endpoint.CHAT})
+    paths = MappingProxyType({Endpoint.CHAT: "/v1/text/chatcompletion_v2"})
 
 
 class SiliconFlowAdapter(CompatAdapter):
@@ -196,11 +204,13 @@ class SiliconFlowAdapter(CompatAdapter):
 
     __slots__ = ()
     name = "siliconflow"
-    endpoints = frozenset({CHAT, COMPLETIONS, EMBEDDINGS, MODELS, RERANK})
+    endpoints = frozenset(
+        {Endpoint.CHAT, Endpoint.COMPLETIONS, Endpoint.EMBEDDINGS, Endpoint.MODELS, Endpoint.RERANK}
+    )
 
     def adjust(self, body: Json, req: RelayRequest, ch: ChannelView) -> Json:
         if (
-            req.endpoint == CHAT
+            req.endpoint == Endpoint.CHAT
             and ("prefix" in body or "suffix" in body)
             and not body.get("messages")
         ):
@@ -215,23 +225,31 @@ class VolcEngineAdapter(CompatAdapter):
 
     __slots__ = ()
     name = "volcengine"
-    endpoints = frozenset({CHAT, EMBEDDINGS, RESPONSES})
+    endpoints = frozenset({Endpoint.CHAT, Endpoint.EMBEDDINGS, Endpoint.RESPONSES})
     paths = MappingProxyType(
         {
-            CHAT: "/api/v3/chat/completions",
-            EMBEDDINGS: "/api/v3/embeddings",
-            RESPONSES: "/api/v3/responses",
+            Endpoint.CHAT: "/api/v3/chat/completions",
+            Endpoint.EMBEDDINGS: "/api/v3/embeddings",
+            Endpoint.RESPONSES: "/api/v3/responses",
         }
     )
 
     def url(self, req: RelayRequest, model: str, ch: ChannelView) -> str:
-        if req.endpoint == CHAT and model.startswith("bot") and not plan_url(ch, CHAT):
+        if (
+            req.endpoint == Endpoint.CHAT
+            and model.startswith("bot")
+            and not plan_url(ch, Endpoint.CHAT)
+        ):
             return f"{self.base_url(ch)}/api/v3/bots/chat/completions"
         return super().url(req, model, ch)
 
     def adjust(self, body: Json, req: RelayRequest, ch: ChannelView) -> Json:
         model = str(body.get("model") or "")
-        if req.endpoint == CHAT and model.startswith("deepseek") and model.endswith("-thinking"):
+        if (
+            req.endpoint == Endpoint.CHAT
+            and model.startswith("deepseek")
+            and model.endswith("-thinking")
+        ):
             return {
                 **body,
                 "model": model.removesuffix("-thinking"),
@@ -246,8 +264,10 @@ class BaiduV2Adapter(CompatAdapter):
 
     __slots__ = ()
     name = "baidu_v2"
-    endpoints = frozenset({CHAT, EMBEDDINGS})
-    paths = MappingProxyType({CHAT: "/v2/chat/completions", EMBEDDINGS: "/v2/embeddings"})
+    endpoints = frozenset({Endpoint.CHAT, Endpoint.EMBEDDINGS})
+    paths = MappingProxyType(
+        {Endpoint.CHAT: "/v2/chat/completions", Endpoint.EMBEDDINGS: "/v2/embeddings"}
+    )
 
     def auth_headers(self, ch: ChannelView) -> dict[str, str]:
         token, _, appid = ch.key.partition("|")
@@ -258,7 +278,7 @@ class BaiduV2Adapter(CompatAdapter):
 
     def adjust(self, body: Json, req: RelayRequest, ch: ChannelView) -> Json:
         model = str(body.get("model") or "")
-        if req.endpoint != CHAT or not model.endswith("-search"):
+        if req.endpoint != Endpoint.CHAT or not model.endswith("-search"):
             return body
         out = {**body, "model": model.removesuffix("-search")}
         out.setdefault(
@@ -274,11 +294,13 @@ class XaiAdapter(CompatAdapter):
 
     __slots__ = ()
     name = "xai"
-    endpoints = frozenset({CHAT, COMPLETIONS, RESPONSES, MODELS, IMAGES})  # grok-2-image
+    endpoints = frozenset(
+        {Endpoint.CHAT, Endpoint.COMPLETIONS, Endpoint.RESPONSES, Endpoint.MODELS, Endpoint.IMAGES}
+    )  # grok-2-image
 
     def adjust(self, body: Json, req: RelayRequest, ch: ChannelView) -> Json:
         model = str(body.get("model") or "")
-        if req.endpoint != CHAT:
+        if req.endpoint != Endpoint.CHAT:
             return body
         if model.endswith("-search"):
             return {
@@ -305,14 +327,22 @@ class AliAdapter(CompatAdapter):
 
     __slots__ = ()
     name = "ali"
-    endpoints = frozenset({CHAT, COMPLETIONS, EMBEDDINGS, RESPONSES, MODELS})
+    endpoints = frozenset(
+        {
+            Endpoint.CHAT,
+            Endpoint.COMPLETIONS,
+            Endpoint.EMBEDDINGS,
+            Endpoint.RESPONSES,
+            Endpoint.MODELS,
+        }
+    )
     paths = MappingProxyType(
         {
-            CHAT: "/compatible-mode/v1/chat/completions",
-            COMPLETIONS: "/compatible-mode/v1/completions",
-            EMBEDDINGS: "/compatible-mode/v1/embeddings",
-            RESPONSES: "/api/v2/apps/protocols/compatible-mode/v1/responses",
-            MODELS: "/compatible-mode/v1/models",
+            Endpoint.CHAT: "/compatible-mode/v1/chat/completions",
+            Endpoint.COMPLETIONS: "/compatible-mode/v1/completions",
+            Endpoint.EMBEDDINGS: "/compatible-mode/v1/embeddings",
+            Endpoint.RESPONSES: "/api/v2/apps/protocols/compatible-mode/v1/responses",
+            Endpoint.MODELS: "/compatible-mode/v1/models",
         }
     )
 
@@ -323,7 +353,7 @@ class AliAdapter(CompatAdapter):
         return headers
 
     def adjust(self, body: Json, req: RelayRequest, ch: ChannelView) -> Json:
-        if req.endpoint in (CHAT, COMPLETIONS):
+        if req.endpoint in (Endpoint.CHAT, Endpoint.COMPLETIONS):
             return clamp_top_p(body, 0.001, 0.999)
         return body
 
@@ -334,7 +364,7 @@ class CloudflareAdapter(CompatAdapter):
 
     __slots__ = ()
     name = "cloudflare"
-    endpoints = frozenset({CHAT, EMBEDDINGS, RESPONSES})
+    endpoints = frozenset({Endpoint.CHAT, Endpoint.EMBEDDINGS, Endpoint.RESPONSES})
 
     def url(self, req: RelayRequest, model: str, ch: ChannelView) -> str:
         account = ch.other.strip()
@@ -349,7 +379,15 @@ class OllamaAdapter(CompatAdapter):
 
     __slots__ = ()
     name = "ollama"
-    endpoints = frozenset({CHAT, COMPLETIONS, EMBEDDINGS, RESPONSES, MODELS})
+    endpoints = frozenset(
+        {
+            Endpoint.CHAT,
+            Endpoint.COMPLETIONS,
+            Endpoint.EMBEDDINGS,
+            Endpoint.RESPONSES,
+            Endpoint.MODELS,
+        }
+    )
 
 
 class SubmodelAdapter(CompatAdapter):
@@ -357,4 +395,4 @@ class SubmodelAdapter(CompatAdapter):
 
     __slots__ = ()
     name = "submodel"
-    endpoints = frozenset({CHAT})
+    endpoints = frozenset({Endpoint.CHAT})

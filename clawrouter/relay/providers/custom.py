@@ -6,16 +6,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from clawrouter.relay.providers.base import (
-    CHAT,
-    COMPLETIONS,
-    EMBEDDINGS,
-    MODERATIONS,
-    RESPONSES,
-    ChannelView,
-    RelayRequest,
-)
+from clawrouter.relay.providers.base import ChannelView, RelayRequest
 from clawrouter.relay.providers.openai import OpenAIAdapter, config_error
+from clawrouter.wire.formats import Endpoint
 
 
 class CustomAdapter(OpenAIAdapter):
@@ -23,7 +16,15 @@ class CustomAdapter(OpenAIAdapter):
 
     __slots__ = ()
     name = "custom"
-    endpoints = frozenset({CHAT, COMPLETIONS, EMBEDDINGS, MODERATIONS, RESPONSES})
+    endpoints = frozenset(
+        {
+            Endpoint.CHAT,
+            Endpoint.COMPLETIONS,
+            Endpoint.EMBEDDINGS,
+            Endpoint.MODERATIONS,
+            Endpoint.RESPONSES,
+        }
+    )
 
     def url(self, req: RelayRequest, model: str, ch: ChannelView) -> str:
         url = ch.base_url.strip()

@@ -32,11 +32,6 @@ import orjson
 
 from clawrouter.relay.providers import gemini_tts, imagen
 from clawrouter.relay.providers.base import (
-    GEMINI,
-    GEMINI_EMBED,
-    IMAGES,
-    MODELS,
-    SPEECH,
     AdapterBase,
     ChannelView,
     RelayRequest,
@@ -46,9 +41,10 @@ from clawrouter.relay.providers.base import (
     UpstreamError,
     parse_error_body,
 )
-from clawrouter.relay.providers.channel_types import PROTO_GEMINI, default_base_url
+from clawrouter.relay.providers.channel_types import default_base_url
 from clawrouter.relay.providers.openai import config_error, unsupported
 from clawrouter.relay.usage import Usage
+from clawrouter.wire.formats import Endpoint, Format
 
 Json = dict[str, Any]
 
@@ -157,8 +153,10 @@ class GeminiAdapter(AdapterBase):
 
     __slots__ = ()
     name = "gemini"
-    protocol = PROTO_GEMINI
-    endpoints: frozenset[str] = frozenset({GEMINI, GEMINI_EMBED, MODELS, IMAGES, SPEECH})
+    protocol = Format.GEMINI
+    endpoints: frozenset[str] = frozenset(
+        {Endpoint.GEMINI, Endpoint.GEMINI_EMBED, Endpoint.MODELS, Endpoint.IMAGES, Endpoint.SPEECH}
+    )
 
     def supports(self, endpoint: str) -> bool:
         return endpoint in self.endpoints
@@ -168,22 +166,22 @@ class GeminiAdapter(AdapterBase):
             raise unsupported(self.name, req.endpoint)
         root = f"{self.base_url(ch)}{self.version_path(ch)}"
         headers = self.headers(req, ch)
-        if req.endpoint == MODELS:
+        if req.endpoint == Endpoint.MODELS:
             return UpstreamCall("GET", f"{root}/models", headers)
         body = {k: v for k, v in req.body.items() if k != "model"}
         model = (req.model or str(req.body.get("model") or "")).removeprefix("models/")
-        if req.endpoint == IMAGES and req.stream:
+        if req.endpoint == Endpoint.IMAGES and req.stream:
             raise UpstreamError(
                 400, "Imagen does not stream images; send the request without stream",
                 type="invalid_request_error", code="stream_not_supported", local=True,
             )  # fmt: skip
-        if req.endpoint == IMAGES:  # Imagen, from an OpenAI images request
+        if req.endpoint == Endpoint.IMAGES:  # Imagen, from an OpenAI images request
             url = f"{root}/models/{quote(model, safe='')}:predict"
             return UpstreamCall("POST", url, headers, orjson.dumps(imagen.predict_body(body)))
-        if req.endpoint == SPEECH:  # Gemini TTS, from an OpenAI speech request
+        if req.endpoint == Endpoint.SPEECH:  # Gemini TTS, from an OpenAI speech request
             url = f"{root}/models/{quote(model, safe='')}:generateContent"
             return UpstreamCall("POST", url, headers, orjson.dumps(gemini_tts.speech_body(body)))
-        if req.endpoint == GEMINI:
+        if req.endpoint == Endpoint.GEMINI:
             model, thinking = split_thinking(model, _max_output(body))
             if thinking is not None and not ch.setting.get("pass_through_body_enabled"):
                 body = with_thinking(body, thinking)
@@ -225,9 +223,9 @@ class GeminiAdapter(AdapterBase):
     # -- headers -----------------------------------------------------------------------------
 
     def headers(self, req: RelayRequest, ch: ChannelView) -> dict[str, str]:
-        stream = req.stream and req.endpoint == GEMINI
+        stream = req.stream and req.endpoint == Endpoint.GEMINI
         headers = {"Accept": "text/event-stream" if stream else "application/json"}
-        if req.endpoint != MODELS:
+        if req.endpoint != Endpoint.MODELS:
             headers["Content-Type"] = "application/json"
         if ch.key:
             headers["x-goog-api-key"] = ch.key
@@ -238,7 +236,7 @@ class GeminiAdapter(AdapterBase):
     def parse_error(self, status: int, body: bytes) -> UpstreamError:
         """`{"error":{"code","message","status"}}` (or a one-element list of it): type and code
         are the status name (RESOURCE_EXHAUSTED...); a RetryInfo delay fills retry_after."""
-        err = parse_error_body(status, body, PROTO_GEMINI)
+        err = parse_error_body(status, body, Format.GEMINI)
         try:
             data = orjson.loads(body) if body else None
         except orjson.JSONDecodeError:
@@ -259,12 +257,12 @@ class GeminiAdapter(AdapterBase):
     # -- media (answers.binary.MediaResponder) -------------------------------------------------
 
     def converts_media(self, endpoint: str) -> bool:
-        return endpoint in (IMAGES, SPEECH)
+        return endpoint in (Endpoint.IMAGES, Endpoint.SPEECH)
 
     def media_response(
         self, endpoint: str, body: bytes, created: int, request: Json
     ) -> tuple[bytes, str, Usage | None]:
-        if endpoint == SPEECH:
+        if endpoint == Endpoint.SPEECH:
             return gemini_tts.speech_answer(body, request)
         return imagen.openai_images(body, created), "application/json", None
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from clawrouter.relay.providers.base import EMBEDDINGS, RERANK, ChannelView, RelayRequest
+from clawrouter.relay.providers.base import ChannelView, RelayRequest
 from clawrouter.relay.providers.compat import CompatAdapter
+from clawrouter.wire.formats import Endpoint
 
 
 class JinaAdapter(CompatAdapter):
@@ -16,9 +17,9 @@ class JinaAdapter(CompatAdapter):
 
     __slots__ = ()
     name = "jina"
-    endpoints = frozenset({RERANK, EMBEDDINGS})
+    endpoints = frozenset({Endpoint.RERANK, Endpoint.EMBEDDINGS})
 
     def adjust(self, body: dict[str, Any], req: RelayRequest, ch: ChannelView) -> dict[str, Any]:
-        if req.endpoint == EMBEDDINGS and "encoding_format" in body:
+        if req.endpoint == Endpoint.EMBEDDINGS and "encoding_format" in body:
             return {k: v for k, v in body.items() if k != "encoding_format"}
         return body

@@ -13,19 +13,6 @@ from urllib.parse import quote
 import orjson
 
 from clawrouter.relay.providers.base import (
-    CHAT,
-    COMPLETIONS,
-    EMBEDDINGS,
-    IMAGE_EDITS,
-    IMAGES,
-    MEDIA_ENDPOINTS,
-    MODELS,
-    MODERATIONS,
-    RERANK,
-    RESPONSES,
-    SPEECH,
-    TRANSCRIPTIONS,
-    TRANSLATIONS,
     AdapterBase,
     ChannelView,
     RelayRequest,
@@ -35,38 +22,35 @@ from clawrouter.relay.providers.base import (
     UpstreamError,
     parse_error_body,
 )
-from clawrouter.relay.providers.channel_types import (
-    PROTO_OPENAI,
-    STREAM_OPTIONS_TYPES,
-    default_base_url,
-)
+from clawrouter.relay.providers.channel_types import STREAM_OPTIONS_TYPES, default_base_url
 from clawrouter.relay.providers.openai_media import media_call
 from clawrouter.relay.providers.openai_params import (
     apply_stream_options,
     reasoning_model_rules,
     remove_filtered_fields,
 )
+from clawrouter.wire.formats import MEDIA_ENDPOINTS, Endpoint, Format
 
 Json = dict[str, Any]
 
 PATHS: Mapping[str, str] = MappingProxyType(
     {
-        CHAT: "/v1/chat/completions",
-        COMPLETIONS: "/v1/completions",
-        EMBEDDINGS: "/v1/embeddings",
-        MODERATIONS: "/v1/moderations",
-        RESPONSES: "/v1/responses",
-        MODELS: "/v1/models",
-        IMAGES: "/v1/images/generations",
-        IMAGE_EDITS: "/v1/images/edits",
-        SPEECH: "/v1/audio/speech",
-        TRANSCRIPTIONS: "/v1/audio/transcriptions",
-        TRANSLATIONS: "/v1/audio/translations",
-        RERANK: "/v1/rerank",
+        Endpoint.CHAT: "/v1/chat/completions",
+        Endpoint.COMPLETIONS: "/v1/completions",
+        Endpoint.EMBEDDINGS: "/v1/embeddings",
+        Endpoint.MODERATIONS: "/v1/moderations",
+        Endpoint.RESPONSES: "/v1/responses",
+        Endpoint.MODELS: "/v1/models",
+        Endpoint.IMAGES: "/v1/images/generations",
+        Endpoint.IMAGE_EDITS: "/v1/images/edits",
+        Endpoint.SPEECH: "/v1/audio/speech",
+        Endpoint.TRANSCRIPTIONS: "/v1/audio/transcriptions",
+        Endpoint.TRANSLATIONS: "/v1/audio/translations",
+        Endpoint.RERANK: "/v1/rerank",
     }
 )
 OPENAI_ENDPOINTS = frozenset(PATHS)
-STREAMING_ENDPOINTS = frozenset({CHAT, COMPLETIONS, RESPONSES})
+STREAMING_ENDPOINTS = frozenset({Endpoint.CHAT, Endpoint.COMPLETIONS, Endpoint.RESPONSES})
 CF_GATEWAY = "https://gateway.ai.cloudflare.com"  # AI Gateway URLs carry their own version
 
 
@@ -133,7 +117,7 @@ def _detail_text(value: Any) -> str:
 
 def parse_openai_error(status: int, body: bytes) -> UpstreamError:
     """parse_error_body, plus structured `message`/`detail` values it leaves unread."""
-    err = parse_error_body(status, body, PROTO_OPENAI)
+    err = parse_error_body(status, body, Format.OPENAI)
     if err.code != "bad_response_status_code":
         return err
     try:
@@ -161,7 +145,7 @@ class OpenAIAdapter(AdapterBase):
 
     __slots__ = ()
     name = "openai"
-    protocol = PROTO_OPENAI
+    protocol = Format.OPENAI
     endpoints: frozenset[str] = OPENAI_ENDPOINTS
     paths: Mapping[str, str] = PATHS
     reasoning_rules = True  # apply reasoning_model_rules to chat bodies
@@ -172,7 +156,7 @@ class OpenAIAdapter(AdapterBase):
     def prepare(self, req: RelayRequest, ch: ChannelView) -> UpstreamCall:
         if req.endpoint not in self.endpoints:
             raise unsupported(self.name, req.endpoint)
-        if req.endpoint == MODELS:
+        if req.endpoint == Endpoint.MODELS:
             return UpstreamCall("GET", self.url(req, req.model, ch), self.headers(req, ch))
         if req.endpoint in MEDIA_ENDPOINTS:
             return media_call(self, req, ch)
@@ -196,7 +180,7 @@ class OpenAIAdapter(AdapterBase):
 
     def headers(self, req: RelayRequest, ch: ChannelView) -> dict[str, str]:
         headers = {"Accept": "text/event-stream" if is_stream(req) else "application/json"}
-        if req.endpoint != MODELS:
+        if req.endpoint != Endpoint.MODELS:
             headers["Content-Type"] = "application/json"
         headers.update(self.auth_headers(ch))
         headers.update(self.extra_headers(req, ch))
@@ -217,7 +201,7 @@ class OpenAIAdapter(AdapterBase):
         body: Json = {**req.body, "model": req.model or req.body.get("model")}
         if ch.setting.get("pass_through_body_enabled"):
             return body
-        if req.endpoint == CHAT and self.reasoning_rules:
+        if req.endpoint == Endpoint.CHAT and self.reasoning_rules:
             body = reasoning_model_rules(body)
         body = self.adjust(body, req, ch)
         body = apply_stream_options(body, req.endpoint, req.stream, self.stream_usage(ch))

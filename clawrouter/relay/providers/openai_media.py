@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import orjson
 
 from clawrouter.http.multipart import Form, encode
-from clawrouter.relay.providers.base import SPEECH, ChannelView, RelayRequest, UpstreamCall
+from clawrouter.relay.providers.base import ChannelView, RelayRequest, UpstreamCall
+from clawrouter.wire.formats import Endpoint
 
 if TYPE_CHECKING:
     from clawrouter.relay.providers.openai import OpenAIAdapter
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 def media_call(adapter: OpenAIAdapter, req: RelayRequest, ch: ChannelView) -> UpstreamCall:
     body = {**req.body, "model": req.model or req.body.get("model")}
     url = adapter.url(req, str(body["model"]), ch)
-    if req.endpoint == SPEECH:
+    if req.endpoint == Endpoint.SPEECH:
         accept = "*/*"  # audio bytes, or SSE when the body asks for stream_format "sse"
     else:
         accept = "text/event-stream" if req.stream else "application/json"

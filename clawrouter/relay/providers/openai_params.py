@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from clawrouter.relay.providers.base import CHAT, COMPLETIONS, RESPONSES
+from clawrouter.wire.formats import Endpoint
 
 Json = dict[str, Any]
 
@@ -125,9 +125,9 @@ def reasoning_model_rules(body: Json) -> Json:
 def apply_stream_options(body: Json, endpoint: str, stream: bool, supported: bool) -> Json:
     """Chat/completions: force `{include_usage: true}` on streams to types that accept it, else
     drop the field. Responses keeps the client's options on streams. Elsewhere it is dropped."""
-    if endpoint in (CHAT, COMPLETIONS) and stream and supported:
+    if endpoint in (Endpoint.CHAT, Endpoint.COMPLETIONS) and stream and supported:
         return {**body, "stream_options": {"include_usage": True}}
-    if (endpoint == RESPONSES and stream) or "stream_options" not in body:
+    if (endpoint == Endpoint.RESPONSES and stream) or "stream_options" not in body:
         return body
     out = dict(body)
     del out["stream_options"]

@@ -10,16 +10,10 @@ import re
 from types import MappingProxyType
 from typing import Any
 
-from clawrouter.relay.providers.base import (
-    CHAT,
-    EMBEDDINGS,
-    MODELS,
-    RESPONSES,
-    ChannelView,
-    RelayRequest,
-)
+from clawrouter.relay.providers.base import ChannelView, RelayRequest
 from clawrouter.relay.providers.compat import CompatAdapter
 from clawrouter.relay.providers.openai_params import clamp_top_p, max_tokens_field
+from clawrouter.wire.formats import Endpoint
 
 Json = dict[str, Any]
 
@@ -99,10 +93,10 @@ class MistralAdapter(CompatAdapter):
 
     __slots__ = ()
     name = "mistral"
-    endpoints = frozenset({CHAT, EMBEDDINGS, MODELS})
+    endpoints = frozenset({Endpoint.CHAT, Endpoint.EMBEDDINGS, Endpoint.MODELS})
 
     def adjust(self, body: Json, req: RelayRequest, ch: ChannelView) -> Json:
-        if req.endpoint != CHAT:
+        if req.endpoint != Endpoint.CHAT:
             return body
         body = max_tokens_field(body)
         if "seed" in body and "random_seed" not in body:
@@ -147,11 +141,13 @@ class PerplexityAdapter(CompatAdapter):
 
     __slots__ = ()
     name = "perplexity"
-    endpoints = frozenset({CHAT, RESPONSES})
-    paths = MappingProxyType({CHAT: "/chat/completions", RESPONSES: "/v1/responses"})
+    endpoints = frozenset({Endpoint.CHAT, Endpoint.RESPONSES})
+    paths = MappingProxyType(
+        {Endpoint.CHAT: "/chat/completions", Endpoint.RESPONSES: "/v1/responses"}
+    )
 
     def adjust(self, body: Json, req: RelayRequest, ch: ChannelView) -> Json:
-        if req.endpoint != CHAT:
+        if req.endpoint != Endpoint.CHAT:
             return body
         body = clamp_top_p(max_tokens_field(body), None, 0.99)
         out = {k: v for k, v in body.items() if k in PERPLEXITY_FIELDS}

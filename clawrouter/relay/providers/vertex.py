@@ -41,9 +41,6 @@ from clawrouter.relay.providers.anthropic import (
     with_max_tokens,
 )
 from clawrouter.relay.providers.base import (
-    GEMINI,
-    IMAGES,
-    MESSAGES,
     AdapterBase,
     ChannelView,
     RelayRequest,
@@ -51,9 +48,9 @@ from clawrouter.relay.providers.base import (
     UpstreamCall,
     UpstreamError,
 )
-from clawrouter.relay.providers.channel_types import PROTO_ANTHROPIC, PROTO_GEMINI
 from clawrouter.relay.providers.gemini import GeminiAdapter, split_thinking, with_thinking
 from clawrouter.relay.providers.openai import config_error, unsupported
+from clawrouter.wire.formats import Endpoint, Format
 
 Json = dict[str, Any]
 
@@ -141,13 +138,13 @@ class VertexAdapter(AdapterBase):
 
     __slots__ = ()
     name = "vertex"
-    protocol = PROTO_GEMINI  # the channel's default; per model see protocol_for()
+    protocol = Format.GEMINI  # the channel's default; per model see protocol_for()
 
     def supports(self, endpoint: str) -> bool:
-        return endpoint == IMAGES  # Imagen; conversations: see protocol_for()
+        return endpoint == Endpoint.IMAGES  # Imagen; conversations: see protocol_for()
 
     def protocol_for(self, model: str) -> str:
-        return PROTO_ANTHROPIC if is_claude(model) else PROTO_GEMINI
+        return Format.ANTHROPIC if is_claude(model) else Format.GEMINI
 
     # -- credentials -------------------------------------------------------------------------
 
@@ -193,7 +190,7 @@ class VertexAdapter(AdapterBase):
             f"Vertex AI token exchange failed: {detail}",
             type="vertex_credential_error",
             code=code,
-            protocol=PROTO_GEMINI,
+            protocol=Format.GEMINI,
             raw=body[:4096],
         )
 
@@ -201,13 +198,13 @@ class VertexAdapter(AdapterBase):
 
     def prepare(self, req: RelayRequest, ch: ChannelView) -> UpstreamCall:
         model = (req.model or str(req.body.get("model") or "")).removeprefix("models/")
-        native = MESSAGES if is_claude(model) else GEMINI
-        if req.endpoint == IMAGES:
-            native = IMAGES
+        native = Endpoint.MESSAGES if is_claude(model) else Endpoint.GEMINI
+        if req.endpoint == Endpoint.IMAGES:
+            native = Endpoint.IMAGES
         if req.endpoint != native:
             raise unsupported(self.name, f"{req.endpoint} ({model})")
         keyed = api_key_mode(ch)
-        if keyed and native == MESSAGES:
+        if keyed and native == Endpoint.MESSAGES:
             raise config_error(ch, "Claude models on Vertex AI need a service-account key")
         project = "" if keyed else str(key_json(ch).get("project_id") or "")
         if not keyed and not project:
@@ -221,7 +218,7 @@ class VertexAdapter(AdapterBase):
             if not ch.access_token:
                 raise config_error(ch, "no access token was obtained for the service account")
             headers["Authorization"] = f"Bearer {ch.access_token}"
-        if native == IMAGES:
+        if native == Endpoint.IMAGES:
             if req.stream:
                 raise UpstreamError(
                     400, "Imagen does not stream images; send the request without stream",
@@ -232,7 +229,7 @@ class VertexAdapter(AdapterBase):
                 url += "?" + urlencode({"key": ch.key.strip()})
             body = imagen.predict_body({k: v for k, v in req.body.items() if k != "model"})
             return UpstreamCall("POST", url, headers, orjson.dumps(body))
-        if native == MESSAGES:
+        if native == Endpoint.MESSAGES:
             body, model = self.claude_body(req, ch, model)
             action = "streamRawPredict" if req.stream else "rawPredict"
             url = f"{root}/publishers/anthropic/models/{quote(claude_model(model), safe='@')}"
@@ -295,7 +292,7 @@ class VertexAdapter(AdapterBase):
     # -- media (answers.binary.MediaResponder) -------------------------------------------------
 
     def converts_media(self, endpoint: str) -> bool:
-        return endpoint == IMAGES
+        return endpoint == Endpoint.IMAGES
 
     def media_response(
         self, endpoint: str, body: bytes, created: int, request: Json

@@ -14,22 +14,13 @@ import orjson
 import pytest
 from multidict import CIMultiDict
 
-from clawrouter.relay.convert.base import MESSAGES as MESSAGES_FORMAT
 from clawrouter.relay.providers import channel_types as ct
 from clawrouter.relay.providers.anthropic import AnthropicAdapter
-from clawrouter.relay.providers.base import (
-    CHAT,
-    EMBEDDINGS,
-    GEMINI,
-    GEMINI_EMBED,
-    MESSAGES,
-    MODELS,
-    RESPONSES,
-    UpstreamError,
-)
+from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.providers.gemini import GeminiAdapter
 from clawrouter.relay.providers.registry import adapter_for, protocol_of
 from clawrouter.relay.streaming import usage_in
+from clawrouter.wire.formats import Endpoint, Format
 from tests.support.adapter_calls import (
     CONTENTS,
     FIXTURES,
@@ -50,31 +41,39 @@ def test_registry_rows():
     assert isinstance(adapter_for(ct.GEMINI), GeminiAdapter)
     assert protocol_of(ct.ANTHROPIC) == "anthropic" and protocol_of(ct.GEMINI) == "gemini"
     claude, gemini = AnthropicAdapter(), GeminiAdapter()
-    assert claude.supports(MESSAGES) and claude.supports(MODELS)
-    assert gemini.supports(GEMINI) and gemini.supports(GEMINI_EMBED) and gemini.supports(MODELS)
-    for endpoint in (CHAT, EMBEDDINGS, RESPONSES):  # served through the converters instead
+    assert claude.supports(Endpoint.MESSAGES) and claude.supports(Endpoint.MODELS)
+    assert (
+        gemini.supports(Endpoint.GEMINI)
+        and gemini.supports(Endpoint.GEMINI_EMBED)
+        and gemini.supports(Endpoint.MODELS)
+    )
+    for endpoint in (
+        Endpoint.CHAT,
+        Endpoint.EMBEDDINGS,
+        Endpoint.RESPONSES,
+    ):  # served through the converters instead
         assert not claude.supports(endpoint) and not gemini.supports(endpoint)
-    assert not claude.supports(GEMINI) and not gemini.supports(MESSAGES)
+    assert not claude.supports(Endpoint.GEMINI) and not gemini.supports(Endpoint.MESSAGES)
 
 
 @pytest.mark.parametrize("type_", [ct.ANTHROPIC, ct.GEMINI])
 def test_unsupported_endpoint_is_refused(type_: int):
     with pytest.raises(UpstreamError) as err:
-        prepare(type_, {"messages": MSG}, endpoint=CHAT, model="m")
+        prepare(type_, {"messages": MSG}, endpoint=Endpoint.CHAT, model="m")
     assert err.value.code == "convert_request_failed" and err.value.local
 
 
 # --- Anthropic: prepare ---------------------------------------------------------------------
 
 CLAUDE_URLS = [
-    ("default", {}, {}, MESSAGES, "https://api.anthropic.com/v1/messages"),
-    ("base", {"base_url": "https://proxy.example/"}, {}, MESSAGES, "https://proxy.example/v1/messages"),
-    ("base-v1", {"base_url": "https://proxy.example/v1"}, {}, MESSAGES, "https://proxy.example/v1/messages"),
-    ("client-beta", {}, {"beta": "true"}, MESSAGES, "https://api.anthropic.com/v1/messages?beta=true"),
-    ("client-beta-false", {}, {"beta": "false"}, MESSAGES, "https://api.anthropic.com/v1/messages"),
-    ("channel-beta", {"settings": {"claude_beta_query": True}}, {}, MESSAGES, "https://api.anthropic.com/v1/messages?beta=true"),
-    ("coding-plan", {"base_url": "glm-coding-plan"}, {}, MESSAGES, "https://open.bigmodel.cn/api/anthropic/v1/messages"),
-    ("models", {"settings": {"claude_beta_query": True}}, {"beta": "true"}, MODELS, "https://api.anthropic.com/v1/models"),
+    ("default", {}, {}, Endpoint.MESSAGES, "https://api.anthropic.com/v1/messages"),
+    ("base", {"base_url": "https://proxy.example/"}, {}, Endpoint.MESSAGES, "https://proxy.example/v1/messages"),
+    ("base-v1", {"base_url": "https://proxy.example/v1"}, {}, Endpoint.MESSAGES, "https://proxy.example/v1/messages"),
+    ("client-beta", {}, {"beta": "true"}, Endpoint.MESSAGES, "https://api.anthropic.com/v1/messages?beta=true"),
+    ("client-beta-false", {}, {"beta": "false"}, Endpoint.MESSAGES, "https://api.anthropic.com/v1/messages"),
+    ("channel-beta", {"settings": {"claude_beta_query": True}}, {}, Endpoint.MESSAGES, "https://api.anthropic.com/v1/messages?beta=true"),
+    ("coding-plan", {"base_url": "glm-coding-plan"}, {}, Endpoint.MESSAGES, "https://open.bigmodel.cn/api/anthropic/v1/messages"),
+    ("models", {"settings": {"claude_beta_query": True}}, {"beta": "true"}, Endpoint.MODELS, "https://api.anthropic.com/v1/models"),
 ]  # fmt: skip
 
 
@@ -91,12 +90,14 @@ def test_claude_url(ch_kw: Json, query: Json, endpoint: str, url: str):
         **ch_kw,
     )
     assert call.url == url
-    assert call.method == ("GET" if endpoint == MODELS else "POST")
-    assert (call.body is None) == (endpoint == MODELS)
+    assert call.method == ("GET" if endpoint == Endpoint.MODELS else "POST")
+    assert (call.body is None) == (endpoint == Endpoint.MODELS)
 
 
 def test_claude_headers_default():
-    call = prepare(ct.ANTHROPIC, {"messages": MSG, "max_tokens": 9}, endpoint=MESSAGES, model="c")
+    call = prepare(
+        ct.ANTHROPIC, {"messages": MSG, "max_tokens": 9}, endpoint=Endpoint.MESSAGES, model="c"
+    )
     assert call.headers == {
         "Accept": "application/json",
         "Content-Type": "application/json",
@@ -110,7 +111,12 @@ def test_claude_headers_pass_version_and_beta():
         {"Anthropic-Version": "2024-01-01", "ANTHROPIC-BETA": "a-1,b-2", "x-api-key": "sk-client"}
     )
     call = prepare(
-        ct.ANTHROPIC, {"messages": MSG}, endpoint=MESSAGES, model="c", stream=True, headers=client
+        ct.ANTHROPIC,
+        {"messages": MSG},
+        endpoint=Endpoint.MESSAGES,
+        model="c",
+        stream=True,
+        headers=client,
     )
     assert call.headers["anthropic-version"] == "2024-01-01"
     assert call.headers["anthropic-beta"] == "a-1,b-2"
@@ -119,7 +125,7 @@ def test_claude_headers_pass_version_and_beta():
     plain = prepare(
         ct.ANTHROPIC,
         {"messages": MSG},
-        endpoint=MESSAGES,
+        endpoint=Endpoint.MESSAGES,
         model="c",
         headers={"anthropic-beta": "x"},
     )
@@ -127,7 +133,7 @@ def test_claude_headers_pass_version_and_beta():
 
 
 def test_claude_models_listing_headers():
-    call = prepare(ct.ANTHROPIC, endpoint=MODELS, model="", stream=True)
+    call = prepare(ct.ANTHROPIC, endpoint=Endpoint.MODELS, model="", stream=True)
     assert call.headers == {
         "Accept": "application/json",
         "x-api-key": KEY,
@@ -136,7 +142,7 @@ def test_claude_models_listing_headers():
 
 
 def test_claude_no_key_no_header():
-    call = prepare(ct.ANTHROPIC, {"messages": MSG}, endpoint=MESSAGES, model="c", key="")
+    call = prepare(ct.ANTHROPIC, {"messages": MSG}, endpoint=Endpoint.MESSAGES, model="c", key="")
     assert "x-api-key" not in call.headers and "Authorization" not in call.headers
 
 
@@ -169,7 +175,7 @@ CLAUDE_BODIES = [
 )
 def test_claude_body(body: Json, model: str, stream: bool, expected: Json):
     original = orjson.loads(orjson.dumps(body))
-    call = prepare(ct.ANTHROPIC, body, endpoint=MESSAGES, model=model, stream=stream)
+    call = prepare(ct.ANTHROPIC, body, endpoint=Endpoint.MESSAGES, model=model, stream=stream)
     assert sent(call) == expected
     assert body == original
 
@@ -179,7 +185,7 @@ def test_claude_pass_through_body():
     call = prepare(
         ct.ANTHROPIC,
         body,
-        endpoint=MESSAGES,
+        endpoint=Endpoint.MESSAGES,
         model="c-thinking",
         setting={"pass_through_body_enabled": True},
     )
@@ -187,7 +193,7 @@ def test_claude_pass_through_body():
 
 
 def test_claude_key_only_in_its_header():
-    for endpoint in (MESSAGES, MODELS):
+    for endpoint in (Endpoint.MESSAGES, Endpoint.MODELS):
         call = prepare(
             ct.ANTHROPIC, {"messages": MSG, "key": "k"}, endpoint=endpoint, model="c", stream=True
         )
@@ -262,7 +268,7 @@ def test_claude_stream_usage_keeps_the_cache_write_split():
     raw = (FIXTURES / "anthropic" / "for_chat_thinking.sse").read_bytes()
     usage = None
     for obj in decode(AnthropicAdapter().stream_decoder(), raw, None):
-        usage = usage_in(MESSAGES_FORMAT, obj, usage)
+        usage = usage_in(Format.ANTHROPIC, obj, usage)
     assert usage is not None and usage.semantic == "anthropic"
     assert (usage.prompt_tokens, usage.completion_tokens) == (36, 187)
     assert (usage.cache_write_tokens, usage.cache_write_1h_tokens) == (1024, 1024)
@@ -272,11 +278,11 @@ def test_claude_stream_usage_keeps_the_cache_write_split():
 
 GOLDEN = FIXTURES / "providers" / "native_calls.json"
 GOLDEN_CASES: dict[str, tuple[int, str, str, Json, str]] = {
-    "14 Anthropic messages": (ct.ANTHROPIC, MESSAGES, "claude-sonnet-4-5", {"system": "be brief", "messages": MSG, "max_tokens": 64, "stream": True}, ""),
-    "14 Anthropic models": (ct.ANTHROPIC, MODELS, "", {}, ""),
-    "24 Gemini gemini": (ct.GEMINI, GEMINI, "gemini-2.5-flash", {"contents": CONTENTS, GEN: {"maxOutputTokens": 64}}, ""),
-    "24 Gemini gemini_embed": (ct.GEMINI, GEMINI_EMBED, "text-embedding-004", {"requests": [{"content": {"parts": [{"text": "a"}]}}]}, "/v1beta/models/text-embedding-004:batchEmbedContents"),
-    "24 Gemini models": (ct.GEMINI, MODELS, "", {}, ""),
+    "14 Anthropic messages": (ct.ANTHROPIC, Endpoint.MESSAGES, "claude-sonnet-4-5", {"system": "be brief", "messages": MSG, "max_tokens": 64, "stream": True}, ""),
+    "14 Anthropic models": (ct.ANTHROPIC, Endpoint.MODELS, "", {}, ""),
+    "24 Gemini gemini": (ct.GEMINI, Endpoint.GEMINI, "gemini-2.5-flash", {"contents": CONTENTS, GEN: {"maxOutputTokens": 64}}, ""),
+    "24 Gemini gemini_embed": (ct.GEMINI, Endpoint.GEMINI_EMBED, "text-embedding-004", {"requests": [{"content": {"parts": [{"text": "a"}]}}]}, "/v1beta/models/text-embedding-004:batchEmbedContents"),
+    "24 Gemini models": (ct.GEMINI, Endpoint.MODELS, "", {}, ""),
 }  # fmt: skip
 
 
@@ -288,7 +294,7 @@ def test_golden_calls():
             body,
             endpoint=endpoint,
             model=model,
-            stream=endpoint in (MESSAGES, GEMINI),
+            stream=endpoint in (Endpoint.MESSAGES, Endpoint.GEMINI),
             path=path,
         )
         calls[name] = {

@@ -10,8 +10,8 @@ import orjson
 import pytest
 
 from clawrouter.relay.providers import channel_types as ct
-from clawrouter.relay.providers.base import GEMINI, GEMINI_EMBED, MODELS
 from clawrouter.relay.providers.gemini import GeminiAdapter, clamp_budget, split_thinking
+from clawrouter.wire.formats import Endpoint
 from tests.support.adapter_calls import (
     CONTENTS,
     FIXTURES,
@@ -29,21 +29,21 @@ G = "https://generativelanguage.googleapis.com"
 # --- Gemini: prepare ------------------------------------------------------------------------
 
 GEMINI_URLS = [
-    ("generate", GEMINI, "gemini-2.5-flash", False, {}, "", f"{G}/v1beta/models/gemini-2.5-flash:generateContent"),
-    ("stream", GEMINI, "gemini-2.5-flash", True, {}, "", f"{G}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"),
-    ("models-prefix", GEMINI, "models/gemini-2.5-pro", False, {}, "", f"{G}/v1beta/models/gemini-2.5-pro:generateContent"),
-    ("base", GEMINI, "g", False, {"base_url": "https://proxy.example/"}, "", "https://proxy.example/v1beta/models/g:generateContent"),
-    ("base-with-version", GEMINI, "g", False, {"base_url": "https://proxy.example/v1"}, "", "https://proxy.example/v1/models/g:generateContent"),
-    ("version-setting", GEMINI, "g", False, {"settings": {"gemini_version": "v1"}}, "", f"{G}/v1/models/g:generateContent"),
-    ("version-other", GEMINI, "g", False, {"other": "v1alpha"}, "", f"{G}/v1alpha/models/g:generateContent"),
-    ("other-not-a-version", GEMINI, "g", False, {"other": "us-central1"}, "", f"{G}/v1beta/models/g:generateContent"),
-    ("thinking", GEMINI, "gemini-2.5-flash-thinking", True, {}, "", f"{G}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"),
-    ("thinking-budget", GEMINI, "gemini-2.5-flash-thinking-2048", False, {}, "", f"{G}/v1beta/models/gemini-2.5-flash:generateContent"),
-    ("nothinking", GEMINI, "gemini-2.5-flash-nothinking", False, {}, "", f"{G}/v1beta/models/gemini-2.5-flash:generateContent"),
-    ("real-thinking-model", GEMINI, "gemini-2.0-flash-thinking-exp-01-21", False, {}, "", f"{G}/v1beta/models/gemini-2.0-flash-thinking-exp-01-21:generateContent"),
-    ("embed", GEMINI_EMBED, "text-embedding-004", False, {}, "/v1beta/models/text-embedding-004:embedContent", f"{G}/v1beta/models/text-embedding-004:embedContent"),
-    ("batch-embed", GEMINI_EMBED, "text-embedding-004", False, {}, "/v1beta/models/text-embedding-004:batchEmbedContents", f"{G}/v1beta/models/text-embedding-004:batchEmbedContents"),
-    ("models", MODELS, "", False, {}, "", f"{G}/v1beta/models"),
+    ("generate", Endpoint.GEMINI, "gemini-2.5-flash", False, {}, "", f"{G}/v1beta/models/gemini-2.5-flash:generateContent"),
+    ("stream", Endpoint.GEMINI, "gemini-2.5-flash", True, {}, "", f"{G}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"),
+    ("models-prefix", Endpoint.GEMINI, "models/gemini-2.5-pro", False, {}, "", f"{G}/v1beta/models/gemini-2.5-pro:generateContent"),
+    ("base", Endpoint.GEMINI, "g", False, {"base_url": "https://proxy.example/"}, "", "https://proxy.example/v1beta/models/g:generateContent"),
+    ("base-with-version", Endpoint.GEMINI, "g", False, {"base_url": "https://proxy.example/v1"}, "", "https://proxy.example/v1/models/g:generateContent"),
+    ("version-setting", Endpoint.GEMINI, "g", False, {"settings": {"gemini_version": "v1"}}, "", f"{G}/v1/models/g:generateContent"),
+    ("version-other", Endpoint.GEMINI, "g", False, {"other": "v1alpha"}, "", f"{G}/v1alpha/models/g:generateContent"),
+    ("other-not-a-version", Endpoint.GEMINI, "g", False, {"other": "us-central1"}, "", f"{G}/v1beta/models/g:generateContent"),
+    ("thinking", Endpoint.GEMINI, "gemini-2.5-flash-thinking", True, {}, "", f"{G}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"),
+    ("thinking-budget", Endpoint.GEMINI, "gemini-2.5-flash-thinking-2048", False, {}, "", f"{G}/v1beta/models/gemini-2.5-flash:generateContent"),
+    ("nothinking", Endpoint.GEMINI, "gemini-2.5-flash-nothinking", False, {}, "", f"{G}/v1beta/models/gemini-2.5-flash:generateContent"),
+    ("real-thinking-model", Endpoint.GEMINI, "gemini-2.0-flash-thinking-exp-01-21", False, {}, "", f"{G}/v1beta/models/gemini-2.0-flash-thinking-exp-01-21:generateContent"),
+    ("embed", Endpoint.GEMINI_EMBED, "text-embedding-004", False, {}, "/v1beta/models/text-embedding-004:embedContent", f"{G}/v1beta/models/text-embedding-004:embedContent"),
+    ("batch-embed", Endpoint.GEMINI_EMBED, "text-embedding-004", False, {}, "/v1beta/models/text-embedding-004:batchEmbedContents", f"{G}/v1beta/models/text-embedding-004:batchEmbedContents"),
+    ("models", Endpoint.MODELS, "", False, {}, "", f"{G}/v1beta/models"),
 ]  # fmt: skip
 
 
@@ -62,14 +62,14 @@ def test_gemini_url(endpoint: str, model: str, stream: bool, ch_kw: Json, path: 
         **ch_kw,
     )
     assert call.url == url
-    assert call.method == ("GET" if endpoint == MODELS else "POST")
+    assert call.method == ("GET" if endpoint == Endpoint.MODELS else "POST")
 
 
 def test_gemini_headers():
     call = prepare(
         ct.GEMINI,
         {"contents": CONTENTS},
-        endpoint=GEMINI,
+        endpoint=Endpoint.GEMINI,
         model="g",
         stream=True,
         headers={"x-goog-api-key": "sk-client"},
@@ -81,14 +81,14 @@ def test_gemini_headers():
         "x-goog-api-key": KEY,
     }
     assert "key=" not in call.url
-    listing = prepare(ct.GEMINI, endpoint=MODELS, model="")
+    listing = prepare(ct.GEMINI, endpoint=Endpoint.MODELS, model="")
     assert listing.body is None and listing.headers == {
         "Accept": "application/json",
         "x-goog-api-key": KEY,
     }
 
 
-@pytest.mark.parametrize("endpoint", [GEMINI, GEMINI_EMBED, MODELS])
+@pytest.mark.parametrize("endpoint", [Endpoint.GEMINI, Endpoint.GEMINI_EMBED, Endpoint.MODELS])
 def test_gemini_key_only_in_its_header(endpoint: str):
     call = prepare(
         ct.GEMINI,
@@ -132,7 +132,7 @@ GEMINI_BODIES = [
 )
 def test_gemini_body(body: Json, model: str, expected: Json):
     original = orjson.loads(orjson.dumps(body))
-    assert sent(prepare(ct.GEMINI, body, endpoint=GEMINI, model=model)) == expected
+    assert sent(prepare(ct.GEMINI, body, endpoint=Endpoint.GEMINI, model=model)) == expected
     assert body == original
 
 
@@ -143,11 +143,14 @@ def test_gemini_batch_embed_inner_model_follows_the_url():
             {"content": {"parts": [{"text": "b"}]}},
         ]
     }
-    call = prepare(ct.GEMINI, body, endpoint=GEMINI_EMBED, model="text-embedding-004")
+    call = prepare(ct.GEMINI, body, endpoint=Endpoint.GEMINI_EMBED, model="text-embedding-004")
     assert call.url.endswith("/models/text-embedding-004:batchEmbedContents")
     assert [r["model"] for r in sent(call)["requests"]] == ["models/text-embedding-004"] * 2
     single = prepare(
-        ct.GEMINI, {"content": {"parts": [{"text": "a"}]}}, endpoint=GEMINI_EMBED, model="e"
+        ct.GEMINI,
+        {"content": {"parts": [{"text": "a"}]}},
+        endpoint=Endpoint.GEMINI_EMBED,
+        model="e",
     )
     assert single.url.endswith("/models/e:embedContent") and "model" not in sent(single)
 
@@ -157,7 +160,7 @@ def test_gemini_pass_through_keeps_body_but_strips_url_suffix():
     call = prepare(
         ct.GEMINI,
         body,
-        endpoint=GEMINI,
+        endpoint=Endpoint.GEMINI,
         model="gemini-2.5-flash-thinking",
         setting={"pass_through_body_enabled": True},
     )
@@ -235,5 +238,7 @@ def test_gemini_stream_crlf_and_error_chunk():
 
 def test_gemini_budget_and_level_never_both():
     body = {"contents": CONTENTS, GEN: {"thinkingConfig": {"thinkingLevel": "HIGH"}}}
-    config = sent(prepare(ct.GEMINI, body, endpoint=GEMINI, model="gemini-2.5-flash-thinking-900"))
+    config = sent(
+        prepare(ct.GEMINI, body, endpoint=Endpoint.GEMINI, model="gemini-2.5-flash-thinking-900")
+    )
     assert config[GEN]["thinkingConfig"] == {"thinkingBudget": 900, "includeThoughts": True}

@@ -23,19 +23,6 @@ import pytest
 from clawrouter.http.multipart import FilePart, Form
 from clawrouter.relay.providers import channel_types as ct
 from clawrouter.relay.providers.base import (
-    CHAT,
-    COMPLETIONS,
-    EMBEDDINGS,
-    IMAGE_EDITS,
-    IMAGES,
-    MESSAGES,
-    MODELS,
-    MODERATIONS,
-    RERANK,
-    RESPONSES,
-    SPEECH,
-    TRANSCRIPTIONS,
-    TRANSLATIONS,
     ChannelView,
     RelayRequest,
     SSEJsonDecoder,
@@ -44,6 +31,7 @@ from clawrouter.relay.providers.base import (
 )
 from clawrouter.relay.providers.registry import ADAPTERS, adapter_for, protocol_of
 from clawrouter.relay.providers.strict import mistral_tool_id
+from clawrouter.wire.formats import Endpoint
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "providers"
 GOLDEN = FIXTURES / "openai_family.json"
@@ -63,7 +51,7 @@ def prepare(
     type_: int,
     body: Json | None = None,
     *,
-    endpoint: str = CHAT,
+    endpoint: str = Endpoint.CHAT,
     model: str = "gpt-4o",
     stream: bool = False,
     form: Form | None = None,
@@ -87,12 +75,12 @@ def table(name: str) -> list[Any]:
 
 @pytest.mark.parametrize("case", table("urls.json"))
 def test_url(case: Json):
-    body = {} if case["endpoint"] == MODELS else {"messages": MSGS}
+    body = {} if case["endpoint"] == Endpoint.MODELS else {"messages": MSGS}
     call = prepare(
         case["type"], body, endpoint=case["endpoint"], model=case["model"], **case["channel"]
     )
     assert call.url == case["url"]
-    assert call.method == ("GET" if case["endpoint"] == MODELS else "POST")
+    assert call.method == ("GET" if case["endpoint"] == Endpoint.MODELS else "POST")
 
 
 def test_custom_needs_a_base_url():
@@ -113,16 +101,16 @@ def test_xinference_has_no_default_base_url():
 
 def test_unsupported_endpoint_is_refused():
     adapter = adapter_for(ct.MINIMAX)
-    assert adapter is not None and not adapter.supports(EMBEDDINGS)
-    assert not adapter.supports(MESSAGES)
+    assert adapter is not None and not adapter.supports(Endpoint.EMBEDDINGS)
+    assert not adapter.supports(Endpoint.MESSAGES)
     with pytest.raises(UpstreamError) as err:
-        prepare(ct.MINIMAX, {"input": "x"}, endpoint=EMBEDDINGS)
+        prepare(ct.MINIMAX, {"input": "x"}, endpoint=Endpoint.EMBEDDINGS)
     assert err.value.code == "convert_request_failed"
 
 
 def test_coding_plan_serves_only_plan_endpoints():
     with pytest.raises(UpstreamError, match="coding-plan"):
-        prepare(ct.MOONSHOT, endpoint=MODELS, base_url="kimi-coding-plan")
+        prepare(ct.MOONSHOT, endpoint=Endpoint.MODELS, base_url="kimi-coding-plan")
 
 
 # --- headers --------------------------------------------------------------------------------
@@ -136,7 +124,7 @@ def test_openai_headers():
         "Authorization": f"Bearer {KEY}",
         "OpenAI-Organization": "org-1",
     }
-    listing = prepare(ct.OPENAI, endpoint=MODELS, stream=True)
+    listing = prepare(ct.OPENAI, endpoint=Endpoint.MODELS, stream=True)
     assert listing.body is None
     assert listing.headers == {"Accept": "application/json", "Authorization": f"Bearer {KEY}"}
 
@@ -277,30 +265,30 @@ def test_registry():
     assert protocol_of(ct.DIFY) == "other" and protocol_of(12345) == "other"
     for type_, adapter in OPENAI_FAMILY.items():
         assert ct.native_protocol(type_) == adapter.protocol == "openai", type_
-        assert adapter.supports(CHAT) or adapter.supports(EMBEDDINGS)
+        assert adapter.supports(Endpoint.CHAT) or adapter.supports(Endpoint.EMBEDDINGS)
 
 
 # --- golden: one call per (type, endpoint) -------------------------------------------------
 
 GOLDEN_BODIES: dict[str, Json] = {
-    CHAT: {"messages": MSGS, "max_tokens": 64, "temperature": 0.5, "stream": True},
-    COMPLETIONS: {"prompt": "Once", "max_tokens": 16, "stream": True},
-    EMBEDDINGS: {"input": ["hello"]},
-    MODERATIONS: {"input": "hello"},
-    RERANK: {"query": "hello", "documents": ["a", "b"], "top_n": 1},
-    RESPONSES: {"input": "hello", "stream": True},
-    MODELS: {},
-    IMAGES: {"prompt": "a fox", "size": "1024x1024"},
-    IMAGE_EDITS: {"prompt": "add a hat"},
-    SPEECH: {"input": "hello", "voice": "alloy"},
-    TRANSCRIPTIONS: {"language": "en"},
-    TRANSLATIONS: {},
+    Endpoint.CHAT: {"messages": MSGS, "max_tokens": 64, "temperature": 0.5, "stream": True},
+    Endpoint.COMPLETIONS: {"prompt": "Once", "max_tokens": 16, "stream": True},
+    Endpoint.EMBEDDINGS: {"input": ["hello"]},
+    Endpoint.MODERATIONS: {"input": "hello"},
+    Endpoint.RERANK: {"query": "hello", "documents": ["a", "b"], "top_n": 1},
+    Endpoint.RESPONSES: {"input": "hello", "stream": True},
+    Endpoint.MODELS: {},
+    Endpoint.IMAGES: {"prompt": "a fox", "size": "1024x1024"},
+    Endpoint.IMAGE_EDITS: {"prompt": "add a hat"},
+    Endpoint.SPEECH: {"input": "hello", "voice": "alloy"},
+    Endpoint.TRANSCRIPTIONS: {"language": "en"},
+    Endpoint.TRANSLATIONS: {},
 }
 # Multipart endpoints: the form's files (the boundary is random, so recorded as <boundary>)
 GOLDEN_FORMS: dict[str, Form] = {
-    IMAGE_EDITS: Form((FilePart("image", "a.png", "image/png", b"PNG"),)),
-    TRANSCRIPTIONS: Form((FilePart("file", "a.wav", "audio/wav", b"RIFF"),)),
-    TRANSLATIONS: Form((FilePart("file", "a.wav", "audio/wav", b"RIFF"),)),
+    Endpoint.IMAGE_EDITS: Form((FilePart("image", "a.png", "image/png", b"PNG"),)),
+    Endpoint.TRANSCRIPTIONS: Form((FilePart("file", "a.wav", "audio/wav", b"RIFF"),)),
+    Endpoint.TRANSLATIONS: Form((FilePart("file", "a.wav", "audio/wav", b"RIFF"),)),
 }
 
 

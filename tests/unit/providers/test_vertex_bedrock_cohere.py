@@ -15,18 +15,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from clawrouter.relay.providers import channel_types as ct
 from clawrouter.relay.providers.aws_sigv4 import sha256_hex
-from clawrouter.relay.providers.base import (
-    CHAT,
-    EMBEDDINGS,
-    GEMINI,
-    MESSAGES,
-    ChannelView,
-    RelayRequest,
-    UpstreamError,
-)
+from clawrouter.relay.providers.base import ChannelView, RelayRequest, UpstreamError
 from clawrouter.relay.providers.bedrock import BedrockAdapter, model_id
 from clawrouter.relay.providers.registry import adapter_for, protocol_of
 from clawrouter.relay.providers.vertex import VertexAdapter, claude_model, region_for
+from clawrouter.wire.formats import Endpoint
 
 Json = dict[str, Any]
 NOW = 1_800_000_000
@@ -73,7 +66,7 @@ def test_registry_rows():
     assert VERTEX.protocol_for("claude-sonnet-4-5") == "anthropic"
     assert VERTEX.protocol_for("gemini-2.5-pro") == "gemini"
     assert BEDROCK.protocol_for("claude-sonnet-4-5") == "anthropic"
-    assert not VERTEX.supports(GEMINI) and not VERTEX.supports(MESSAGES)
+    assert not VERTEX.supports(Endpoint.GEMINI) and not VERTEX.supports(Endpoint.MESSAGES)
 
 
 # ---------------------------------------------------------------- Vertex AI
@@ -113,8 +106,8 @@ def test_vertex_region(other: str, model: str, region: str):
     ],
 )  # fmt: skip
 def test_vertex_urls(model: str, stream: bool, other: str, url: str):
-    endpoint = MESSAGES if model.startswith("claude") else GEMINI
-    body = {"messages": USER} if endpoint == MESSAGES else {"contents": []}
+    endpoint = Endpoint.MESSAGES if model.startswith("claude") else Endpoint.GEMINI
+    body = {"messages": USER} if endpoint == Endpoint.MESSAGES else {"contents": []}
     ch = view(41, sa_key(None), other=other, access_token="ya29.tok")
     call = VERTEX.prepare(req(endpoint, model, body, stream), ch)
     assert (call.method, call.url) == ("POST", url)
@@ -124,27 +117,29 @@ def test_vertex_urls(model: str, stream: bool, other: str, url: str):
 
 def test_vertex_base_url_override_and_api_key_mode():
     ch = view(41, sa_key(None), base_url="http://127.0.0.1:8/", other="r1", access_token="t")
-    call = VERTEX.prepare(req(GEMINI, "gemini-2.5-pro", {"contents": []}), ch)
+    call = VERTEX.prepare(req(Endpoint.GEMINI, "gemini-2.5-pro", {"contents": []}), ch)
     assert call.url == (
         "http://127.0.0.1:8/v1/projects/proj-1/locations/r1"
         "/publishers/google/models/gemini-2.5-pro:generateContent"
     )
     keyed = view(41, "AIza-key", other="global", settings={"vertex_key_type": "api_key"})
     assert VERTEX.credential_request(keyed, NOW) is None
-    call = VERTEX.prepare(req(GEMINI, "gemini-2.5-pro", {"contents": []}, stream=True), keyed)
+    call = VERTEX.prepare(
+        req(Endpoint.GEMINI, "gemini-2.5-pro", {"contents": []}, stream=True), keyed
+    )
     assert call.url == (
         "https://aiplatform.googleapis.com/v1/publishers/google/models/gemini-2.5-pro"
         ":streamGenerateContent?alt=sse&key=AIza-key"
     )
     assert "Authorization" not in call.headers
     with pytest.raises(UpstreamError, match="service-account"):
-        VERTEX.prepare(req(MESSAGES, "claude-sonnet-4-5", {"messages": USER}), keyed)
+        VERTEX.prepare(req(Endpoint.MESSAGES, "claude-sonnet-4-5", {"messages": USER}), keyed)
 
 
 def test_vertex_bodies():
     ch = view(41, sa_key(None), other="global", access_token="t")
     gem = {"model": "x", "contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
-    call = VERTEX.prepare(req(GEMINI, "gemini-2.5-flash-thinking", gem), ch)
+    call = VERTEX.prepare(req(Endpoint.GEMINI, "gemini-2.5-flash-thinking", gem), ch)
     body = orjson.loads(call.body)
     assert "model" not in body and body["contents"] == gem["contents"]
     assert body["generationConfig"]["thinkingConfig"]["includeThoughts"] is True
@@ -152,7 +147,7 @@ def test_vertex_bodies():
     claude = {"model": "claude-opus-4-1", "messages": USER, "stream": True}
     headers = {"anthropic-beta": "context-1m-2025-08-07"}
     call = VERTEX.prepare(
-        req(MESSAGES, "claude-opus-4-1-thinking", claude, True, client_headers=headers), ch
+        req(Endpoint.MESSAGES, "claude-opus-4-1-thinking", claude, True, client_headers=headers), ch
     )
     body = orjson.loads(call.body)
     assert body["anthropic_version"] == "vertex-2023-10-16" and "model" not in body
@@ -160,7 +155,9 @@ def test_vertex_bodies():
     assert body["thinking"] == {"type": "enabled", "budget_tokens": 6553}
     assert call.url.endswith("/publishers/anthropic/models/claude-opus-4-1:streamRawPredict")
     assert call.headers["anthropic-beta"] == "context-1m-2025-08-07"
-    call = VERTEX.prepare(req(MESSAGES, "claude-opus-4-1", {**claude, "stream": False}), ch)
+    call = VERTEX.prepare(
+        req(Endpoint.MESSAGES, "claude-opus-4-1", {**claude, "stream": False}), ch
+    )
     assert "stream" not in orjson.loads(call.body)
 
 
@@ -170,12 +167,14 @@ def test_vertex_model_names_and_wrong_endpoint():
     assert claude_model("claude-sonnet-4@20250514") == "claude-sonnet-4@20250514"
     ch = view(41, sa_key(None), access_token="t")
     with pytest.raises(UpstreamError) as e:
-        VERTEX.prepare(req(GEMINI, "claude-sonnet-4-5", {"contents": []}), ch)
+        VERTEX.prepare(req(Endpoint.GEMINI, "claude-sonnet-4-5", {"contents": []}), ch)
     assert e.value.code == "convert_request_failed"
     with pytest.raises(UpstreamError, match="access token"):
-        VERTEX.prepare(req(GEMINI, "gemini-2.5-pro", {}), view(41, sa_key(None)))
+        VERTEX.prepare(req(Endpoint.GEMINI, "gemini-2.5-pro", {}), view(41, sa_key(None)))
     with pytest.raises(UpstreamError, match="project_id"):
-        VERTEX.prepare(req(GEMINI, "gemini-2.5-pro", {}), view(41, sa_key(None, project_id="")))
+        VERTEX.prepare(
+            req(Endpoint.GEMINI, "gemini-2.5-pro", {}), view(41, sa_key(None, project_id=""))
+        )
 
 
 def test_vertex_jwt_verifies_with_the_public_key(rsa_key):
@@ -294,7 +293,7 @@ def test_bedrock_model_ids(model: str, region: str, expected: str):
 )  # fmt: skip
 def test_bedrock_keys(key: str, settings: Json, other: str, auth: str):
     ch = view(33, key, settings=settings, other=other)
-    call = BEDROCK.prepare(req(MESSAGES, "claude-sonnet-4-5", {"messages": USER}), ch)
+    call = BEDROCK.prepare(req(Endpoint.MESSAGES, "claude-sonnet-4-5", {"messages": USER}), ch)
     assert call.url == (
         "https://bedrock-runtime.us-east-1.amazonaws.com/model/"
         "us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke"
@@ -318,12 +317,14 @@ def test_bedrock_keys(key: str, settings: Json, other: str, auth: str):
 )  # fmt: skip
 def test_bedrock_bad_keys(key: str, settings: Json):
     with pytest.raises(UpstreamError) as e:
-        BEDROCK.prepare(req(MESSAGES, "m", {"messages": USER}), view(33, key, settings=settings))
+        BEDROCK.prepare(
+            req(Endpoint.MESSAGES, "m", {"messages": USER}), view(33, key, settings=settings)
+        )
     assert e.value.code == "invalid_channel_config"
 
 
 def test_bedrock_needs_the_signing_time():
-    call = RelayRequest(MESSAGES, "claude-sonnet-4-5", {"messages": USER})
+    call = RelayRequest(Endpoint.MESSAGES, "claude-sonnet-4-5", {"messages": USER})
     with pytest.raises(UpstreamError, match="no time"):
         BEDROCK.prepare(call, view(33, SIGV4_KEY))
 
@@ -333,7 +334,9 @@ def test_bedrock_body_stream_url_and_base_override():
             "max_tokens": 50, "anthropic_beta": ["a"]}  # fmt: skip
     headers = {"anthropic-beta": "b, a"}
     ch = view(33, SIGV4_KEY, base_url="http://127.0.0.1:7/")
-    call = BEDROCK.prepare(req(MESSAGES, "claude-opus-4-1", body, True, client_headers=headers), ch)
+    call = BEDROCK.prepare(
+        req(Endpoint.MESSAGES, "claude-opus-4-1", body, True, client_headers=headers), ch
+    )
     assert call.url == (
         "http://127.0.0.1:7/model/us.anthropic.claude-opus-4-1-20250805-v1%3A0"
         "/invoke-with-response-stream"
@@ -345,14 +348,16 @@ def test_bedrock_body_stream_url_and_base_override():
         "anthropic_version": "bedrock-2023-05-31",
     }  # fmt: skip
     raw = view(33, SIGV4_KEY, setting={"pass_through_body_enabled": True})
-    call = BEDROCK.prepare(req(MESSAGES, "claude-opus-4-1", body), raw)
+    call = BEDROCK.prepare(req(Endpoint.MESSAGES, "claude-opus-4-1", body), raw)
     sent = orjson.loads(call.body)
     assert sent["metadata"] == {"user_id": "u"} and "model" not in sent and "stream" not in sent
-    thinking = BEDROCK.prepare(req(MESSAGES, "claude-sonnet-4-5-thinking", {"messages": USER}), ch)
+    thinking = BEDROCK.prepare(
+        req(Endpoint.MESSAGES, "claude-sonnet-4-5-thinking", {"messages": USER}), ch
+    )
     assert "claude-sonnet-4-5-20250929" in thinking.url
     assert orjson.loads(thinking.body)["thinking"]["type"] == "enabled"
     with pytest.raises(UpstreamError):
-        BEDROCK.prepare(req(CHAT, "claude-sonnet-4-5", {"messages": USER}), ch)
+        BEDROCK.prepare(req(Endpoint.CHAT, "claude-sonnet-4-5", {"messages": USER}), ch)
 
 
 def test_bedrock_parse_error():
@@ -370,15 +375,19 @@ def test_bedrock_parse_error():
 @pytest.mark.parametrize(
     ("base", "endpoint", "url"),
     [
-        ("", CHAT, "https://api.cohere.ai/compatibility/v1/chat/completions"),
-        ("https://api.cohere.ai/compatibility/v1", CHAT,
+        ("", Endpoint.CHAT, "https://api.cohere.ai/compatibility/v1/chat/completions"),
+        ("https://api.cohere.ai/compatibility/v1", Endpoint.CHAT,
          "https://api.cohere.ai/compatibility/v1/chat/completions"),
-        ("https://proxy.example/", EMBEDDINGS, "https://proxy.example/compatibility/v1/embeddings"),
+        ("https://proxy.example/", Endpoint.EMBEDDINGS, "https://proxy.example/compatibility/v1/embeddings"),
     ],
 )  # fmt: skip
 def test_cohere_urls(base: str, endpoint: str, url: str):
     cohere = adapter_for(ct.COHERE)
-    assert cohere is not None and cohere.supports(CHAT) and not cohere.supports(MESSAGES)
+    assert (
+        cohere is not None
+        and cohere.supports(Endpoint.CHAT)
+        and not cohere.supports(Endpoint.MESSAGES)
+    )
     body = {"messages": USER, "stream": True, "stream_options": {"include_usage": True}}
     call = cohere.prepare(
         req(endpoint, "command-a-03-2025", body, True), view(34, "co-key", base_url=base)
