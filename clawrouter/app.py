@@ -9,6 +9,7 @@ import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 
 import aiohttp
 from aiohttp import web
@@ -45,7 +46,7 @@ from clawrouter.api.routing import Routes
 from clawrouter.auth.middleware import session_middleware
 from clawrouter.auth.sessions import SessionCodec, load_or_create_secret
 from clawrouter.auth.webauthn import SpentChallenges
-from clawrouter.changes.change import Change
+from clawrouter.changes.change import Change, ChangeFeed
 from clawrouter.changes.open import open_feed
 from clawrouter.config import Config
 from clawrouter.db.stores import open_stores
@@ -78,6 +79,7 @@ from clawrouter.keys import (
     RELAY,
     SESSIONS,
     STARTED_AT,
+    WORKER,
     WRITER,
 )
 from clawrouter.logs import ServerLog
@@ -85,7 +87,10 @@ from clawrouter.metrics import Metrics
 from clawrouter.options.store import Options
 from clawrouter.relay import playground, realtime
 from clawrouter.relay import routes as relay_routes
+from clawrouter.relay.ledger import open_ledger
 from clawrouter.relay.state import RelayState
+from clawrouter.worker import HEADER as WORKER_HEADER
+from clawrouter.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -162,11 +167,15 @@ async def _relay(app: web.Application) -> AsyncIterator[None]:
     writer = UsageWriter(app[MAIN_DB], app[LOG_DB], interval=cfg.log_flush_interval_seconds)
     state = RelayState(app[MAIN_DB], app[OPTIONS], writer, app[CLOCK])
     await state.load_all()
+    state.ledger = open_ledger(app[CONFIG], state)  # shared through Redis when redis.url is set
+    await state.ledger.start()
     app[WRITER], app[RELAY] = writer, state
-    feed = open_feed(app[CONFIG])
+    feed = open_feed(app[CONFIG], app[MAIN_DB])
     feed.subscribe(state.apply)
     await feed.start()
     app[CHANGES] = state.feed = feed
+    if app[CONFIG].feed_kind == "sql":  # no shared ledger: tell the others whose balance moved
+        writer.on_balances = partial(_balances_moved, feed)
     if app[CONFIG].metrics.enabled:
         metrics = app[METRICS]
         writer.on_flush = metrics.observe_flush
@@ -184,7 +193,20 @@ async def _relay(app: web.Application) -> AsyncIterator[None]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await writer.close()  # its last background writes may still publish
+        await state.ledger.close()
         await feed.close()
+
+
+async def _balances_moved(feed: ChangeFeed, users: list[int], tokens: list[int]) -> None:
+    """After a flush: the other processes re-read these wallets and keys (docs/scaling.md)."""
+    if users:
+        await feed.publish(Change("user", users), here=False)
+    if tokens:
+        await feed.publish(Change("token", tokens), here=False)
+
+
+async def _stamp_worker(index: str, _request: web.Request, response: web.StreamResponse) -> None:
+    response.headers[WORKER_HEADER] = index
 
 
 @web.middleware
@@ -209,7 +231,9 @@ async def _mark_draining(app: web.Application) -> None:
     app[DRAINING].set()  # runner.serve sets it on the signal already; tests stop here
 
 
-def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web.Application:
+def create_app(
+    config: Config, *, clock: Callable[[], float] = time.time, worker: Worker | None = None
+) -> web.Application:
     metrics = Metrics() if config.metrics.enabled else None
     draining = asyncio.Event()
     middlewares = [observer(metrics, draining), request_context]
@@ -223,6 +247,9 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.time) -> web
     )
     app[CONFIG] = config
     app[DRAINING] = draining
+    app[WORKER] = worker = worker or Worker()
+    if worker.count > 1:
+        app.on_response_prepare.append(partial(_stamp_worker, str(worker.index)))
     if metrics is not None:
         app[METRICS] = metrics
     if cors is not None:

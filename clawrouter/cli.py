@@ -26,6 +26,12 @@ def _common(p: argparse.ArgumentParser, *, suppress: bool) -> None:
     p.add_argument(
         "--data-dir", default=default, help="where the SQLite stores live (default ./data)"
     )
+    p.add_argument(
+        "--workers",
+        default=default,
+        metavar="N",
+        help='processes serving the port (default 1; "auto": one per core; docs/scaling.md)',
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,6 +105,7 @@ def _config(args: argparse.Namespace) -> Config:
         "server.host": args.host,
         "server.port": args.port,
         "server.data_dir": args.data_dir,
+        "server.workers": args.workers,
     }
     return load(args.config, overrides=overrides)
 

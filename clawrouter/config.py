@@ -52,6 +52,7 @@ class ServerConfig:
     drain_delay_seconds: float = 0.0
     trust_forwarded_for: bool = False
     static_dir: str = ""
+    workers: int = 1  # processes serving the port (docs/scaling.md); 0 or "auto": one per core
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,13 @@ class DatabaseConfig:
 class RedisConfig:
     url: str = ""  # redis://[user:password@]host:port/db; empty: one process, no Redis
     channel: str = "clawrouter:changes"  # the pub/sub channel of the change feed
+
+
+@dataclass(frozen=True, slots=True)
+class ChangesConfig:
+    feed: str = ""  # "": Redis when redis.url is set, else SQL with workers > 1, else in-process
+    poll_interval_seconds: float = 0.25  # the SQL feed: how often each process reads new rows
+    keep_seconds: float = 300.0  # the SQL feed: rows older than this are deleted
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +148,7 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     redis: RedisConfig = field(default_factory=RedisConfig)
+    changes: ChangesConfig = field(default_factory=ChangesConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     relay: RelayConfig = field(default_factory=RelayConfig)
@@ -170,6 +179,20 @@ class Config:
         if self.database.url.startswith(_SQLITE_SCHEME):
             return self.db_path.parent / "logs.db"
         return self.data_dir / "logs.db"
+
+    @property
+    def worker_count(self) -> int:
+        """server.workers, with 0 ("auto") as the number of cores."""
+        return self.server.workers or os.cpu_count() or 1
+
+    @property
+    def feed_kind(self) -> str:
+        """The change feed in use: "redis", "sql" or "local" (one process)."""
+        if self.redis.url:
+            return "redis"
+        if self.changes.feed == "sql" or self.worker_count > 1:
+            return "sql"
+        return "local"
 
     @property
     def max_body_bytes(self) -> int:
@@ -227,6 +250,8 @@ def _apply(layers: dict[str, dict[str, Any]], section: str, key: str, value: Any
     names = {f.name: f.type for f in fields(secs[section])}
     if key not in names:
         raise ConfigError(f"unknown config key {section}.{key} in {where}{_hint(key, list(names))}")
+    if (section, key) == ("server", "workers") and str(value).strip().lower() == "auto":
+        value = 0  # one per core (Config.worker_count)
     layers.setdefault(section, {})[key] = _coerce(value, names[key], f"{section}.{key} ({where})")
 
 
@@ -377,6 +402,14 @@ def _validate(cfg: Config) -> Config:
         raise ConfigError(
             "cors.api_origins cannot be *: it lets sites send the dashboard's login cookie;"
             " list the origins"
+        )
+    if cfg.server.workers < 0:
+        raise ConfigError('server.workers must be 1 or more, or "auto" (one per core)')
+    if cfg.changes.feed not in ("", "sql"):
+        raise ConfigError(f'changes.feed must be "" (automatic) or "sql", got {cfg.changes.feed!r}')
+    if cfg.changes.poll_interval_seconds <= 0 or cfg.changes.keep_seconds < 10:
+        raise ConfigError(
+            "changes.poll_interval_seconds must be positive and changes.keep_seconds at least 10"
         )
     if cfg.database.readers < 1:
         raise ConfigError("database.readers must be at least 1")

@@ -22,6 +22,7 @@ from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.metrics import Metrics
 from clawrouter.options.store import Options
 from clawrouter.relay.state import RelayState
+from clawrouter.worker import Worker
 
 CONFIG = web.AppKey("config", Config)
 MAIN_DB = web.AppKey("main_db", Store)
@@ -41,6 +42,7 @@ REALTIME_SESSIONS = web.AppKey("realtime_sessions", weakref.WeakSet)  # open /v1
 METRICS = web.AppKey("metrics", Metrics)  # the app's Prometheus registry and metrics
 CHANGES = web.AppKey("changes", ChangeFeed)  # publish a Change after a write commits
 DRAINING = web.AppKey("draining", asyncio.Event)  # set on SIGTERM: /readyz answers 503
+WORKER = web.AppKey("worker", Worker)  # which of --workers N this process is (0: the leader)
 
 REQUEST_ID = web.RequestKey("request_id", str)
 SESSION = web.RequestKey("session", Session)

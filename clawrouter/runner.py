@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +20,7 @@ from clawrouter.app import create_app
 from clawrouter.config import Config
 from clawrouter.http.observe import FieldsAccessLogger
 from clawrouter.keys import DRAINING
+from clawrouter.worker import Worker
 
 log = logging.getLogger("clawrouter")
 _ANY = ("0.0.0.0", "::", "")
@@ -66,18 +70,44 @@ async def _drain(app: web.Application, stop: asyncio.Event, delay: float) -> Non
             await stop.wait()
 
 
-async def serve(config: Config, *, on_ready: Callable[[str], None] | None = None) -> int:
-    app = create_app(config)
+def _debounced(stop: asyncio.Event) -> Callable[[], None]:
+    """A worker's signal handler: the same signal from systemd (to the whole control group) and
+    from the supervisor (forwarded) within a second counts once, not as "stop draining now"."""
+    last = [-10.0]
+
+    def handler() -> None:
+        now = time.monotonic()
+        if now - last[0] >= 1.0:
+            last[0] = now
+            stop.set()
+
+    return handler
+
+
+async def serve(
+    config: Config,
+    *,
+    on_ready: Callable[[str], None] | None = None,
+    sock: socket.socket | None = None,
+    worker: Worker | None = None,
+) -> int:
+    """Serve until SIGTERM/SIGINT. One of `--workers N` gets the supervisor's listening
+    socket and its Worker (supervisor.py); a single process binds server.host:port itself."""
+    app = create_app(config) if worker is None else create_app(config, worker=worker)
     runner = web.AppRunner(app, **runner_options(config))
     await runner.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    handler = stop.set if worker is None else _debounced(stop)
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, handler)
     try:
-        site = web.TCPSite(
-            runner, config.server.host, config.server.port, backlog=1024, reuse_address=True
-        )
+        if sock is not None:
+            site: web.BaseSite = web.SockSite(runner, sock)
+        else:
+            site = web.TCPSite(
+                runner, config.server.host, config.server.port, backlog=1024, reuse_address=True
+            )
         try:
             await site.start()
         except OSError as e:
@@ -90,7 +120,10 @@ async def serve(config: Config, *, on_ready: Callable[[str], None] | None = None
             return 1
         host, port = runner.addresses[0][:2]
         url = _url(host, port)
-        log.info("%s", startup_line(config, host, port))
+        if worker is None:
+            log.info("%s", startup_line(config, host, port))
+        else:
+            log.info("worker %d of %d (pid %d) serving", worker.index, worker.count, os.getpid())
         if on_ready:
             on_ready(url)
         await stop.wait()
@@ -108,8 +141,21 @@ async def serve(config: Config, *, on_ready: Callable[[str], None] | None = None
 
 
 def run(config: Config) -> int:
+    if config.worker_count > 1:
+        from clawrouter.supervisor import supervise
+
+        return supervise(config)
     try:
         import uvloop
     except ImportError:  # pragma: no cover - Windows
         return asyncio.run(serve(config))
     return uvloop.run(serve(config))
+
+
+def run_worker(config: Config, sock: socket.socket, worker: Worker) -> int:
+    """One worker process of the supervisor: the normal app on uvloop, on the shared socket."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - Windows
+        return asyncio.run(serve(config, sock=sock, worker=worker))
+    return uvloop.run(serve(config, sock=sock, worker=worker))

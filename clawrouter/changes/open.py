@@ -1,13 +1,21 @@
-"""open_feed(config): the in-process feed by default, the Redis one when redis.url is set."""
+"""open_feed(config, db): the in-process feed for one process, the Redis one when redis.url is
+set, the SQL-table one (on the main store) for several workers or changes.feed = "sql"."""
 
 from __future__ import annotations
 
 from clawrouter.changes.change import ChangeFeed, LocalFeed
 from clawrouter.config import Config, ConfigError
+from clawrouter.db.store import Store
 
 
-def open_feed(config: Config) -> ChangeFeed:
-    if not config.redis.url:
+def open_feed(config: Config, db: Store) -> ChangeFeed:
+    kind = config.feed_kind
+    if kind == "sql":
+        from clawrouter.changes.sql_feed import SqlFeed
+
+        c = config.changes
+        return SqlFeed(db, poll_interval=c.poll_interval_seconds, keep=c.keep_seconds)
+    if kind != "redis":
         return LocalFeed()
     try:
         from clawrouter.changes.redis_feed import RedisFeed  # redis-py only when configured

@@ -22,13 +22,14 @@ from aiohttp import web
 
 from clawrouter.config import RelayConfig
 from clawrouter.db.repo import tasks as tasks_repo
-from clawrouter.keys import CONFIG, HTTP, RELAY
+from clawrouter.keys import CONFIG, HTTP, RELAY, WORKER
 from clawrouter.relay import upstream
 from clawrouter.relay.attempt import channel_view
 from clawrouter.relay.providers import video
 from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.state import RelayState
 from clawrouter.relay.video_tasks import loads, refund_task
+from clawrouter.wire.status import FINISHED_TASKS, TaskStatus
 
 log = logging.getLogger(__name__)
 BATCH = 200  # unfinished tasks read per round
@@ -105,23 +106,23 @@ class TaskPoller:
         poll = adapter.parse_poll(resp.status, await upstream.read_body(resp))
         now = int(self.state.clock())
         fields: dict[str, Any] = {"updated_at": now, "data": orjson.dumps(poll.data).decode()}
-        if poll.status != video.UNKNOWN:
+        if poll.status != TaskStatus.UNKNOWN:
             fields["status"] = poll.status
         if poll.progress:
             fields["progress"] = poll.progress
-        if poll.status == video.IN_PROGRESS and not row["start_time"]:
+        if poll.status == TaskStatus.IN_PROGRESS and not row["start_time"]:
             fields["start_time"] = now
-        if poll.status in video.FINISHED:
+        if poll.status in FINISHED_TASKS:
             fields.update(finish_time=now, fail_reason=poll.fail_reason)
             fields.setdefault("start_time", row["start_time"] or now)
         changed = await tasks_repo.update_unfinished_task(self.state.db, row["id"], fields)
-        if changed and poll.status == video.FAILURE:
+        if changed and poll.status == TaskStatus.FAILURE:
             await refund_task(self.state, row, poll.fail_reason)
 
     async def _finish_failed(self, row: dict[str, Any], reason: str) -> None:
         now = int(self.state.clock())
         fields = {
-            "updated_at": now, "status": video.FAILURE, "fail_reason": reason,
+            "updated_at": now, "status": TaskStatus.FAILURE, "fail_reason": reason,
             "finish_time": now, "progress": "100%",
         }  # fmt: skip
         if await tasks_repo.update_unfinished_task(self.state.db, row["id"], fields):
@@ -130,7 +131,11 @@ class TaskPoller:
 
 
 async def task_poller(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context: poll while the app runs (after the relay's state and HTTP session)."""
+    """Cleanup context: poll while the app runs (after the relay's state and HTTP session).
+    With --workers N, only the leader (worker 0) polls: one poll per task, not N."""
+    if not app[WORKER].leader:
+        yield
+        return
     poller = TaskPoller(app[RELAY], app[HTTP], app[CONFIG].relay)
     task = asyncio.create_task(poller.run(), name="task-poller")
     try:

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from clawrouter.db.repo import usage as usage_repo
@@ -36,6 +36,9 @@ class UsageWriter:
         self.dropped = 0
         self.beat = time.monotonic()  # the run loop's last turn (readiness checks it)
         self.on_flush: Callable[[float, bool], None] | None = None  # (seconds, ok): metrics
+        # (user ids, token ids) whose balances a flush wrote: with --workers N and no shared
+        # ledger, the other processes re-read them (app.py); called outside the lock
+        self.on_balances: Callable[[list[int], list[int]], Awaitable[None]] | None = None
 
     # ---- recording (synchronous, called on the hot path) -------------------------------------
     def user(self, uid: int, quota: int = 0, used: int = 0, count: int = 0) -> None:
@@ -164,22 +167,32 @@ class UsageWriter:
             self.on_flush(time.perf_counter() - started, True)
 
     async def _write(self) -> bool:
-        async with self.lock:
-            users, tokens, channels, statuses, rows, quota_data = self._take()
-            try:
-                if users or tokens or channels or statuses:
-                    await usage_repo.apply_balances(self._main, users, tokens, channels, statuses)
-            except Exception:  # rolled back: nothing was applied, keep all of it for later
-                self._give_back_balances(users, tokens, channels, statuses)
-                self._give_back_logs(rows, quota_data)
-                raise
-            try:
-                if rows or quota_data:
-                    await usage_repo.insert_logs(self._logs, rows, quota_data)
-            except Exception:
-                self._give_back_logs(rows, quota_data)
-                raise
-            return bool(users or tokens or channels or statuses or rows or quota_data)
+        moved: tuple[list[int], list[int]] | None = None
+        try:
+            async with self.lock:
+                users, tokens, channels, statuses, rows, quota_data = self._take()
+                try:
+                    if users or tokens or channels or statuses:
+                        await usage_repo.apply_balances(
+                            self._main, users, tokens, channels, statuses
+                        )
+                except Exception:  # rolled back: nothing was applied, keep all of it for later
+                    self._give_back_balances(users, tokens, channels, statuses)
+                    self._give_back_logs(rows, quota_data)
+                    raise
+                if users or tokens or statuses:
+                    tids = {t[-1] for t in tokens} | {t[-1] for t in statuses}
+                    moved = ([u[-1] for u in users], sorted(tids))
+                try:
+                    if rows or quota_data:
+                        await usage_repo.insert_logs(self._logs, rows, quota_data)
+                except Exception:
+                    self._give_back_logs(rows, quota_data)
+                    raise
+                return bool(users or tokens or channels or statuses or rows or quota_data)
+        finally:
+            if moved is not None and self.on_balances is not None:
+                await self.on_balances(*moved)
 
     def _give_back_balances(self, users, tokens, channels, statuses) -> None:
         """Deltas taken by a flush that failed go back under what was recorded since."""
