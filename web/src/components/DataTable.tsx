@@ -4,6 +4,7 @@ import { Alert, Box, Center, Checkbox, Group, Loader, Pagination, Select, Table,
 import { IconArrowDown, IconArrowUp, IconArrowsSort } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { PagedList } from '../api/hooks';
 
 export interface Column<T> {
   key: string;
@@ -50,6 +51,20 @@ interface Props<T> {
   onPage?: (page: number) => void;
   onPageSize?: (size: number) => void;
   label: string;
+}
+
+/** A usePagedList list's state and paging, as DataTable props: `<DataTable {...listProps(list)} …/>`. */
+export function listProps<T>(list: PagedList<T>) {
+  return {
+    loading: list.loading,
+    error: list.error,
+    onRetry: list.reload,
+    page: list.page,
+    pageSize: list.pageSize,
+    total: list.total,
+    onPage: list.setPage,
+    onPageSize: list.setPageSize,
+  };
 }
 
 const PAGE_SIZES = ['10', '20', '50', '100'];

@@ -10,7 +10,7 @@ import type { Query } from '../api/client';
 import { usePagedList, useRequest } from '../api/hooks';
 import { useAppState, useQuotaOptions } from '../api/session';
 import { fetchAllPages, fileStamp, toCsv, downloadText, type CsvColumn } from '../components/csv';
-import { DataTable, sortRows, type Column, type SortState } from '../components/DataTable';
+import { DataTable, listProps, sortRows, type Column, type SortState } from '../components/DataTable';
 import { InlineError, PageHeader } from '../components/Page';
 import { usePageStrings } from '../lib/i18n';
 import { formatQuota, formatTokens } from '../lib/quota';
@@ -311,17 +311,10 @@ export default function LogsPage() {
           columns={columns}
           rows={sortRows(list.items, columns, sort)}
           rowKey={(r) => r.id}
-          loading={list.loading}
-          error={list.error}
-          onRetry={list.reload}
+          {...listProps(list)}
           empty={t('empty')}
           sort={sort}
           onSort={setSort}
-          page={list.page}
-          pageSize={list.pageSize}
-          total={list.total}
-          onPage={list.setPage}
-          onPageSize={list.setPageSize}
         />
       </Paper>
       <LogDetails log={detail} admin={isAdmin} onClose={() => setDetail(null)} />

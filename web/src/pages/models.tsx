@@ -9,7 +9,7 @@ import { useMemo, useState } from 'react';
 import { del, put, type Page } from '../api/client';
 import { usePagedList, useRequest } from '../api/hooks';
 import { ConfirmModal, type ConfirmRequest } from '../components/ConfirmModal';
-import { DataTable, sortRows, type Column, type SortState } from '../components/DataTable';
+import { DataTable, listProps, sortRows, type Column, type SortState } from '../components/DataTable';
 import { PageHeader } from '../components/Page';
 import { usePageStrings } from '../lib/i18n';
 import { MissingModal } from './models/MissingModal';
@@ -148,16 +148,9 @@ function ModelsTab({ vendors, reloadVendors }: { vendors: Vendor[]; reloadVendor
         columns={columns}
         rows={sortRows(list.items, columns, sort)}
         rowKey={(m) => m.id}
-        loading={list.loading}
-        error={list.error}
-        onRetry={list.reload}
+        {...listProps(list)}
         sort={sort}
         onSort={setSort}
-        page={list.page}
-        pageSize={list.pageSize}
-        total={list.total}
-        onPage={list.setPage}
-        onPageSize={list.setPageSize}
       />
       <ModelForm
         draft={draft}

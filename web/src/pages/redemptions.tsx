@@ -11,7 +11,7 @@ import { usePagedList } from '../api/hooks';
 import { useQuotaOptions } from '../api/session';
 import { ConfirmModal, type ConfirmRequest } from '../components/ConfirmModal';
 import { downloadText, fileStamp, toCsv } from '../components/csv';
-import { DataTable, sortRows, type Column, type SortState } from '../components/DataTable';
+import { DataTable, listProps, sortRows, type Column, type SortState } from '../components/DataTable';
 import { PageHeader, copyText } from '../components/Page';
 import { usePageStrings } from '../lib/i18n';
 import { formatQuota } from '../lib/quota';
@@ -159,16 +159,9 @@ export default function RedemptionsPage() {
           columns={columns}
           rows={sortRows(list.items, columns, sort)}
           rowKey={(r) => r.id}
-          loading={list.loading}
-          error={list.error}
-          onRetry={list.reload}
+          {...listProps(list)}
           sort={sort}
           onSort={setSort}
-          page={list.page}
-          pageSize={list.pageSize}
-          total={list.total}
-          onPage={list.setPage}
-          onPageSize={list.setPageSize}
         />
       </Paper>
       <CodeForm

@@ -12,7 +12,7 @@ import { del, post, put } from '../api/client';
 import { usePagedList, useRequest } from '../api/hooks';
 import { useQuotaOptions } from '../api/session';
 import type { GroupInfo, Token } from '../api/types';
-import { DataTable, sortRows, type Column, type SortState } from '../components/DataTable';
+import { DataTable, listProps, sortRows, type Column, type SortState } from '../components/DataTable';
 import { InlineError, PageHeader, copyText } from '../components/Page';
 import { usePageStrings } from '../lib/i18n';
 import { amountFromQuota, currencySymbol, displayKind, formatQuota, quotaFromAmount } from '../lib/quota';
@@ -271,18 +271,11 @@ export default function TokensPage() {
           columns={columns}
           rows={sortRows(list.items, columns, sort)}
           rowKey={(r) => r.id}
-          loading={list.loading}
-          error={list.error}
-          onRetry={list.reload}
+          {...listProps(list)}
           sort={sort}
           onSort={setSort}
           selected={selected}
           onSelect={setSelected}
-          page={list.page}
-          pageSize={list.pageSize}
-          total={list.total}
-          onPage={list.setPage}
-          onPageSize={list.setPageSize}
         />
       </Paper>
 

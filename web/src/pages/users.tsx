@@ -14,7 +14,7 @@ import { usePagedList, useRequest } from '../api/hooks';
 import { useAppState, useQuotaOptions } from '../api/session';
 import { ROLE_ADMIN, ROLE_ROOT } from '../api/types';
 import { ConfirmModal, type ConfirmRequest } from '../components/ConfirmModal';
-import { DataTable, sortRows, type Column, type SortState } from '../components/DataTable';
+import { DataTable, listProps, sortRows, type Column, type SortState } from '../components/DataTable';
 import { PageHeader } from '../components/Page';
 import { usePageStrings } from '../lib/i18n';
 import { formatQuota } from '../lib/quota';
@@ -171,16 +171,9 @@ export default function UsersPage() {
           columns={columns}
           rows={sortRows(list.items, columns, sort)}
           rowKey={(u) => u.id}
-          loading={list.loading}
-          error={list.error}
-          onRetry={list.reload}
+          {...listProps(list)}
           sort={sort}
           onSort={setSort}
-          page={list.page}
-          pageSize={list.pageSize}
-          total={list.total}
-          onPage={list.setPage}
-          onPageSize={list.setPageSize}
         />
       </Paper>
       <UserForm

@@ -6,7 +6,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { del, post, put } from '../../api/client';
 import { usePagedList } from '../../api/hooks';
 import { ConfirmModal, type ConfirmRequest } from '../../components/ConfirmModal';
-import { DataTable, sortRows, type Column, type SortState } from '../../components/DataTable';
+import { DataTable, listProps, sortRows, type Column, type SortState } from '../../components/DataTable';
 import { InlineError } from '../../components/Page';
 import { usePageStrings } from '../../lib/i18n';
 import { formatTime } from '../../lib/time';
@@ -62,16 +62,9 @@ export function Vendors({ onChanged }: { onChanged: () => void }) {
         columns={columns}
         rows={sortRows(list.items, columns, sort)}
         rowKey={(v) => v.id}
-        loading={list.loading}
-        error={list.error}
-        onRetry={list.reload}
+        {...listProps(list)}
         sort={sort}
         onSort={setSort}
-        page={list.page}
-        pageSize={list.pageSize}
-        total={list.total}
-        onPage={list.setPage}
-        onPageSize={list.setPageSize}
       />
       <Modal opened={form !== null} onClose={() => setForm(null)} title={form?.id ? t('vFormEdit') : t('vFormCreate')} centered>
         {form && <VendorForm key={form.id ?? 'new'} vendor={form} onClose={() => setForm(null)} onSaved={() => { setForm(null); changed(); }} />}

@@ -9,7 +9,7 @@ import { post } from '../../api/client';
 import { usePagedList } from '../../api/hooks';
 import { useAppState, useQuotaOptions } from '../../api/session';
 import { ConfirmModal, type ConfirmRequest } from '../../components/ConfirmModal';
-import { DataTable, sortRows, type Column, type SortState } from '../../components/DataTable';
+import { DataTable, listProps, sortRows, type Column, type SortState } from '../../components/DataTable';
 import { usePageStrings } from '../../lib/i18n';
 import { formatQuota } from '../../lib/quota';
 import { formatTime } from '../../lib/time';
@@ -45,17 +45,10 @@ function Credits({ tick }: { tick: number }) {
       columns={columns}
       rows={sortRows(list.items, columns, sort)}
       rowKey={(r) => r.id}
-      loading={list.loading}
-      error={list.error}
-      onRetry={list.reload}
+      {...listProps(list)}
       empty={t('noCredits')}
       sort={sort}
       onSort={setSort}
-      page={list.page}
-      pageSize={list.pageSize}
-      total={list.total}
-      onPage={list.setPage}
-      onPageSize={list.setPageSize}
     />
   );
 }
@@ -123,17 +116,10 @@ function Orders() {
         columns={columns}
         rows={sortRows(list.items, columns, sort)}
         rowKey={(r) => r.id}
-        loading={list.loading}
-        error={list.error}
-        onRetry={list.reload}
+        {...listProps(list)}
         empty={t('noOrders')}
         sort={sort}
         onSort={setSort}
-        page={list.page}
-        pageSize={list.pageSize}
-        total={list.total}
-        onPage={list.setPage}
-        onPageSize={list.setPageSize}
       />
       <ConfirmModal request={confirm} onClose={() => setConfirm(null)} />
     </>
