@@ -1,7 +1,7 @@
 """Start ClawRouter on a fresh data directory and configure it through its own HTTP API, the
-way a user would: POST /api/setup, POST /api/user/login, POST /api/channel/ (an OpenAI channel
-to the fake upstream) and POST /api/token/ (an API key with a finite quota). Every runtime
-option keeps its default, so billing and request logging are on."""
+way a user would: POST /api/setup, POST /api/user/login, POST /api/channel/ (an OpenAI, an
+Anthropic and a Gemini channel to the fake upstream) and POST /api/token/ (an API key with a
+finite quota). Every runtime option keeps its default, so billing and request logging are on."""
 
 from __future__ import annotations
 
@@ -15,8 +15,13 @@ from pathlib import Path
 from bench.procs import Proc
 
 USERNAME, PASSWORD = "bench", "bench-password-1"
-MODEL = "gpt-4o-mini"
-OPENAI_CHANNEL = 1  # channel type: OpenAI
+# (channel type, model) per upstream format: OpenAI (1), Anthropic (14), Gemini (24); all on
+# the one fake upstream, which answers each in its own wire format.
+CHANNELS = (
+    (1, "gpt-4o-mini"),
+    (14, "claude-3-5-haiku-20241022"),
+    (24, "gemini-2.0-flash"),
+)
 
 
 class Api:
@@ -54,15 +59,16 @@ def configure(base: str, upstream: str) -> str:
     api.call("POST", "/api/setup", {**login, "confirmPassword": PASSWORD})
     user = api.call("POST", "/api/user/login", login)
     api.user_id = user["id"]  # type: ignore[index]
-    channel = {
-        "type": OPENAI_CHANNEL,
-        "name": "bench-upstream",
-        "key": "sk-upstream-bench",
-        "base_url": upstream,
-        "models": MODEL,
-        "group": "default",
-    }
-    api.call("POST", "/api/channel/", {"mode": "single", "channel": channel})
+    for kind, model in CHANNELS:
+        channel = {
+            "type": kind,
+            "name": f"bench-{kind}",
+            "key": "sk-upstream-bench",
+            "base_url": upstream,
+            "models": model,
+            "group": "default",
+        }
+        api.call("POST", "/api/channel/", {"mode": "single", "channel": channel})
     key = {"name": "bench", "remain_quota": 50_000_000, "unlimited_quota": False}
     token = api.call("POST", "/api/token/", {**key, "expired_time": -1})
     key = token["key"]  # type: ignore[index]
@@ -76,12 +82,14 @@ def start(
     data_dir: Path,
     log_dir: Path,
     *,
-    cpu: int | None,
+    cpu: int | str | None,
     repo: Path,
     extra_env: dict[str, str] | None = None,
+    args: list[str] | None = None,
 ) -> Proc:
     """Start `python -m clawrouter` (this interpreter) and wait until /api/status answers."""
     argv = [sys.executable, "-m", "clawrouter", "--data-dir", str(data_dir), "--port", str(port)]
+    argv += args or []
     env = {"CLAWROUTER_HOST": "127.0.0.1", **(extra_env or {})}
     proc = Proc("clawrouter", argv, log_dir, cpu=cpu, env=env, cwd=str(repo))
     proc.wait_http(f"http://127.0.0.1:{port}/api/status", timeout=60)

@@ -2,7 +2,7 @@
 
   chat    --conns requests in flight (the fallback when wrk is not installed): RPS, latency
   stream  --conns streams in flight: time to the first body byte (TTFB) and to the end, and a
-          check that every stream ended with `data: [DONE]`
+          check that every stream ended complete (--expect in its last bytes: [DONE] by default)
 Samples from the first --warmup seconds are dropped; the run stops after --duration more.
 """
 
@@ -43,6 +43,7 @@ class Run:
         self.ttfb: list[float] = []
         self.errors: dict[str, int] = {}
         self.completed = 0  # successful requests, warm-up included
+        self.expect = a.expect.encode() or (b"[DONE]" if a.mode == "stream" else b'"choices"')
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -52,7 +53,7 @@ class Run:
             try:
                 async with s.post(self.a.url, data=self.body, headers=self.headers) as r:
                     data = await r.read()
-                ok = r.status == 200 and b'"choices"' in data
+                ok = r.status == 200 and self.expect in data
             except (TimeoutError, aiohttp.ClientError) as e:
                 self.error(type(e).__name__)
                 await asyncio.sleep(0.01)
@@ -73,15 +74,15 @@ class Run:
                     async for chunk in r.content.iter_any():
                         if first is None:
                             first = time.perf_counter()
-                        tail = (tail + chunk)[-64:]
+                        tail = (tail + chunk)[-1024:]
                 status = r.status
             except (TimeoutError, aiohttp.ClientError) as e:
                 self.error(type(e).__name__)
                 await asyncio.sleep(0.01)
                 continue
             t1 = time.perf_counter()
-            if status != 200 or b"[DONE]" not in tail:
-                self.error(f"HTTP {status}" if status != 200 else "no [DONE]")
+            if status != 200 or self.expect not in tail:
+                self.error(f"HTTP {status}" if status != 200 else "incomplete stream")
             else:
                 self.completed += 1
                 if t0 >= self.measure_from and t1 <= self.end:
@@ -120,6 +121,9 @@ def main() -> None:
     ap.add_argument("--url", required=True)
     ap.add_argument("--body", required=True, help="the JSON request body")
     ap.add_argument("--key", default="", help="sent as Authorization: Bearer KEY")
+    ap.add_argument(
+        "--expect", default="", help='in a good answer (a stream: its end); "choices" / [DONE]'
+    )
     ap.add_argument("--conns", type=int, default=1)
     ap.add_argument("--duration", type=float, default=5)
     ap.add_argument("--warmup", type=float, default=1)

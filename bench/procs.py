@@ -31,7 +31,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def pinned(cpu: int | None, argv: list[str]) -> list[str]:
+def pinned(cpu: int | str | None, argv: list[str]) -> list[str]:
     if cpu is None or not shutil.which("taskset"):
         return argv
     return ["taskset", "-c", str(cpu), *argv]
@@ -46,7 +46,7 @@ class Proc:
         argv: list[str],
         log_dir: Path,
         *,
-        cpu: int | None = None,
+        cpu: int | str | None = None,
         env: dict[str, str] | None = None,
         cwd: str | None = None,
         url: str = "",

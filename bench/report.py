@@ -1,5 +1,11 @@
-"""The result table (markdown: one row per metric, one column per target, then the target and
-PASS/MISS) and the JSON record written to bench/results/<stamp>.json."""
+"""The result tables (markdown: per wire format one row per metric, one column per target, then
+the target and PASS / FAIL; then memory and noise; then the scaling targets, when measured) and
+the JSON record written to bench/results/<stamp>.json.
+
+The targets are issue #15's, each against the raw pass-through of the same run: throughput
+≥ 0.7× raw's (and CPU per request ≤ 1.45× raw's, the same thing measured on the gateway's core
+alone, less noisy), added latency at one connection within 0.1 ms of raw's, first byte of a
+stream at 32 streams within 0.3 ms of raw's, peak RSS ≤ 80 MB."""
 
 from __future__ import annotations
 
@@ -9,10 +15,13 @@ import platform
 from pathlib import Path
 from typing import Any
 
+from bench.scenarios import FORMATS, names_of
+
 TARGETS = {
-    "rps_ratio": 0.6,  # ClawRouter chat RPS at 64 connections / raw pass-through's
-    "added_c1_ms": 0.35,  # p50 latency at 1 connection, over direct
-    "added_ttfb_ms": 0.5,  # stream time to first byte p50, over direct
+    "rps_ratio": 0.7,  # ClawRouter req/s at 64 connections / raw pass-through's: at least
+    "cpu_ratio": 1.45,  # ClawRouter CPU µs per request / raw's: at most
+    "c1_over_raw_ms": 0.1,  # p50 at 1 connection, ClawRouter's minus raw's: at most
+    "ttfb_over_raw_ms": 0.3,  # stream first byte p50 at 32 streams, minus raw's: at most
     "peak_rss_mb": 80.0,
 }
 COLUMNS = (("direct", "direct"), ("raw", "raw pass-through"), ("clawrouter", "ClawRouter"))
@@ -38,113 +47,190 @@ def _verdict(value: float | None, limit: float, higher_is_better: bool = False) 
     if value is None:
         return "n/a"
     ok = value >= limit if higher_is_better else value <= limit
-    return "PASS" if ok else "MISS"
+    return "PASS" if ok else "FAIL"
 
 
-def _latency_row(results: dict, label: str, scenario: str, field: str, limit: float | None):
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a and b else None
+
+
+def _minus(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def format_values(results: dict, fmt: str) -> dict[str, float | None]:
+    """A format's four compared values: ClawRouter against raw, same run."""
+    n = names_of(fmt)
+    cr, raw = "clawrouter", "raw"
+    return {
+        "rps_ratio": _ratio(
+            _get(results, cr, n["many"], "rps"), _get(results, raw, n["many"], "rps")
+        ),
+        "cpu_ratio": _ratio(
+            _get(results, cr, n["many"], "cpu_us_per_req"),
+            _get(results, raw, n["many"], "cpu_us_per_req"),
+        ),
+        "c1_over_raw_ms": _minus(
+            _get(results, cr, n["c1"], "p50_ms"), _get(results, raw, n["c1"], "p50_ms")
+        ),
+        "ttfb_over_raw_ms": _minus(
+            _get(results, cr, n["stream"], "ttfb_p50_ms"),
+            _get(results, raw, n["stream"], "ttfb_p50_ms"),
+        ),
+    }  # fmt: skip
+
+
+def verdicts(results: dict, formats: list[str]) -> dict[str, dict[str, Any]]:
+    """Each target: the measured value, the limit and PASS / FAIL (n/a when not measured)."""
+    out: dict[str, dict[str, Any]] = {}
+    for fmt in formats:
+        for name, value in format_values(results, fmt).items():
+            result = _verdict(value, TARGETS[name], higher_is_better=name == "rps_ratio")
+            out[f"{fmt}.{name}"] = {"value": value, "limit": TARGETS[name], "result": result}
+    peak = results.get("clawrouter", {}).get("rss_peak_mb")
+    limit = TARGETS["peak_rss_mb"]
+    out["peak_rss_mb"] = {"value": peak, "limit": limit, "result": _verdict(peak, limit)}
+    return out
+
+
+def _latency_cells(results: dict, scenario: str, field: str) -> list[str]:
     cells = []
     for name, _ in COLUMNS:
         v, add = _get(results, name, scenario, field), _added(results, name, scenario, field)
         cells.append(_num(v, 3) + (f" (+{add:.3f})" if add is not None else ""))
-    if limit is None:
-        return [label, *cells, "", ""]
-    added = _added(results, "clawrouter", scenario, field)
-    return [label, *cells, f"≤ +{limit} ms", _verdict(added, limit)]
+    return cells
 
 
-def verdicts(results: dict) -> dict[str, dict[str, Any]]:
-    """Each target: the measured value, the limit and PASS / MISS (n/a when not measured)."""
-    rps, raw = _get(results, "clawrouter", "chat", "rps"), _get(results, "raw", "chat", "rps")
-    values = {
-        "rps_ratio": rps / raw if rps and raw else None,
-        "added_c1_ms": _added(results, "clawrouter", "chat_c1", "p50_ms"),
-        "added_ttfb_ms": _added(results, "clawrouter", "stream", "ttfb_p50_ms"),
-        "added_ttfb_1_stream_ms": _added(results, "clawrouter", "stream_c1", "ttfb_p50_ms"),
-        "peak_rss_mb": results.get("clawrouter", {}).get("rss_peak_mb"),
-    }
-    out = {}
-    for name, value in values.items():
-        limit = TARGETS[name.replace("_1_stream", "")]
-        result = _verdict(value, limit, higher_is_better=name == "rps_ratio")
-        out[name] = {"value": value, "limit": limit, "result": result}
-    return out
-
-
-def table(results: dict, conns: int, streams: int) -> str:
-    v = verdicts(results)
-    rows = [["metric", *(label for _, label in COLUMNS), "target", "result"]]
-    rps = [_get(results, name, "chat", "rps") for name, _ in COLUMNS]
-    raw_rps = rps[1]
-    cells = [
-        _num(r, 0) + (f" ({r / raw_rps:.2f}× raw)" if r and raw_rps and i == 2 else "")
-        for i, r in enumerate(rps)
-    ]
-    target = TARGETS["rps_ratio"]
+def _format_rows(results: dict, fmt: str, conns: int, streams: int) -> list[list[str]]:
+    n, v = names_of(fmt), verdicts(results, [fmt])
+    rows = []
+    rps = [_get(results, name, n["many"], "rps") for name, _ in COLUMNS]
+    cells = [_num(r, 0) for r in rps]
+    if rps[1] and rps[2]:
+        cells[2] += f" ({rps[2] / rps[1]:.2f}× raw)"
+    t = TARGETS["rps_ratio"]
+    rows.append(
+        [f"req/s, {conns} connections", *cells, f"≥ {t}× raw", v[f"{fmt}.rps_ratio"]["result"]]
+    )
+    cpu = [_get(results, name, n["many"], "cpu_us_per_req") for name, _ in COLUMNS]
+    cells = [_num(c, 0) for c in cpu]
+    if cpu[1] and cpu[2]:
+        cells[2] += f" ({cpu[2] / cpu[1]:.2f}× raw)"
+    t = TARGETS["cpu_ratio"]
     rows.append(
         [
-            f"chat req/s, {conns} connections",
+            "CPU µs per request (gateway process)",
             *cells,
-            f"≥ {target}× raw",
-            v["rps_ratio"]["result"],
+            f"≤ {t}× raw",
+            v[f"{fmt}.cpu_ratio"]["result"],
         ]
     )
     p50p99 = [
-        f"{_num(_get(results, n, 'chat', 'p50_ms'))} / {_num(_get(results, n, 'chat', 'p99_ms'))}"
-        for n, _ in COLUMNS
+        f"{_num(_get(results, name, n['many'], 'p50_ms'))} / "
+        f"{_num(_get(results, name, n['many'], 'p99_ms'))}"
+        for name, _ in COLUMNS
     ]
-    rows.append([f"chat p50 / p99 ms, {conns} connections", *p50p99, "", ""])
+    rows.append([f"p50 / p99 ms, {conns} connections", *p50p99, "", ""])
+    t = TARGETS["c1_over_raw_ms"]
     rows.append(
-        _latency_row(
-            results,
-            "chat p50 ms, 1 connection (added)",
-            "chat_c1",
-            "p50_ms",
-            TARGETS["added_c1_ms"],
-        )
+        [
+            "p50 ms, 1 connection (added)",
+            *_latency_cells(results, n["c1"], "p50_ms"),
+            f"≤ raw + {t} ms",
+            v[f"{fmt}.c1_over_raw_ms"]["result"],
+        ]
     )
-    ttfb = TARGETS["added_ttfb_ms"]
+    t = TARGETS["ttfb_over_raw_ms"]
     rows.append(
-        _latency_row(
-            results,
+        [
             f"stream first byte p50 ms, {streams} streams (added)",
-            "stream",
-            "ttfb_p50_ms",
-            ttfb,
-        )
+            *_latency_cells(results, n["stream"], "ttfb_p50_ms"),
+            f"≤ raw + {t} ms",
+            v[f"{fmt}.ttfb_over_raw_ms"]["result"],
+        ]
     )
     rows.append(
-        _latency_row(
-            results, "stream first byte p50 ms, 1 stream (added)", "stream_c1", "ttfb_p50_ms", ttfb
-        )
+        [
+            "stream first byte p50 ms, 1 stream (added)",
+            *_latency_cells(results, n["stream_c1"], "ttfb_p50_ms"),
+            "",
+            "",
+        ]
     )
     rows.append(
-        _latency_row(results, f"stream total p50 ms, {streams} streams", "stream", "p50_ms", None)
+        [
+            f"stream total p50 ms, {streams} streams",
+            *_latency_cells(results, n["stream"], "p50_ms"),
+            "",
+            "",
+        ]
     )
-    cpu = [_get(results, n, "chat", "cpu_us_per_req") for n, _ in COLUMNS]
-    cells = [_num(c, 0) for c in cpu]
-    if cpu[1] and cpu[2]:  # raw / ClawRouter: the RPS ratio one core would give, less noisy
-        cells[2] += f" ({cpu[1] / cpu[2]:.2f}× raw's rate)"
-    rows.append(["CPU µs per chat request (gateway process)", *cells, "", ""])
-    per_stream = [_num(_get(results, n, "stream", "cpu_us_per_req"), 0) for n, _ in COLUMNS]
+    per_stream = [
+        _num(_get(results, name, n["stream"], "cpu_us_per_req"), 0) for name, _ in COLUMNS
+    ]
     rows.append([f"CPU µs per stream, {streams} streams (gateway process)", *per_stream, "", ""])
-    rss = []
+    return rows  # fmt: skip
+
+
+def _markdown(rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+    return out + ["| " + " | ".join(row) + " |" for row in rows[1:]]
+
+
+def _has(results: dict, fmt: str) -> bool:
+    names = set(names_of(fmt).values())
+    return any(names & set(results.get(t, {})) for t, _ in COLUMNS)
+
+
+def table(results: dict, conns: int, streams: int) -> str:
+    header = ["metric", *(label for _, label in COLUMNS), "target", "result"]
+    out: list[str] = []
+    for fmt, f in FORMATS.items():
+        if _has(results, fmt):
+            out += [f"**{f.label}** (`{f.path}`)", ""]
+            out += [*_markdown([header, *_format_rows(results, fmt, conns, streams)]), ""]
+    v = verdicts(results, [])
+    rss, errs, bg = [], [], []
     for name, _ in COLUMNS:
         r = results.get(name, {})
         idle, peak = r.get("rss_idle_mb"), r.get("rss_peak_mb")
         rss.append("-" if peak is None else f"{_num(idle, 1)} → {_num(peak, 1)}")
-    limit = TARGETS["peak_rss_mb"]
-    rows.append(["RSS idle → peak MB", *rss, f"peak ≤ {limit:.0f} MB", v["peak_rss_mb"]["result"]])
-    errs = []
-    for name, _ in COLUMNS:
-        r = results.get(name, {})
         n = sum(s.get("errors", 0) for s in r.values() if isinstance(s, dict))
         errs.append(str(n) if r else "-")
-    rows.append(["errors (all scenarios)", *errs, "", ""])
-    bg = [_num(results.get(n, {}).get("background_cpu_pct"), 0) for n, _ in COLUMNS]
-    rows.append(["CPU used by others meanwhile (processes + steal), % of a core", *bg, "", ""])
-    out = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-    out += ["| " + " | ".join(row) + " |" for row in rows[1:]]
-    return "\n".join(out)
+        bg.append(_num(r.get("background_cpu_pct"), 0))
+    limit = TARGETS["peak_rss_mb"]
+    rows = [
+        ["whole run", *(label for _, label in COLUMNS), "target", "result"],
+        ["RSS idle → peak MB", *rss, f"peak ≤ {limit:.0f} MB", v["peak_rss_mb"]["result"]],
+        ["errors (all scenarios)", *errs, "", ""],
+        ["CPU used by others meanwhile (processes + steal), % of a core", *bg, "", ""],
+    ]
+    return "\n".join(out + _markdown(rows))
+
+
+def scaling_table(results: dict, extra: list[str]) -> str:
+    """The extra ClawRouter set-ups (workers, PostgreSQL + Redis) beside the single process of
+    the same run: chat throughput, CPU per request and throughput per core (requests per
+    second of CPU the gateway's processes used)."""
+    rows = [["set-up (chat, many connections)", "req/s", "CPU µs per request", "req/s per core",
+             "per core vs single process", "cores used", "RSS peak MB"]]  # fmt: skip
+    base = _get(results, "clawrouter", "chat", "cpu_us_per_req")
+    for name in ["clawrouter", *extra]:
+        r = results.get(name, {})
+        if "skipped" in r or "error" in r:
+            rows.append(
+                [name, r.get("skipped") or f"failed: {r['error'][:80]}", "", "", "", "", ""]
+            )
+            continue
+        cpu = _get(results, name, "chat", "cpu_us_per_req")
+        per_core = 1e6 / cpu if cpu else None
+        vs = f"{base / cpu:.2f}×" if cpu and base else "-"
+        cores = _get(results, name, "chat", "cores_used")
+        rows.append(
+            [name, _num(_get(results, name, "chat", "rps"), 0), _num(cpu, 0), _num(per_core, 0),
+             vs, _num(cores, 2), _num(r.get("rss_peak_mb"), 1)]
+        )  # fmt: skip
+    return "\n".join(_markdown(rows))
 
 
 def machine() -> dict[str, Any]:

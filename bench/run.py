@@ -1,9 +1,11 @@
 """`make bench`: ClawRouter beside a raw aiohttp pass-through and direct-to-upstream, measured
 in one run on 127.0.0.1. Starts the fake upstream (bench/upstream.py), the raw proxy
 (bench/rawproxy.py) and ClawRouter on a temporary data directory (configured through its HTTP
-API, default options: billing and logging on), loads each with the same requests, stops
-everything, prints one markdown table with the targets and writes bench/results/<stamp>.json.
-With 2+ CPUs the proxies run on one CPU and the upstream plus load generators on another."""
+API, default options: billing and logging on), loads each with the same requests in each wire
+format (bench/scenarios.py), stops everything, prints markdown tables with issue #15's targets
+(PASS / FAIL) and writes bench/results/<stamp>.json. With 2+ CPUs the proxies run on one CPU and
+the upstream plus load generators on another. --workers N and --targets clawrouter-pg add the
+scaling set-ups (bench/scaling.py), measured on chat throughput."""
 
 from __future__ import annotations
 
@@ -17,14 +19,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from bench import gateway, report, scenarios
+from bench import gateway, report, scaling, scenarios
 from bench.procs import Background, Proc, RssSampler, free_port, psutil, tree_usage
-from bench.scenarios import SCENARIOS, Load, Target
+from bench.scenarios import FORMATS, SCENARIOS, Load, Target
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_NAMES = ("direct", "raw", "clawrouter")
+PG_TARGET = "clawrouter-pg"
 UPSTREAM_KEY = "sk-upstream-bench"
 
 
@@ -32,12 +36,26 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def pick_cpus(no_pin: bool) -> tuple[int | None, int | None]:
-    """(load CPU, proxy CPU), or (None, None) when pinning is off or impossible."""
-    if no_pin or not shutil.which("taskset") or not hasattr(os, "sched_getaffinity"):
-        return None, None
-    cpus = sorted(os.sched_getaffinity(0))
-    return (cpus[0], cpus[1]) if len(cpus) >= 2 else (None, None)
+@dataclass(frozen=True)
+class Cpus:
+    """Where things run: the load generators and the upstream on `load`, a proxy on `proxy`,
+    N gateway workers on the CPUs other than `load` (all of them, when there are too few)."""
+
+    load: int | None
+    proxy: int | None
+    others: tuple[int, ...] = ()
+
+    @classmethod
+    def pick(cls, no_pin: bool) -> Cpus:
+        if no_pin or not shutil.which("taskset") or not hasattr(os, "sched_getaffinity"):
+            return cls(None, None)
+        cpus = sorted(os.sched_getaffinity(0))
+        return cls(cpus[0], cpus[1], tuple(cpus[1:])) if len(cpus) >= 2 else cls(None, None)
+
+    def workers(self, n: int) -> str | None:
+        if self.proxy is None:
+            return None
+        return ",".join(str(c) for c in self.others[: max(n, 1)])
 
 
 def summary(r: dict) -> str:
@@ -48,9 +66,9 @@ def summary(r: dict) -> str:
 
 
 def measure(t: Target, proc: Proc | None, load: Load, names: list[str], up: Proc) -> dict:
-    """Every scenario against one target; RSS sampled all along, CPU per chat request."""
-    for stream in {n.startswith("stream") for n in names}:
-        scenarios.validate(t, stream)
+    """Every scenario against one target; RSS sampled all along, CPU per request."""
+    for name in names:
+        scenarios.validate(t, SCENARIOS[name])
     background = Background([up.pid] + ([proc.pid] if proc else []))
     sampler = RssSampler(proc.pid) if proc else None
     if sampler:
@@ -58,17 +76,18 @@ def measure(t: Target, proc: Proc | None, load: Load, names: list[str], up: Proc
     out: dict = {}
     try:
         for name in names:
-            chat, many = name.startswith("chat"), name in ("chat", "stream")
-            conns = (load.conns if chat else load.streams) if many else 1
-            seconds = load.duration if many else load.c1_duration
-            if chat:
-                scenarios.warm(t, load, conns)
-            cpu0 = tree_usage(proc.pid)[1] if proc else 0.0
-            r = (scenarios.chat if chat else scenarios.stream)(t, load, conns, seconds)
-            log(f"  {t.name:10} {name:9} {summary(r)}")
+            s = SCENARIOS[name]
+            conns = (load.streams if s.stream else load.conns) if s.many else 1
+            seconds = load.duration if s.many else load.c1_duration
+            scenarios.warm(t, s, load, conns)
+            cpu0, wall0 = (tree_usage(proc.pid)[1] if proc else 0.0), time.monotonic()
+            r = scenarios.run(t, s, load, conns, seconds)
+            log(f"  {t.name:13} {name:19} {summary(r)}")
             done = r.get("all_requests", r["requests"])  # the CPU window includes any warm-up
             if proc and done:
-                r["cpu_us_per_req"] = round((tree_usage(proc.pid)[1] - cpu0) * 1e6 / done, 1)
+                cpu = tree_usage(proc.pid)[1] - cpu0
+                r["cpu_us_per_req"] = round(cpu * 1e6 / done, 1)
+                r["cores_used"] = round(cpu / max(time.monotonic() - wall0, 1e-9), 2)
             out[name] = r
             if proc and not proc.alive():
                 raise RuntimeError(f"{t.name} died during {name}:\n{proc.tail()}")
@@ -83,36 +102,55 @@ def measure(t: Target, proc: Proc | None, load: Load, names: list[str], up: Proc
     return out
 
 
+def _gateway(
+    a: argparse.Namespace, port: int, upstream: str, cpu, work: Path, env: dict, args: list[str]
+) -> tuple[Proc, str]:
+    data = work / f"data-{port}"
+    env = {**dict(e.split("=", 1) for e in a.gateway_env), **env}
+    proc = gateway.start(port, data, work, cpu=cpu, repo=REPO, extra_env=env, args=args)
+    key = gateway.configure(f"http://127.0.0.1:{port}", upstream)
+    # Restart, so the measured process loaded everything at start-up like a long-running one
+    # (a user created by /api/setup is not in the relay's memory until the next periodic
+    # sync: its keys get 403 "banned" until then).
+    proc.stop()
+    return gateway.start(port, data, work, cpu=cpu, repo=REPO, extra_env=env, args=args), key
+
+
 def run_target(
-    name: str, a: argparse.Namespace, load: Load, cpu: int | None, up: Proc, work: Path
+    name: str, a: argparse.Namespace, load: Load, cpus: Cpus, up: Proc, work: Path
 ) -> dict:
     port, upstream = free_port(), up.url
     base = f"http://127.0.0.1:{port}"
-    proc = None
+    proc, names, services = None, a.scenarios, None
     try:
         if name == "direct":
             t = Target(name, upstream, UPSTREAM_KEY)
         elif name == "raw":
             argv = [sys.executable, "-m", "bench.rawproxy", "--port", str(port)]
-            proc = Proc("rawproxy", [*argv, "--upstream", upstream], work, cpu=cpu, cwd=str(REPO))
+            argv += ["--upstream", upstream]
+            proc = Proc("rawproxy", argv, work, cpu=cpus.proxy, cwd=str(REPO))
             proc.wait_http(base + "/health")
             t = Target(name, base, UPSTREAM_KEY)
-        else:
-            env = dict(e.split("=", 1) for e in a.gateway_env)
-            data = work / "clawrouter-data"
-            proc = gateway.start(port, data, work, cpu=cpu, repo=REPO, extra_env=env)
-            key = gateway.configure(base, upstream)
-            # Restart, so the measured process loaded everything at start-up like a long-running
-            # one (a user created by /api/setup is not in the relay's memory until the next
-            # periodic sync: its keys get 403 "banned" until then).
-            proc.stop()
-            proc = gateway.start(port, data, work, cpu=cpu, repo=REPO, extra_env=env)
+        elif name == "clawrouter":
+            proc, key = _gateway(a, port, upstream, cpus.proxy, work, {}, [])
+            t = Target(name, base, key)
+        else:  # the scaling set-ups: chat throughput only
+            names = [n for n in ("chat",) if n in SCENARIOS]
+            if name == PG_TARGET:
+                services = scaling.PgRedis(work)
+                env, args, cpu = services.start(), [], cpus.proxy
+            else:
+                n = int(name.rpartition("-w")[2])
+                env, args, cpu = {}, ["--workers", str(n)], cpus.workers(n)
+            proc, key = _gateway(a, port, upstream, cpu, work, env, args)
             t = Target(name, base, key)
         log(f"== {name} ({t.base})")
-        return measure(t, proc, load, a.scenarios, up)
+        return measure(t, proc, load, names, up)
     finally:
         if proc:
             proc.stop()
+        if services is not None:
+            services.stop()
 
 
 def versions() -> dict[str, str]:
@@ -143,12 +181,25 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--chunks", type=int, default=20, help="content chunks per upstream answer")
     ap.add_argument("--interval-ms", type=float, default=5, help="upstream delay between chunks")
     ap.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma list of %(default)s")
-    ap.add_argument("--targets", default="direct,raw,clawrouter", help="comma list of %(default)s")
+    ap.add_argument(
+        "--formats", default="", help=f"only these formats' scenarios: {', '.join(FORMATS)}"
+    )
+    ap.add_argument(
+        "--targets",
+        default="direct,raw,clawrouter",
+        help=f"comma list of %(default)s and {PG_TARGET} (PostgreSQL + Redis)",
+    )
+    ap.add_argument(
+        "--workers",
+        default="",
+        metavar="N[,N...]",
+        help="also measure chat throughput with `python -m clawrouter --workers N` (e.g. 1,2)",
+    )
     ap.add_argument(
         "--load",
         choices=("auto", "wrk", "aiohttp"),
         default="auto",
-        help="chat load generator: wrk when installed (auto), or bench/load.py",
+        help="non-stream load generator: wrk when installed (auto), or bench/load.py",
     )
     ap.add_argument("--no-pin", action="store_true", help="do not pin processes to CPUs")
     ap.add_argument(
@@ -166,9 +217,22 @@ def parse_args() -> argparse.Namespace:
     for s in a.scenarios:
         if s not in SCENARIOS:
             ap.error(f"unknown scenario {s!r}; choose from {', '.join(SCENARIOS)}")
+    formats = [f for f in a.formats.split(",") if f]
+    for f in formats:
+        if f not in FORMATS:
+            ap.error(f"unknown format {f!r}; choose from {', '.join(FORMATS)}")
+    if formats:
+        a.scenarios = [s for s in a.scenarios if SCENARIOS[s].fmt.name in formats]
     for t in a.targets:
-        if t not in TARGET_NAMES:
-            ap.error(f"unknown target {t!r}; choose from {', '.join(TARGET_NAMES)}")
+        if t not in (*TARGET_NAMES, PG_TARGET):
+            ap.error(f"unknown target {t!r}; choose from {', '.join(TARGET_NAMES)}, {PG_TARGET}")
+    try:
+        workers = [int(n) for n in a.workers.split(",") if n.strip()]
+    except ValueError:
+        ap.error(f"--workers {a.workers!r}: expected numbers such as 1,2")
+    if any(n < 1 for n in workers):
+        ap.error("--workers: each N must be 1 or more")
+    a.targets += [f"clawrouter-w{n}" for n in workers]
     if a.load == "wrk" and not scenarios.wrk_available():
         ap.error("--load wrk: wrk is not installed (apt-get install wrk)")
     for e in a.gateway_env:
@@ -177,22 +241,34 @@ def parse_args() -> argparse.Namespace:
     return a
 
 
-def run_all(a: argparse.Namespace, load: Load, cpus: tuple, work: Path) -> tuple[dict, bool]:
+def _skip_reason(name: str) -> str | None:
+    if name == PG_TARGET:
+        return scaling.pg_missing()
+    if name.startswith("clawrouter-w") and not scaling.workers_supported(REPO):
+        return "--workers: not supported by this build"
+    return None
+
+
+def run_all(a: argparse.Namespace, load: Load, cpus: Cpus, work: Path) -> tuple[dict, bool]:
     """Start the upstream, measure every target (ClawRouter first: if it cannot start or
     answer, that shows before a minute is spent on the others), stop the upstream."""
-    load_cpu, proxy_cpu = cpus
     port = free_port()
     upstream = f"http://127.0.0.1:{port}"
     argv = [sys.executable, "-m", "bench.upstream", "--port", str(port)]
     argv += ["--chunks", str(a.chunks), "--interval-ms", str(a.interval_ms)]
     results: dict[str, dict] = {}
     failed = False
-    up = Proc("upstream", argv, work, cpu=load_cpu, cwd=str(REPO), url=upstream)
+    up = Proc("upstream", argv, work, cpu=cpus.load, cwd=str(REPO), url=upstream)
     try:
         up.wait_http(upstream + "/health")
         for name in sorted(a.targets, key=lambda n: n != "clawrouter"):
+            reason = _skip_reason(name)
+            if reason:
+                log(f"== {name}: skipped: {reason}")
+                results[name] = {"skipped": reason}
+                continue
             try:
-                results[name] = run_target(name, a, load, proxy_cpu, up, work)
+                results[name] = run_target(name, a, load, cpus, up, work)
             except (RuntimeError, OSError, subprocess.SubprocessError) as e:
                 failed = True
                 log(f"!! {name} failed: {e}")
@@ -205,14 +281,14 @@ def run_all(a: argparse.Namespace, load: Load, cpus: tuple, work: Path) -> tuple
 def main() -> int:
     a = parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks
-    load_cpu, proxy_cpu = pick_cpus(a.no_pin)
+    cpus = Cpus.pick(a.no_pin)
     use_wrk = a.load == "wrk" or (a.load == "auto" and scenarios.wrk_available())
-    load = Load(a.duration, a.c1_duration, a.warmup, a.conns, a.streams, load_cpu, use_wrk)
+    load = Load(a.duration, a.c1_duration, a.warmup, a.conns, a.streams, cpus.load, use_wrk)
     if a.load == "auto" and not use_wrk:
         log("wrk not found (apt-get install wrk): chat load comes from bench/load.py instead")
-    pin = f"proxies on CPU {proxy_cpu}, upstream + load on CPU {load_cpu}"
-    pin = pin if proxy_cpu is not None else "no CPU pinning"
-    log(f"chat load: {load.chat_tool}; {pin}")
+    pin = f"proxies on CPU {cpus.proxy}, upstream + load on CPU {cpus.load}"
+    pin = pin if cpus.proxy is not None else "no CPU pinning"
+    log(f"non-stream load: {load.chat_tool}; {pin}")
     if psutil is None:
         log("psutil not installed: reading RSS/CPU from /proc")
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -220,29 +296,34 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="clawrouter-bench-"))
     keep = a.keep
     try:
-        results, failed = run_all(a, load, (load_cpu, proxy_cpu), work)
+        results, failed = run_all(a, load, cpus, work)
         keep = keep or failed
+        formats = [f for f in FORMATS if any(SCENARIOS[s].fmt.name == f for s in a.scenarios)]
+        extra = [t for t in a.targets if t not in TARGET_NAMES]
+        tables = report.table(results, a.conns, a.streams)
+        if extra:
+            tables += "\n\n" + report.scaling_table(results, extra)
         record = {
             "stamp": stamp,
             "seconds": round(time.monotonic() - started, 1),
             "machine": report.machine(),
             "versions": versions(),
             "chat_load": load.chat_tool,
-            "pinning": {"proxy_cpu": proxy_cpu, "load_cpu": load_cpu},
+            "pinning": {"proxy_cpu": cpus.proxy, "load_cpu": cpus.load},
             "settings": {k: v for k, v in vars(a).items() if k != "out"},
             "targets": report.TARGETS,
             "results": results,
-            "verdicts": report.verdicts(results),
-            "table": report.table(results, a.conns, a.streams),
+            "verdicts": report.verdicts(results, formats),
+            "table": tables,
         }
         out = a.out / f"{stamp}.json"
         report.write_json(out, record)
         m = record["machine"]
         print(
             f"\nClawRouter benchmark {stamp}: {m['cpus']} CPUs ({m.get('cpu_model', '?')}),"
-            f" Python {m['python']}; chat load: {load.chat_tool}; {pin}\n"
+            f" Python {m['python']}; non-stream load: {load.chat_tool}; {pin}\n"
         )
-        print(record["table"])
+        print(tables)
         log(f"\nresults: {out} ({record['seconds']} s)")
         return 1 if failed else 0
     finally:

@@ -1,9 +1,15 @@
-"""Fake OpenAI provider for the benchmark: a raw asyncio Protocol (uvloop when installed) with a
-minimal HTTP/1.1 parser, so it is several times faster than any gateway it feeds.
+"""Fake provider for the benchmark (OpenAI, Anthropic and Gemini wire formats): a raw asyncio
+Protocol (uvloop when installed) with a minimal HTTP/1.1 parser, so it is several times faster
+than any gateway it feeds.
 
   POST /v1/chat/completions   JSON answer with usage, or SSE when "stream": true: a role chunk,
                               --chunks content chunks --interval-ms apart, a finish chunk, a
                               usage chunk (when stream_options.include_usage) and [DONE]
+  POST /v1/messages           Anthropic: a message with usage, or its event stream when
+                              "stream": true (message_start ... message_stop)
+  POST /v1beta/models/M:generateContent, :streamGenerateContent?alt=sse
+                              Gemini: candidates with usageMetadata; the stream's last chunk
+                              carries finishReason and usageMetadata
   GET  /v1/models, GET /health
 Listens on 127.0.0.1 only. Prompt tokens are len(body) // 4; completion tokens = chunks.
 """
@@ -14,8 +20,11 @@ import argparse
 import asyncio
 import itertools
 import os
+from collections.abc import Iterator
 
 import orjson
+
+from bench import wire
 
 TEXT = (
     "The quick brown fox jumps over the lazy dog while the benchmark counts every byte that "
@@ -73,20 +82,23 @@ def chat_json(prompt_tokens: int, n: int) -> bytes:
     )
 
 
-def sse_chunk(cid: bytes, delta: bytes, finish: bytes = b"null", usage: bytes = b"") -> bytes:
-    """One SSE event as an HTTP/1.1 chunk (chunked transfer encoding)."""
+def sse_data(cid: bytes, delta: bytes, finish: bytes = b"null", usage: bytes = b"") -> bytes:
+    """One OpenAI chat.completion.chunk SSE event."""
     choices = b'[{"index":0,"delta":%s,"logprobs":null,"finish_reason":%s}]' % (delta, finish)
     if usage:
         choices = b"[]"
-    data = (
+    return (
         b'data: {"id":"%s","object":"chat.completion.chunk","created":1700000000,'
         b'"model":"%s","system_fingerprint":"fp_bench","choices":%s%s}\n\n'
         % (cid, MODEL, choices, b',"usage":' + usage if usage else b"")
     )
+
+
+def chunk(data: bytes) -> bytes:
+    """`data` as one HTTP/1.1 chunk (chunked transfer encoding)."""
     return b"%x\r\n%s\r\n" % (len(data), data)
 
 
-DONE = b"%x\r\n%s\r\n0\r\n\r\n" % (len(b"data: [DONE]\n\n"), b"data: [DONE]\n\n")
 SSE_HEAD = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
     b"Transfer-Encoding: chunked\r\n\r\n"
@@ -180,7 +192,18 @@ class FakeOpenAI(asyncio.Protocol):
     def handle(self, req: Request) -> None:
         keep = req.headers.get(b"connection", b"").lower() != b"close"
         path = req.path.split(b"?", 1)[0]
-        if req.method == b"POST" and path.endswith(b"/chat/completions"):
+        kind = _kind(req.method, path)
+        if kind is None:
+            if req.method == b"GET" and path.endswith(b"/models"):
+                models = b'{"object":"list","data":[{"id":"gpt-4o-mini","object":"model",'
+                models += b'"created":1700000000,"owned_by":"bench"}]}'
+                self.transport.write(simple_response(200, models, keep))
+            elif path == b"/health":
+                self.transport.write(simple_response(200, b'{"ok":true}', keep))
+            else:
+                msg = b'{"error":{"message":"Invalid URL","type":"invalid_request_error"}}'
+                self.transport.write(simple_response(404, msg, keep))
+        else:
             try:
                 body = orjson.loads(req.body)
             except orjson.JSONDecodeError:
@@ -188,50 +211,29 @@ class FakeOpenAI(asyncio.Protocol):
             if not isinstance(body, dict):
                 msg = b'{"error":{"message":"invalid JSON","type":"invalid_request_error"}}'
                 self.transport.write(simple_response(400, msg, keep))
-            elif body.get("stream") is True:
-                opts = body.get("stream_options")
-                usage = isinstance(opts, dict) and bool(opts.get("include_usage"))
+            elif kind == "gemini_stream" or (kind != "gemini" and body.get("stream") is True):
                 self.busy = True
-                asyncio.get_running_loop().create_task(self.stream(req, usage, keep))
+                events = list(_stream_events(kind, body, max(1, len(req.body) // 4)))
+                asyncio.get_running_loop().create_task(self.stream(events, keep))
                 return
             else:
-                out = chat_json(max(1, len(req.body) // 4), Settings.chunks)
+                out = _whole(kind, body, max(1, len(req.body) // 4), Settings.chunks)
                 self.transport.write(simple_response(200, out, keep))
-        elif req.method == b"GET" and path.endswith(b"/models"):
-            models = b'{"object":"list","data":[{"id":"gpt-4o-mini","object":"model",'
-            models += b'"created":1700000000,"owned_by":"bench"}]}'
-            self.transport.write(simple_response(200, models, keep))
-        elif path == b"/health":
-            self.transport.write(simple_response(200, b'{"ok":true}', keep))
-        else:
-            msg = b'{"error":{"message":"Invalid URL","type":"invalid_request_error"}}'
-            self.transport.write(simple_response(404, msg, keep))
         if not keep:
             self.transport.close()
 
-    async def stream(self, req: Request, usage: bool, keep: bool) -> None:
-        cid = b"chatcmpl-%x%x" % (_pid, next(_ids))
-        n = Settings.chunks
-        first = sse_chunk(cid, b'{"role":"assistant","content":"","refusal":null}')
+    async def stream(self, events: list[bytes], keep: bool) -> None:
+        """The head event at once, each content event --interval-ms after the one before,
+        then the tail (finish, usage, terminator) right after the last one."""
         try:
-            self.transport.write(SSE_HEAD + first)
-            for i in range(n):
+            self.transport.write(SSE_HEAD + chunk(events[0]))
+            for event in events[1:-1]:
                 if Settings.interval > 0:
                     await asyncio.sleep(Settings.interval)
                 if self.transport is None:
                     return
-                word = orjson.dumps((" " if i else "") + WORDS[i % len(WORDS)])
-                self.transport.write(sse_chunk(cid, b'{"content":%s}' % word))
-            tail = sse_chunk(cid, b"{}", b'"stop"')
-            if usage:
-                prompt = max(1, len(req.body) // 4)
-                u = b'{"prompt_tokens":%d,"completion_tokens":%d,"total_tokens":%d}' % (
-                    prompt,
-                    n,
-                    prompt + n,
-                )
-                tail += sse_chunk(cid, b"{}", usage=u)
-            self.transport.write(tail + DONE)
+                self.transport.write(chunk(event))
+            self.transport.write(chunk(events[-1]) + b"0\r\n\r\n")
             if not keep:
                 self.transport.close()
         except (AttributeError, ConnectionError):
@@ -239,6 +241,71 @@ class FakeOpenAI(asyncio.Protocol):
         finally:
             self.busy = False
         self.process()
+
+
+def _kind(method: bytes, path: bytes) -> str | None:
+    if method != b"POST":
+        return None
+    if path.endswith(b"/chat/completions"):
+        return "openai"
+    if path.endswith(b"/messages"):
+        return "anthropic"
+    if path.endswith(b":generateContent"):
+        return "gemini"
+    if path.endswith(b":streamGenerateContent"):
+        return "gemini_stream"
+    return None
+
+
+def _text(n: int) -> str:
+    return " ".join(WORDS[i % len(WORDS)] for i in range(n))
+
+
+def _word(i: int) -> bytes:
+    return orjson.dumps((" " if i else "") + WORDS[i % len(WORDS)])
+
+
+def _whole(kind: str, body: dict, prompt: int, n: int) -> bytes:
+    if kind == "anthropic":
+        model = str(body.get("model", "claude")).encode()
+        return wire.anthropic_json(b"msg_%x%x" % (_pid, next(_ids)), model, _text(n), prompt, n)
+    if kind == "gemini":
+        return wire.gemini_json(b"gemini-bench", _text(n), prompt, n)
+    return chat_json(prompt, n)
+
+
+def _stream_events(kind: str, body: dict, prompt: int) -> Iterator[bytes]:
+    """The events of one streamed answer: a head, --chunks content events, then the tail
+    (finish, usage and terminator) as one last item."""
+    n = Settings.chunks
+    if kind == "anthropic":
+        model = str(body.get("model", "claude")).encode()
+        yield wire.anthropic_head(b"msg_%x%x" % (_pid, next(_ids)), model, prompt)
+        for i in range(n):
+            yield wire.anthropic_delta(_word(i))
+        yield wire.anthropic_tail(n)
+        return
+    if kind == "gemini_stream":
+        model = b"gemini-bench"
+        yield wire.gemini_chunk(model, _word(0))
+        for i in range(1, n):
+            yield wire.gemini_chunk(model, _word(i))
+        yield wire.gemini_last(model, prompt, n)
+        return
+    cid = b"chatcmpl-%x%x" % (_pid, next(_ids))
+    yield sse_data(cid, b'{"role":"assistant","content":"","refusal":null}')
+    for i in range(n):
+        yield sse_data(cid, b'{"content":%s}' % _word(i))
+    tail = sse_data(cid, b"{}", b'"stop"')
+    opts = body.get("stream_options")
+    if isinstance(opts, dict) and opts.get("include_usage"):
+        u = b'{"prompt_tokens":%d,"completion_tokens":%d,"total_tokens":%d}' % (
+            prompt,
+            n,
+            prompt + n,
+        )
+        tail += sse_data(cid, b"{}", usage=u)
+    yield tail + b"data: [DONE]\n\n"
 
 
 async def serve(port: int) -> None:
