@@ -24,6 +24,7 @@ from clawrouter.http.render import json_response
 from clawrouter.http.request import read_object
 from clawrouter.keys import CALLER, CHANGES, CLOCK, MAIN_DB, OPTIONS, RELAY
 from clawrouter.relay.ledger import CreditRefused
+from clawrouter.wire.status import LogType
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ async def pay_out(
         return topup.order_quota(row, qpu)
 
     try:
-        quota = await app[RELAY].ledger.credit(order["user_id"], claim)
+        quota = await app[RELAY].ledger.credit(order["user_id"], claim, f"topup:{trade_no}")
     except CreditRefused:
         log.warning("top-up order %s could not be credited", trade_no)
         return "refused"
@@ -179,4 +180,4 @@ async def _topup_log(
     }
     if admin is not None:
         other["admin_id"] = admin["id"]
-    await audit.write_log(request, who, audit.LOG_TOPUP, text, quota=quota, other=other)
+    await audit.write_log(request, who, LogType.TOPUP, text, quota=quota, other=other)

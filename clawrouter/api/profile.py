@@ -3,6 +3,7 @@ settings, invite (aff) code and self-deletion; plus the public group list."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import urlparse
 
@@ -16,6 +17,7 @@ from clawrouter.api.validate import bool_field, str_field
 from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT
 from clawrouter.changes.change import Change
 from clawrouter.db.repo import users as users_repo
+from clawrouter.db.store import Tx
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
 from clawrouter.http.request import read_object
@@ -155,11 +157,16 @@ async def transfer_aff(request: web.Request) -> web.Response:
     unit = int(app[OPTIONS]["QuotaPerUnit"])
     if amount < unit:
         raise ApiError(f"the smallest transfer is {unit} quota")
-    if amount > user["aff_quota"] or not await users_repo.transfer_aff_quota(
-        app[MAIN_DB], user["id"], amount
-    ):
+    if amount > user["aff_quota"]:
         raise ApiError("not enough invite rewards for this transfer")
-    await app[CHANGES].publish(Change("user", user["id"]))
+
+    async def claim(tx: Tx) -> int | None:  # the rewards leave as the wallet is credited
+        return amount if await users_repo.take_aff_quota(tx, user["id"], amount) else None
+
+    key = f"aff:{user['id']}:{uuid.uuid4().hex}"
+    if await app[RELAY].ledger.credit(user["id"], claim, key) is None:
+        raise ApiError("not enough invite rewards for this transfer")
+    await app[CHANGES].publish(Change("user", user["id"]), here=False)  # the ledger reloaded it
     return ok(message="transferred")
 
 

@@ -22,6 +22,7 @@ from clawrouter.http.render import ok, page
 from clawrouter.http.request import pagination, read_object
 from clawrouter.keys import CALLER, CHANGES, CLOCK, MAIN_DB, OPTIONS, RELAY
 from clawrouter.relay.ledger import CreditRefused
+from clawrouter.wire.status import LogType
 
 MAX_KEY = 64
 
@@ -41,7 +42,7 @@ async def redeem(request: web.Request) -> web.Response:
         return code["quota"]
 
     try:  # the code is marked used and the wallet credited together, through the ledger
-        await app[RELAY].ledger.credit(user["id"], claim)
+        await app[RELAY].ledger.credit(user["id"], claim, f"redeem:{key.strip()}")
     except redemptions_repo.RedeemRefused as e:
         raise ApiError(f"redeem failed: {e}") from None
     except CreditRefused:
@@ -49,7 +50,7 @@ async def redeem(request: web.Request) -> web.Response:
     await app[CHANGES].publish(Change("user", user["id"]), here=False)  # the ledger reloaded it
     quota = code["quota"]
     text = f"top-up with redemption code #{code['id']}: +{quota} quota"
-    await audit.write_log(request, user, audit.LOG_TOPUP, text, quota=quota)
+    await audit.write_log(request, user, LogType.TOPUP, text, quota=quota)
     return ok(quota)
 
 

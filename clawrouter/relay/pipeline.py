@@ -104,7 +104,7 @@ def _price(state: RelayState, job: Job, group: str) -> pricing.Price:
         ) from None
 
 
-def _reserve(state: RelayState, job: Job) -> None:
+async def _reserve(state: RelayState, job: Job) -> None:
     price = job.price
     assert price is not None
     job.charge = Charge(state, job.caller.token, job.caller.user)
@@ -128,7 +128,7 @@ def _reserve(state: RelayState, job: Job) -> None:
             )
         except pricing.QuotaOverflowError as e:
             raise BadRequestError(str(e), code="model_price_error") from None
-    job.charge.reserve(amount)
+    await job.charge.reserve(amount)
 
 
 def _include_usage(body: dict[str, Any]) -> bool:
@@ -195,10 +195,10 @@ async def start_job(
     if setup is not None:
         setup(job)  # media requests: form, meter, per-call ratios, prompt estimate
     if reserve:
-        _reserve(state, job)
+        await _reserve(state, job)
     else:
         job.charge = Charge(state, caller.token, caller.user)
-        job.charge.reserve(0)
+        await job.charge.reserve(0)
     return state, job
 
 

@@ -1,15 +1,11 @@
-"""Quota for one relay request, in memory: pre-consume (with the trust bypass), settle, refund.
-Every change is mirrored to the write-behind writer; nothing here waits on the database."""
+"""Quota for one relay request: reserve before the call, then settle or refund — all through the
+relay state's ledger (relay/ledger.py), which holds the balances (in memory, or in Redis when
+shared). settle() and refund() never wait; reserve() waits only on a shared ledger."""
 
 from __future__ import annotations
 
-from clawrouter.errors import ForbiddenError
 from clawrouter.relay.entries import TokenEntry, UserEntry
 from clawrouter.relay.state import RelayState
-
-
-def _usd(quota: int, qpu: float) -> str:
-    return f"${quota / qpu:.6f}".rstrip("0").rstrip(".")
 
 
 class Charge:
@@ -21,50 +17,18 @@ class Charge:
         self.settled = 0  # quota charged by settle() (the metrics count it)
         self.done = False
 
-    def reserve(self, amount: int) -> None:
+    async def reserve(self, amount: int) -> None:
         """Raises 403 when the key or the wallet cannot cover `amount` (0 for trusted callers:
         the pipeline applies the trust bypass before estimating anything)."""
-        token, user = self.token, self.user
-        qpu = self.state.options["QuotaPerUnit"]
-        if user.quota <= 0:
-            raise ForbiddenError(
-                f"insufficient user quota, remaining {_usd(user.quota, qpu)}",
-                code="insufficient_user_quota",
-                type="insufficient_quota",
-            )
-        if amount and not token.unlimited and token.remain_quota < amount:
-            raise ForbiddenError(
-                f"API key quota is not enough: remaining {_usd(token.remain_quota, qpu)},"
-                f" needed {_usd(amount, qpu)}",
-                code="pre_consume_token_quota_failed",
-                type="insufficient_quota",
-            )
-        if amount and user.quota < amount:
-            raise ForbiddenError(
-                f"insufficient user quota: remaining {_usd(user.quota, qpu)},"
-                f" needed {_usd(amount, qpu)}",
-                code="insufficient_user_quota",
-                type="insufficient_quota",
-            )
-        self._move(-amount)
+        await self.state.ledger.reserve(self.token, self.user, amount)
         self.reserved = amount
-
-    def _move(self, delta: int) -> None:
-        """Add delta to the key's remaining quota and the wallet (negative = spend)."""
-        if delta == 0:
-            return
-        self.token.remain_quota += delta
-        self.user.quota += delta
-        if self.token.id:  # 0: the playground's temporary key, never stored
-            self.state.writer.token(self.token.id, remain=delta)
-        self.state.writer.user(self.user.id, quota=delta)
 
     def settle(self, quota: int, channel_id: int, now: int) -> None:
         if self.done:
             return
         self.done = True
         self.settled = quota
-        self._move(self.reserved - quota)
+        self.state.ledger.move(self.token, self.user, self.reserved - quota)
         w = self.state.writer
         self.token.used_quota += quota
         self.user.used_quota += quota
@@ -82,5 +46,5 @@ class Charge:
         if self.done:
             return
         self.done = True
-        self._move(self.reserved)
+        self.state.ledger.move(self.token, self.user, self.reserved)
         self.reserved = 0

@@ -22,7 +22,7 @@ from clawrouter.options.store import Options
 from clawrouter.relay.conversations import ConversationStore
 from clawrouter.relay.credentials import CredentialCache
 from clawrouter.relay.entries import ChannelEntry, TokenEntry, UserEntry
-from clawrouter.relay.ledger import Ledger
+from clawrouter.relay.ledger import Ledger, LocalLedger
 
 log = logging.getLogger(__name__)
 Tiers = list[list[ChannelEntry]]  # channels grouped by priority, highest first
@@ -64,7 +64,7 @@ class RelayState:
         self.ratios = Ratios.defaults()
         self.credentials = CredentialCache(clock)
         self.conversations = ConversationStore(db, writer, clock)
-        self.ledger = Ledger(self)
+        self.ledger: Ledger = LocalLedger(self)  # the app opens the configured one
         self._groups_memo: dict[tuple[int, str], dict[str, str]] = {}
         self._prices: dict[tuple[str, str, str, bool], pricing.Price | None] = {}
         self.feed: ChangeFeed | None = None  # set by the app: tells other processes what the

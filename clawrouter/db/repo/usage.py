@@ -70,3 +70,22 @@ async def insert_logs(
             " token_used = quota_data.token_used + excluded.token_used",
             quota_data,
         )
+
+
+async def lock_balances(tx: Tx, user_ids: Sequence[int], token_ids: Sequence[int]) -> None:
+    """Lock the rows whose balances the shared ledger is about to write (PostgreSQL: row locks
+    held to the commit, taken in id order; SQLite's write transaction locks everything), so
+    that of two writers the one that read Redis later also writes later."""
+    await tx.executemany("UPDATE users SET quota = quota WHERE id = ?", [(i,) for i in user_ids])
+    await tx.executemany(
+        "UPDATE tokens SET remain_quota = remain_quota WHERE id = ?", [(i,) for i in token_ids]
+    )
+
+
+async def set_balances(
+    tx: Tx, users: Sequence[tuple[int, int]], tokens: Sequence[tuple[int, int]]
+) -> None:
+    """For the shared ledger only: absolute balances read from Redis. users: (quota, id);
+    tokens: (remain_quota, id)."""
+    await tx.executemany("UPDATE users SET quota = ? WHERE id = ?", users)
+    await tx.executemany("UPDATE tokens SET remain_quota = ? WHERE id = ?", tokens)

@@ -39,8 +39,9 @@ async def get_user_by_username(db: Store, username: str) -> Row | None:
 
 def access_token_digest(token: str) -> str:
     """Access tokens are stored as their SHA-256 (hex): a copy of the database does not hold a
-    usable token, and the lookup compares digests, never the secret itself."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    usable token, and the lookup compares digests, never the secret itself. A header's bytes
+    that are not UTF-8 (kept as surrogates) hash as they came: such a token matches nothing."""
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 async def get_user_by_access_token(db: Store, token: str) -> Row | None:
@@ -139,13 +140,12 @@ async def aff_code_taken(db: Store, code: str) -> bool:
     return bool(await db.fetchval("SELECT COUNT(*) FROM users WHERE aff_code = ?", (code,)))
 
 
-async def transfer_aff_quota(db: Store, user_id: int, amount: int) -> bool:
-    """Move `amount` from the invite rewards to the balance, only if that much is there. A
-    credit (a delta, which commutes with the relay's unflushed ones): reload the user after."""
-    changed = await db.execute(
-        "UPDATE users SET aff_quota = aff_quota - ?, quota = quota + ?"
-        " WHERE id = ? AND aff_quota >= ?",
-        (amount, amount, user_id, amount),
+async def take_aff_quota(tx: Tx, user_id: int, amount: int) -> bool:
+    """Take `amount` from the invite rewards, only if that much is there (the claim of the
+    ledger's credit that moves it into the balance)."""
+    changed = await tx.execute(
+        "UPDATE users SET aff_quota = aff_quota - ? WHERE id = ? AND aff_quota >= ?",
+        (amount, user_id, amount),
     )
     return changed == 1
 

@@ -1,0 +1,355 @@
+"""RedisLedger: the balances of keys and wallets shared by many processes and machines, held in
+Redis and moved only by atomic Lua scripts; the store's balance columns follow as absolute values.
+
+- reserve: one script checks the wallet is above 0, the key holds the amount (unless unlimited)
+  and the wallet holds it, and takes it from both, atomically (awaited: the one wait added to the
+  hot path). settle's difference and refunds are queued and sent by one task (MULTI/EXEC
+  batches), so the relay never waits on them.
+- sets, debits, credits and task refunds are awaited scripts, then written to the store at once.
+- every script marks the ids it moved in two Redis sets; a flusher (any process) pops them every
+  relay.log_flush_interval_seconds and writes Redis's values to the balance columns in one
+  transaction that first locks those rows, so the last reader of Redis is the last writer.
+- a balance missing from Redis (first use, or Redis lost its data) is loaded from its column
+  with SET NX and the script retried.
+- credit(key): the claim (SQL) and the credit (Redis) happen in one SQL transaction; the script
+  credits a claim key at most once (kept 30 days), and is undone when the transaction fails.
+docs/scaling.md has the bounds. used_quota, request_count and the rest stay write-behind
+deltas in the usage writer (they gate nothing). redis-py is imported only when redis.url is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from clawrouter.db.repo import tokens as tokens_repo
+from clawrouter.db.repo import usage as usage_repo
+from clawrouter.db.repo import users as users_repo
+from clawrouter.db.store import Tx
+from clawrouter.errors import ServiceUnavailableError
+from clawrouter.relay.entries import TokenEntry, UserEntry
+from clawrouter.relay.ledger import Claim, CreditRefused, LocalLedger, refusal
+
+if TYPE_CHECKING:
+    from clawrouter.relay.state import RelayState
+
+log = logging.getLogger(__name__)
+PREFIX = "clawrouter:{ledger}:"  # one hash slot: the scripts touch several keys
+DIRTY_U, DIRTY_T = PREFIX + "dirty:u", PREFIX + "dirty:t"
+CREDIT_TTL = 30 * 86400  # seconds a credited claim key is remembered
+MISSING_WALLET, MISSING_KEY = 1, 2  # a script's answer: that balance is not in Redis
+BATCH = 1000
+
+# KEYS: wallet, key, dirty:u, dirty:t; ARGV: amount, unlimited, uid, tid, remain (no stored key)
+_RESERVE = """
+local w = redis.call('GET', KEYS[1])
+if not w then return {1, 0, 0} end
+w = tonumber(w)
+local has_t = ARGV[4] ~= '0'
+local t = tonumber(ARGV[5])
+if has_t then
+  local v = redis.call('GET', KEYS[2])
+  if not v then return {2, w, 0} end
+  t = tonumber(v)
+end
+local amount = tonumber(ARGV[1])
+if w <= 0 then return {3, w, t} end
+if amount > 0 and ARGV[2] == '0' and t < amount then return {4, w, t} end
+if amount > 0 and w < amount then return {5, w, t} end
+if amount ~= 0 then
+  w = redis.call('DECRBY', KEYS[1], ARGV[1])
+  redis.call('SADD', KEYS[3], ARGV[3])
+  if has_t then
+    t = redis.call('DECRBY', KEYS[2], ARGV[1])
+    redis.call('SADD', KEYS[4], ARGV[4])
+  end
+end
+return {0, w, t}
+"""
+# KEYS: wallet, key, dirty:u, dirty:t; ARGV: delta, uid, tid ('0': no key)
+_MOVE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {1, 0, 0} end
+local has_t = ARGV[3] ~= '0'
+if has_t and redis.call('EXISTS', KEYS[2]) == 0 then return {2, 0, 0} end
+local w = redis.call('INCRBY', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[2])
+local t = 0
+if has_t then
+  t = redis.call('INCRBY', KEYS[2], ARGV[1])
+  redis.call('SADD', KEYS[4], ARGV[3])
+end
+return {0, w, t}
+"""
+# KEYS: wallet, dirty:u, claim; ARGV: amount, uid, ttl
+_CREDIT = """
+if redis.call('EXISTS', KEYS[3]) == 1 then return 2 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
+redis.call('INCRBY', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[3], ARGV[1], 'EX', ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[2])
+return 0
+"""
+# KEYS: wallet, dirty:u, claim; ARGV: uid
+_UNCREDIT = """
+local a = redis.call('GET', KEYS[3])
+if not a then return 0 end
+redis.call('DEL', KEYS[3])
+redis.call('DECRBY', KEYS[1], a)
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1
+"""
+
+
+def _u(uid: int) -> str:
+    return f"{PREFIX}u:{uid}"
+
+
+def _t(tid: int) -> str:
+    return f"{PREFIX}t:{tid}"
+
+
+def _unavailable(e: Exception) -> ServiceUnavailableError:
+    log.error("shared ledger: Redis failed: %s", e)
+    return ServiceUnavailableError(
+        "the shared balance store (Redis) cannot be reached; try again shortly",
+        code="ledger_unavailable",
+    )
+
+
+class RedisLedger(LocalLedger):
+    def __init__(self, state: RelayState, url: str) -> None:
+        super().__init__(state)
+        self.url = url
+        self.interval = state.writer.interval
+        self.redis: Any = None
+        self._moves: dict[tuple[int, int], int] = {}  # (uid, tid) -> delta not yet sent
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        r = self.redis = aioredis.from_url(self.url, socket_connect_timeout=5, socket_timeout=10)
+        self._reserve = r.register_script(_RESERVE)
+        self._move = r.register_script(_MOVE)
+        self._credit = r.register_script(_CREDIT)
+        self._uncredit = r.register_script(_UNCREDIT)
+        self._tasks = [
+            asyncio.create_task(self._send_loop(), name="ledger-send"),
+            asyncio.create_task(self._flush_loop(), name="ledger-flush"),
+        ]
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        try:
+            await self._send()
+            while await self.flush():
+                pass
+        except (RedisError, OSError) as e:
+            log.error("shared ledger: could not finish its writes at shutdown: %s", e)
+        if self.redis is not None:
+            await self.redis.aclose()
+
+    # ---- the relay ---------------------------------------------------------------------------
+    async def reserve(self, token: TokenEntry, user: UserEntry, amount: int) -> None:
+        tid = token.id
+        keys = [_u(user.id), _t(tid), DIRTY_U, DIRTY_T]
+        args = [amount, int(token.unlimited), user.id, tid, token.remain_quota]
+        try:
+            for _ in range(3):
+                why, wallet, remain = await self._reserve(keys=keys, args=args)
+                if why == MISSING_WALLET:
+                    await self._load_user(user.id)
+                elif why == MISSING_KEY:
+                    await self._load_token(tid)
+                else:
+                    break
+        except (RedisError, OSError) as e:
+            raise _unavailable(e) from None
+        user.quota = wallet
+        if tid:
+            token.remain_quota = remain
+        if why:
+            qpu = self._state.options["QuotaPerUnit"]
+            raise refusal(why, wallet, remain, amount, qpu)
+
+    def move(self, token: TokenEntry, user: UserEntry, delta: int) -> None:
+        if delta == 0:
+            return
+        token.remain_quota += delta
+        user.quota += delta
+        k = (user.id, token.id)
+        self._moves[k] = self._moves.get(k, 0) + delta
+        self._wake.set()
+
+    async def _send_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self._send()
+            except (RedisError, OSError) as e:
+                log.warning("shared ledger: settlements wait for Redis (%s)", e)
+                await asyncio.sleep(0.5)
+                self._wake.set()
+
+    async def _send(self) -> None:
+        """Send the queued moves in MULTI/EXEC batches (all of a batch or none of it)."""
+        while self._moves:
+            batch, self._moves = self._moves, {}
+            try:
+                pipe = self.redis.pipeline(transaction=True)
+                for (uid, tid), delta in batch.items():
+                    keys = [_u(uid), _t(tid), DIRTY_U, DIRTY_T]
+                    await self._move(keys=keys, args=[delta, uid, tid], client=pipe)
+                results = await pipe.execute()
+            except BaseException:
+                for k, d in batch.items():
+                    self._moves[k] = self._moves.get(k, 0) + d
+                raise
+            for ((uid, tid), delta), (why, _, _) in zip(batch.items(), results, strict=True):
+                if why:  # not there: load it, then send the move again
+                    await (self._load_user(uid) if why == MISSING_WALLET else self._load_token(tid))
+                    self._moves[uid, tid] = self._moves.get((uid, tid), 0) + delta
+
+    async def _load_user(self, uid: int) -> None:
+        row = await users_repo.get_user(self._state.db, uid)
+        await self.redis.set(_u(uid), int(row["quota"]) if row else 0, nx=True)
+
+    async def _load_token(self, tid: int) -> None:
+        row = await tokens_repo.get_token(self._state.db, tid)
+        await self.redis.set(_t(tid), int(row["remain_quota"]) if row else 0, nx=True)
+
+    # ---- the store follows Redis -------------------------------------------------------------
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                while await self.flush():
+                    pass
+            except Exception:
+                log.exception("shared ledger: writing balances to the store failed; will retry")
+
+    async def flush(self) -> bool:
+        """Write the balances Redis marked as moved to their columns; True when a full batch
+        was written (more may wait)."""
+        uids = [int(i) for i in await self.redis.spop(DIRTY_U, BATCH) or []]
+        tids = [int(i) for i in await self.redis.spop(DIRTY_T, BATCH) or []]
+        if not uids and not tids:
+            return False
+        try:
+            async with self._state.db.transaction() as tx:
+                await self._write_back(tx, uids, tids)
+        except BaseException:
+            with contextlib.suppress(RedisError, OSError):  # marked again: the next turn retries
+                if uids:
+                    await self.redis.sadd(DIRTY_U, *uids)
+                if tids:
+                    await self.redis.sadd(DIRTY_T, *tids)
+            raise
+        return len(uids) == BATCH or len(tids) == BATCH
+
+    async def _write_back(self, tx: Tx, uids: Sequence[int], tids: Sequence[int]) -> None:
+        uids, tids = sorted(set(uids)), sorted(set(tids))
+        await usage_repo.lock_balances(tx, uids, tids)
+        values = await self.redis.mget([_u(i) for i in uids] + [_t(i) for i in tids])
+        pairs = [(int(v), i) for v, i in zip(values, [*uids, *tids], strict=True) if v is not None]
+        await usage_repo.set_balances(tx, pairs[: len(uids)], pairs[len(uids) :])
+
+    # ---- the management side -----------------------------------------------------------------
+    async def update_token(self, token_id: int, changes: dict[str, Any]) -> None:
+        fields = dict(changes)
+        remain = fields.pop("remain_quota", None)
+        async with self._writing(token_id=token_id) as tx:
+            await tokens_repo.update_token(tx, token_id, fields)
+            if remain is not None:
+                await self._set(_t(token_id), DIRTY_T, token_id, remain)
+                await self._write_back(tx, [], [token_id])
+
+    async def set_user_quota(self, user_id: int, quota: int) -> None:
+        async with self._writing(user_id=user_id) as tx:
+            await self._set(_u(user_id), DIRTY_U, user_id, quota)
+            await self._write_back(tx, [user_id], [])
+
+    async def _set(self, key: str, dirty: str, entity: int, value: int) -> None:
+        try:
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.set(key, value)
+            pipe.sadd(dirty, entity)
+            await pipe.execute()
+        except (RedisError, OSError) as e:
+            raise _unavailable(e) from None
+
+    async def add_user_quota(self, user_id: int, delta: int) -> None:
+        await self._moved(user_id, 0, delta)
+
+    async def refund(self, user_id: int, token_id: int, quota: int) -> None:
+        if quota <= 0:
+            return
+        writer = self._state.writer  # used quota: a delta, write-behind like the relay's
+        writer.user(user_id, used=-quota)
+        if token_id:
+            writer.token(token_id, used=-quota)
+        await self._moved(user_id, token_id, quota)
+
+    async def _moved(self, uid: int, tid: int, delta: int) -> None:
+        """Move a balance now (awaited), write it to the store, refresh the entries."""
+        try:
+            for _ in range(3):
+                why, _, _ = await self._move(keys=[_u(uid), _t(tid), DIRTY_U, DIRTY_T],
+                                             args=[delta, uid, tid])  # fmt: skip
+                if not why:
+                    break
+                await (self._load_user(uid) if why == MISSING_WALLET else self._load_token(tid))
+        except (RedisError, OSError) as e:
+            raise _unavailable(e) from None
+        async with self._writing(token_id=tid, user_id=uid) as tx:
+            await self._write_back(tx, [uid], [tid] if tid else [])
+
+    async def credit(self, user_id: int, claim: Claim, key: str) -> int | None:
+        state = self._state
+        claim_key = PREFIX + "credit:" + hashlib.sha256(key.encode()).hexdigest()
+        keys = [_u(user_id), DIRTY_U, claim_key]
+        credited = committed = False
+        async with state.writer.lock:
+            try:
+                async with state.db.transaction() as tx:
+                    quota = await claim(tx)
+                    if quota is None:
+                        return None
+                    if quota <= 0 or await users_repo.get_user(tx, user_id) is None:  # type: ignore[arg-type]
+                        raise CreditRefused(f"cannot credit {quota} to user {user_id}")
+                    for _ in range(2):
+                        done = await self._credit(keys=keys, args=[quota, user_id, CREDIT_TTL])
+                        if done != MISSING_WALLET:
+                            break
+                        await self._load_user(user_id)
+                    credited = True  # now, or by an attempt whose transaction never committed
+                    await self._write_back(tx, [user_id], [])
+                committed = True
+            except (RedisError, OSError) as e:
+                raise _unavailable(e) from None
+            finally:
+                if credited and not committed:  # the claim rolled back: so does the credit
+                    await self._undo_credit(keys, user_id)
+            await state.load_user(user_id)
+        return quota
+
+    async def _undo_credit(self, keys: list[str], user_id: int) -> None:
+        try:
+            await self._uncredit(keys=keys, args=[user_id])
+        except (RedisError, OSError) as e:
+            log.error(
+                "shared ledger: a credit to user %s stays in Redis though its claim rolled back"
+                " (%s); a replay of the same claim will not credit again",
+                user_id, e,
+            )  # fmt: skip
