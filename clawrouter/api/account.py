@@ -11,7 +11,7 @@ from aiohttp import web
 from clawrouter.api.routing import Routes
 from clawrouter.auth import passwords, turnstile
 from clawrouter.auth.middleware import keep_session
-from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT, USER_ENABLED
+from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT
 from clawrouter.changes.change import Change
 from clawrouter.db.repo import twofa as twofa_repo
 from clawrouter.db.repo import users as users_repo
@@ -19,6 +19,7 @@ from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
 from clawrouter.http.request import read_object
 from clawrouter.keys import CALLER, CHANGES, CLOCK, MAIN_DB, OPTIONS, SESSION
+from clawrouter.wire.status import UserStatus
 
 _DUMMY_HASH = "$2b$10$ZgG7MMxL2YLmkAw8iIB.v.14ySPRNJqQCfDd3qiBnDdzthP7HDk/K"
 LOGIN_FAILED = "username or password is wrong, or the user has been banned"
@@ -86,7 +87,7 @@ async def login(request: web.Request) -> web.Response:
     # Verify against a dummy hash when the user is unknown, so timing does not reveal it.
     hashed = user["password"] if user else _DUMMY_HASH
     valid = await passwords.verify_password(password, hashed)
-    if not user or not valid or user["status"] != USER_ENABLED:
+    if not user or not valid or user["status"] != UserStatus.ENABLED:
         raise ApiError(LOGIN_FAILED)
     if await twofa_repo.is_enabled(app[MAIN_DB], user["id"]):
         session = request[SESSION]

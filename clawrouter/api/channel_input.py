@@ -11,13 +11,14 @@ import orjson
 from clawrouter.api.validate import comma_list, int_field, json_object_text, str_field
 from clawrouter.db.repo.channels import COLUMNS
 from clawrouter.errors import ApiError
+from clawrouter.relay.providers import channel_types as ct
 from clawrouter.relay.responses_route import MODES as RESPONSES_MODES
+from clawrouter.wire.status import ChannelStatus
 
-VERTEX_AI = 41
 MODES = ("single", "batch", "multi_to_single")
 MULTI_KEY_MODES = ("random", "polling")
 KEY_MODES = ("replace", "append")
-STATUSES = (1, 2, 3)
+STATUSES = (ChannelStatus.ENABLED, ChannelStatus.MANUALLY_DISABLED, ChannelStatus.AUTO_DISABLED)
 MAX_MODEL_NAME = 255
 JSON_FIELDS = (
     "model_mapping", "status_code_mapping", "setting", "settings", "param_override",
@@ -104,7 +105,7 @@ def _check_settings(settings: dict[str, Any]) -> None:
 
 
 def check_vertex(row: dict[str, Any]) -> None:
-    if row.get("type") == VERTEX_AI and "default" not in _json_dict(row.get("other")):
+    if row.get("type") == ct.VERTEX_AI and "default" not in _json_dict(row.get("other")):
         raise ApiError(
             'other must be a JSON object naming the regions, with a "default" one, for Vertex AI'
             ' channels, e.g. {"default": "us-central1"}'
@@ -127,7 +128,7 @@ def _lines(text: str) -> list[str]:
 
 
 def _vertex_json(row: dict[str, Any]) -> bool:
-    vertex = row.get("type") == VERTEX_AI
+    vertex = row.get("type") == ct.VERTEX_AI
     return vertex and _json_dict(row.get("settings")).get("vertex_key_type") != "api_key"
 
 

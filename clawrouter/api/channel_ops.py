@@ -21,6 +21,7 @@ from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
 from clawrouter.http.request import pagination, path_id, query_bool, read_object, stored_int
 from clawrouter.keys import CALLER, CHANGES, MAIN_DB, RELAY
+from clawrouter.wire.status import LogType
 
 NOT_FOUND = "channel not found"
 SEARCH_PAGE_SIZE = 20
@@ -146,7 +147,7 @@ async def reveal_channel_key(request: web.Request) -> web.Response:
         raise ApiError(NOT_FOUND)
     text = f"viewed the key of channel #{row['id']} ({row['name']})"
     await audit.write_log(
-        request, request[CALLER], audit.LOG_SYSTEM, text, other={"channel_id": row["id"]}
+        request, request[CALLER], LogType.SYSTEM, text, other={"channel_id": row["id"]}
     )
     response = ok({"key": row["key"]}, message="here is the channel key")
     response.headers.update(NO_STORE)

@@ -11,6 +11,7 @@ import orjson
 from clawrouter.relay.providers.channel_types import CHANNEL_TYPES
 from clawrouter.relay.state import RelayState
 from clawrouter.wire.formats import Format
+from clawrouter.wire.status import ChannelStatus
 
 RULE_EXACT, RULE_PREFIX, RULE_CONTAINS, RULE_SUFFIX = 0, 1, 2, 3
 
@@ -78,7 +79,7 @@ def endpoint_types(state: RelayState, name: str) -> list[str]:
         return ["image-generation"]
     out: dict[str, None] = {}
     for ch in state.channels.values():
-        if ch.status == 1 and name in ch.models:
+        if ch.status == ChannelStatus.ENABLED and name in ch.models:
             proto = CHANNEL_TYPES.get(ch.type, CHANNEL_TYPES[0]).protocol
             out.update(dict.fromkeys(_PROTOCOL_ENDPOINTS.get(proto, ())))
     return list(out) or ["openai"]

@@ -14,11 +14,11 @@ from aiohttp import web
 from clawrouter.api.account import complete_login
 from clawrouter.auth import signup
 from clawrouter.auth.oauth_providers import OAuthFailure, ProviderUser
-from clawrouter.auth.roles import USER_ENABLED
 from clawrouter.db.repo import oauth_ids
 from clawrouter.db.repo import users as users_repo
 from clawrouter.errors import ApiError
 from clawrouter.keys import CONFIG, HTTP, MAIN_DB, OPTIONS, SESSION
+from clawrouter.wire.status import UserStatus
 
 log = logging.getLogger(__name__)
 MAX_DISPLAY_NAME = 20
@@ -61,7 +61,7 @@ async def session_user(request: web.Request) -> dict[str, Any] | None:
 
 async def bind(request: web.Request, user: dict[str, Any], b: Binding, provider_id: str) -> None:
     """Bind the provider id to `user`; refused when another user (deleted ones too) holds it."""
-    if user["status"] != USER_ENABLED:
+    if user["status"] != UserStatus.ENABLED:
         raise ApiError("this user has been banned")
     db = request.config_dict[MAIN_DB]
     if not await oauth_ids.bind_provider_id(db, user["id"], b.column, provider_id):
@@ -83,7 +83,7 @@ async def sign_in(
         user = await _register(request, b, who)
     elif user["deleted_at"] is not None:
         raise ApiError(f"the user bound to this {b.name} account has been deleted")
-    if user["status"] != USER_ENABLED:
+    if user["status"] != UserStatus.ENABLED:
         raise ApiError("this user has been banned")
     return await complete_login(request, user)
 

@@ -17,7 +17,7 @@ from clawrouter.api.routing import Routes
 from clawrouter.api.users import NO_RIGHT
 from clawrouter.auth import secure
 from clawrouter.auth import webauthn as wa
-from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT, USER_ENABLED
+from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT
 from clawrouter.db.repo import passkeys as repo
 from clawrouter.db.repo import twofa as twofa_repo
 from clawrouter.db.repo import users as users_repo
@@ -26,6 +26,7 @@ from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
 from clawrouter.http.request import path_id, read_json
 from clawrouter.keys import CALLER, CLOCK, MAIN_DB, OPTIONS, PASSKEY_CHALLENGES, SESSION
+from clawrouter.wire.status import LogType, UserStatus
 
 REGISTRATION_KEY = "passkey_registration_session"
 LOGIN_KEY = "passkey_login_session"
@@ -200,7 +201,7 @@ async def login_finish(request: web.Request) -> web.Response:
     user = await users_repo.get_user(db, row["user_id"])
     if user is None:
         raise ApiError("the account of this passkey no longer exists")
-    if user["status"] != USER_ENABLED:
+    if user["status"] != UserStatus.ENABLED:
         raise ApiError("this user has been banned")
     await _record(request, row, found)
     return await account.complete_login(request, user)
@@ -270,7 +271,7 @@ async def reset_passkey(request: web.Request) -> web.Response:
         raise ApiError("this user has no passkey")
     admin = {"admin_id": caller["id"], "admin_username": caller["username"]}
     await audit.write_log(
-        request, target, audit.LOG_MANAGE, "admin reset the passkey", other={"admin_info": admin}
+        request, target, LogType.MANAGE, "admin reset the passkey", other={"admin_info": admin}
     )
     return ok(message="passkey reset")
 

@@ -16,13 +16,14 @@ from aiohttp import web
 
 from clawrouter.api.model_catalog import ENDPOINTS, endpoint_types
 from clawrouter.api.routing import Routes
-from clawrouter.auth.roles import COMMON, PUBLIC, USER_ENABLED
+from clawrouter.auth.roles import COMMON, PUBLIC
 from clawrouter.billing import ratio_defaults
 from clawrouter.db.repo import models as models_repo
 from clawrouter.db.repo import vendors as vendors_repo
 from clawrouter.http.render import json_response, ok
 from clawrouter.keys import MAIN_DB, OPTIONS, RELAY, SESSION
 from clawrouter.relay.providers import channel_types as ct
+from clawrouter.wire.status import UserStatus
 
 _VENDOR_PREFIXES = (
     ("openai", ("gpt-", "chatgpt-", "o1", "o3", "o4", "dall-e", "whisper", "tts-",
@@ -79,7 +80,7 @@ def _caller_group(request: web.Request) -> str | None:
     """The logged-in user's group from the session cookie, or None (anonymous)."""
     uid = request[SESSION].get("id")
     user = request.config_dict[RELAY].users.get(int(uid)) if uid else None
-    if user is None or user.status != USER_ENABLED:
+    if user is None or user.status != UserStatus.ENABLED:
         return None
     return user.group or "default"
 

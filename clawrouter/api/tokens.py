@@ -29,6 +29,7 @@ from clawrouter.errors import ApiError
 from clawrouter.http.render import ok, page
 from clawrouter.http.request import pagination, path_id, read_object
 from clawrouter.keys import CALLER, CHANGES, CLOCK, MAIN_DB, OPTIONS, RELAY
+from clawrouter.wire.status import TokenStatus
 
 NOT_FOUND = "token not found"
 KEY_ALPHABET = string.ascii_letters + string.digits
@@ -36,7 +37,7 @@ KEY_LENGTH = 48
 MAX_NAME = 50
 MAX_SEARCH = 100
 MAX_BATCH_KEYS = 100
-SETTABLE_STATUSES = (1, 2)  # enabled, disabled (3 expired and 4 exhausted are set by the relay)
+SETTABLE_STATUSES = (TokenStatus.ENABLED, TokenStatus.DISABLED)  # the relay sets the others
 _IP_SEPARATORS = re.compile(r"[\s,]+")
 
 
@@ -163,7 +164,7 @@ def _token_fields(request: web.Request, body: dict, stored: dict | None) -> dict
 
 def _check_enable(stored: dict[str, Any], live: Any, now: float) -> None:
     """Refuse to re-enable a key that would be refused at once: expired or used up."""
-    if stored["status"] == 1:
+    if stored["status"] == TokenStatus.ENABLED:
         return
     if stored["expired_time"] != -1 and stored["expired_time"] <= now:
         raise ApiError("this key has expired: extend expired_time before enabling it")
@@ -200,7 +201,8 @@ async def create_token(request: web.Request) -> web.Response:
     row = {
         "expired_time": -1, "remain_quota": 0, "unlimited_quota": 0, "model_limits_enabled": 0,
         "model_limits": "", "allow_ips": "", "group": "", "cross_group_retry": 0, **fields,
-        "user_id": uid, "key": key, "status": 1, "created_time": now, "accessed_time": now,
+        "user_id": uid, "key": key, "status": TokenStatus.ENABLED, "created_time": now,
+        "accessed_time": now,
     }  # fmt: skip
     limit = app[OPTIONS]["token_setting.max_user_tokens"]
     token_id = await tokens_repo.create_token(app[MAIN_DB], row, limit)
@@ -217,7 +219,7 @@ async def update_token(request: web.Request) -> web.Response:
     app = request.config_dict
     stored = await _own_token(request, token_id)
     status = int_field(body, "status")
-    if status == 1:
+    if status == TokenStatus.ENABLED:
         _check_enable(stored, app[RELAY].tokens_by_id.get(token_id), app[CLOCK]())
     if request.query.get("status_only"):
         if status not in SETTABLE_STATUSES:

@@ -13,13 +13,14 @@ from clawrouter.api.account import complete_login
 from clawrouter.api.routing import Routes
 from clawrouter.api.users import NO_RIGHT, NOT_FOUND
 from clawrouter.auth import totp
-from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT, USER_ENABLED
+from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT
 from clawrouter.db.repo import twofa as twofa_repo
 from clawrouter.db.repo import users as users_repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
 from clawrouter.http.request import path_id, read_object
 from clawrouter.keys import CALLER, CLOCK, MAIN_DB, OPTIONS, SESSION, SESSIONS
+from clawrouter.wire.status import LogType, UserStatus
 
 PENDING_KEYS = ("pending_username", "pending_user_id", "pending_at", "pending_sv")
 PENDING_WINDOW = 300  # seconds between the password step and the code step of a login
@@ -97,7 +98,7 @@ async def enable(request: web.Request) -> web.Response:
         raise ApiError("the code is wrong: check the time on your device and try again")
     if not await twofa_repo.enable(db, user["id"], step, _now(request)):
         raise ApiError("two-factor authentication is already enabled")
-    await audit.write_log(request, user, audit.LOG_SYSTEM, "two-factor authentication enabled")
+    await audit.write_log(request, user, LogType.SYSTEM, "two-factor authentication enabled")
     return ok(message="two-factor authentication is enabled")
 
 
@@ -107,7 +108,7 @@ async def disable(request: web.Request) -> web.Response:
     code = totp.code_text(await read_object(request))
     await check_code(request, user["id"], code)
     await twofa_repo.delete_two_fa(request.config_dict[MAIN_DB], user["id"])
-    await audit.write_log(request, user, audit.LOG_SYSTEM, "two-factor authentication disabled")
+    await audit.write_log(request, user, LogType.SYSTEM, "two-factor authentication disabled")
     return ok(message="two-factor authentication is disabled")
 
 
@@ -123,7 +124,7 @@ async def regenerate_backup_codes(request: web.Request) -> web.Response:
     await twofa_repo.replace_backup_codes(
         request.config_dict[MAIN_DB], user["id"], hashes, _now(request)
     )
-    await audit.write_log(request, user, audit.LOG_SYSTEM, "2FA backup codes regenerated")
+    await audit.write_log(request, user, LogType.SYSTEM, "2FA backup codes regenerated")
     return ok({"backup_codes": codes}, message="new backup codes; the old ones no longer work")
 
 
@@ -151,7 +152,7 @@ async def admin_disable(request: web.Request) -> web.Response:
     await audit.write_log(
         request,
         target,
-        audit.LOG_MANAGE,
+        LogType.MANAGE,
         "an administrator disabled two-factor authentication",
         other={"admin_info": admin},
     )
@@ -174,7 +175,7 @@ async def login_2fa(request: web.Request) -> web.Response:
     user = await users_repo.get_user(app[MAIN_DB], user_id)
     if (
         user is None
-        or user["status"] != USER_ENABLED
+        or user["status"] != UserStatus.ENABLED
         or user["session_version"] != session.get("pending_sv")
     ):
         session.drop(*PENDING_KEYS)

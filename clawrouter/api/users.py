@@ -14,7 +14,7 @@ from clawrouter.api.routing import Routes
 from clawrouter.api.validate import int_field, str_field
 from clawrouter.auth import passwords, signup
 from clawrouter.auth.middleware import keep_session
-from clawrouter.auth.roles import ADMIN, COMMON, ROOT, USER_DISABLED, USER_ENABLED, VALID_ROLES
+from clawrouter.auth.roles import ADMIN, COMMON, ROOT, VALID_ROLES
 from clawrouter.changes.change import Change
 from clawrouter.db.repo import users as users_repo
 from clawrouter.db.store import DuplicateError
@@ -22,6 +22,7 @@ from clawrouter.errors import ApiError
 from clawrouter.http.render import ok, page
 from clawrouter.http.request import pagination, path_id, read_object
 from clawrouter.keys import CALLER, CHANGES, CLOCK, MAIN_DB, OPTIONS, RELAY
+from clawrouter.wire.status import LogType, UserStatus
 
 NOT_FOUND = "user not found"
 NO_RIGHT = "insufficient privilege: you cannot manage a user of the same or a higher role"
@@ -138,7 +139,7 @@ async def create_user(request: web.Request) -> web.Response:
     await _check_username(request, username)
     row = {
         "username": username, "password": hashed, "display_name": display_name, "role": role,
-        "status": USER_ENABLED, "quota": app[OPTIONS]["QuotaForNewUser"],
+        "status": UserStatus.ENABLED, "quota": app[OPTIONS]["QuotaForNewUser"],
         "aff_code": await new_aff_code(request), "created_at": int(app[CLOCK]()),
     }  # fmt: skip
     try:
@@ -150,7 +151,7 @@ async def create_user(request: web.Request) -> web.Response:
     await app[CHANGES].publish(Change("user", created["id"]))
     if row["quota"] > 0:
         text = f"new user welcome quota: {row['quota']}"
-        await audit.write_log(request, created, audit.LOG_SYSTEM, text, quota=row["quota"])
+        await audit.write_log(request, created, LogType.SYSTEM, text, quota=row["quota"])
     return ok(_view(request, created))
 
 
@@ -217,7 +218,7 @@ async def _manage_quota(request: web.Request, target: dict[str, Any], body: dict
     await app[CHANGES].publish(Change("user", target["id"]), here=False)  # the ledger reloaded it
     admin = {"admin_id": caller["id"], "admin_username": caller["username"]}
     await audit.write_log(
-        request, target, audit.LOG_MANAGE, text, quota=value, other={"admin_info": admin}
+        request, target, LogType.MANAGE, text, quota=value, other={"admin_info": admin}
     )
 
 
@@ -227,9 +228,9 @@ async def _manage_action(request: web.Request, target: dict, action: Any, body: 
     if action == "disable":
         if is_root:
             raise ApiError("the root user cannot be disabled")
-        return {"status": USER_DISABLED}
+        return {"status": UserStatus.DISABLED}
     if action == "enable":
-        return {"status": USER_ENABLED}
+        return {"status": UserStatus.ENABLED}
     if action == "delete":
         if is_root:
             raise ApiError("the root user cannot be deleted")

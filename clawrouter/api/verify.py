@@ -20,6 +20,7 @@ from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
 from clawrouter.http.request import read_object
 from clawrouter.keys import CALLER, CLOCK, MAIN_DB, SESSION
+from clawrouter.wire.status import LogType
 
 METHODS = ("2fa", "passkey", "password")
 NEEDS_SESSION = (
@@ -71,7 +72,7 @@ async def verify(request: web.Request) -> web.Response:
     now = int(request.config_dict[CLOCK]())
     expires_at = secure.mark_verified(request[SESSION], method, now)
     await audit.write_log(
-        request, user, audit.LOG_SYSTEM, f"secure verification passed (method: {method})"
+        request, user, LogType.SYSTEM, f"secure verification passed (method: {method})"
     )
     return ok({"verified": True, "expires_at": expires_at}, message="verified")
 

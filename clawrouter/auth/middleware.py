@@ -13,13 +13,14 @@ from typing import Any
 
 from aiohttp import web
 
-from clawrouter.auth.roles import USER_DISABLED, VALID_ROLES
+from clawrouter.auth.roles import VALID_ROLES
 from clawrouter.auth.sessions import COOKIE, Session
 from clawrouter.db.repo import users as users_repo
 from clawrouter.errors import ApiError, ClawError, UnauthorizedError
 from clawrouter.http.render import error_response
 from clawrouter.http.request import bearer
 from clawrouter.keys import CALLER, CLOCK, CONFIG, MAIN_DB, SESSION, SESSIONS
+from clawrouter.wire.status import UserStatus
 
 
 @web.middleware
@@ -99,7 +100,7 @@ async def authenticate(request: web.Request, min_role: int) -> dict[str, Any]:
         raise UnauthorizedError("the New-Api-User header must be a user id")
     if int(header) != user["id"]:
         raise UnauthorizedError("the New-Api-User header does not match the logged-in user")
-    if user["status"] == USER_DISABLED:
+    if user["status"] == UserStatus.DISABLED:
         raise ApiError("this user has been banned")
     if user["role"] < min_role:
         raise ApiError("insufficient privilege: this action needs a higher role")

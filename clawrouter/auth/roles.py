@@ -1,9 +1,10 @@
-"""Roles and statuses shared by the API and the relay."""
+"""Roles as route access levels (the values are clawrouter.wire.status.Role; statuses live
+there too)."""
 
 from __future__ import annotations
 
-GUEST, COMMON, ADMIN, ROOT = 0, 1, 10, 100
+from clawrouter.wire.status import Role
+
+GUEST, COMMON, ADMIN, ROOT = Role.GUEST, Role.COMMON, Role.ADMIN, Role.ROOT  # users.role
 PUBLIC = -1  # route level: no login needed
 VALID_ROLES = (GUEST, COMMON, ADMIN, ROOT)
-
-USER_ENABLED, USER_DISABLED = 1, 2

@@ -15,12 +15,13 @@ import orjson
 from aiohttp import web
 
 from clawrouter.api import audit
-from clawrouter.auth.roles import COMMON, USER_ENABLED
+from clawrouter.auth.roles import COMMON
 from clawrouter.changes.change import Change
 from clawrouter.db.repo import users as users_repo
 from clawrouter.db.store import DuplicateError, Store
 from clawrouter.errors import ApiError
 from clawrouter.keys import CHANGES, CLOCK, MAIN_DB, OPTIONS
+from clawrouter.wire.status import LogType, UserStatus
 
 MAX_USERNAME = 20
 AFF_ALPHABET = string.ascii_letters + string.digits
@@ -133,7 +134,7 @@ async def register_user(
         "password": password_hash,
         "display_name": display_name or username,
         "role": COMMON,
-        "status": USER_ENABLED,
+        "status": UserStatus.ENABLED,
         "email": email,
         "quota": new_user_quota + invitee_quota,
         "inviter_id": inviter["id"] if inviter else 0,
@@ -145,13 +146,13 @@ async def register_user(
     await app[CHANGES].publish(Change("user", created["id"]))
     if new_user_quota > 0:
         text = f"new user welcome quota: +{new_user_quota} quota"
-        await audit.write_log(request, created, audit.LOG_SYSTEM, text, quota=new_user_quota)
+        await audit.write_log(request, created, LogType.SYSTEM, text, quota=new_user_quota)
     if inviter is not None:
         if invitee_quota > 0:
             text = f"invite code reward: +{invitee_quota} quota"
-            await audit.write_log(request, created, audit.LOG_SYSTEM, text, quota=invitee_quota)
+            await audit.write_log(request, created, LogType.SYSTEM, text, quota=invitee_quota)
         if inviter_quota > 0:
             text = f"reward for inviting {username}: +{inviter_quota} invite quota"
-            await audit.write_log(request, inviter, audit.LOG_SYSTEM, text, quota=inviter_quota)
+            await audit.write_log(request, inviter, LogType.SYSTEM, text, quota=inviter_quota)
         await app[CHANGES].publish(Change("user", inviter["id"]))
     return created

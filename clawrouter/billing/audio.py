@@ -17,7 +17,7 @@ from typing import Any
 
 from clawrouter.billing.pricing import Price, Settlement, round_quota, settle_quota
 from clawrouter.billing.ratios import as_fraction
-from clawrouter.relay.usage import Usage
+from clawrouter.wire.usage import Usage
 
 
 @dataclass(frozen=True, slots=True)

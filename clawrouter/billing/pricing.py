@@ -25,7 +25,7 @@ from typing import Any
 
 from clawrouter.billing import ratio_defaults
 from clawrouter.billing.ratios import CACHE_1H_MULTIPLIER, Ratios, as_fraction
-from clawrouter.relay.usage import Usage
+from clawrouter.wire.usage import Usage
 
 QUOTA_PER_UNIT = 500_000
 PRE_CONSUMED_MIN_TOKENS = 500

@@ -9,6 +9,8 @@ from typing import Any
 
 import orjson
 
+from clawrouter.wire.status import ChannelStatus
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -181,7 +183,7 @@ class ChannelEntry:
 
     def key_status(self, index: int) -> int:
         statuses = self.info.get("multi_key_status_list") or {}
-        return int(statuses.get(str(index), 1))
+        return int(statuses.get(str(index), ChannelStatus.ENABLED))
 
     def enabled_key_indexes(self) -> list[int]:
-        return [i for i in range(len(self.keys)) if self.key_status(i) == 1]
+        return [i for i in range(len(self.keys)) if self.key_status(i) == ChannelStatus.ENABLED]

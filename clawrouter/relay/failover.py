@@ -18,9 +18,9 @@ from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.records import record_error
 from clawrouter.relay.selection import map_status
 from clawrouter.relay.state import RelayState
+from clawrouter.wire.status import ChannelStatus
 
 log = logging.getLogger(__name__)
-CHANNEL_AUTO_DISABLED = 3
 _NEVER_RETRY = (504, 524)
 
 
@@ -55,7 +55,7 @@ def _disable(state: RelayState, ch: ChannelEntry, key_index: int, reason: str) -
     now = int(state.clock())
     if ch.multi_key:
         statuses = dict(ch.info.get("multi_key_status_list") or {})
-        statuses[str(key_index)] = CHANNEL_AUTO_DISABLED
+        statuses[str(key_index)] = ChannelStatus.AUTO_DISABLED
         ch.info["multi_key_status_list"] = statuses
         ch.info.setdefault("multi_key_disabled_reason", {})[str(key_index)] = reason
         ch.info.setdefault("multi_key_disabled_time", {})[str(key_index)] = now
@@ -72,7 +72,7 @@ def _disable(state: RelayState, ch: ChannelEntry, key_index: int, reason: str) -
             )
             return
         reason = "All keys are disabled"
-    ch.status = CHANNEL_AUTO_DISABLED
+    ch.status = ChannelStatus.AUTO_DISABLED
     ch.other_info.update(status_reason=reason, status_time=now)
     log.warning("channel %s (%s) auto-disabled: %s", ch.id, ch.name, reason)
     state.rebuild_index()
@@ -82,7 +82,11 @@ def _disable(state: RelayState, ch: ChannelEntry, key_index: int, reason: str) -
             state,
             ch.id,
             channels_repo.set_status(
-                state.db, ch.id, CHANNEL_AUTO_DISABLED, orjson.dumps(ch.other_info).decode(), info
+                state.db,
+                ch.id,
+                ChannelStatus.AUTO_DISABLED,
+                orjson.dumps(ch.other_info).decode(),
+                info,
             ),
         )
     )

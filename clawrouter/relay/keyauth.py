@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from clawrouter.auth.roles import ADMIN, USER_DISABLED
+from clawrouter.auth.roles import ADMIN
 from clawrouter.errors import BadRequestError, ForbiddenError, UnauthorizedError
 from clawrouter.http.request import bearer
 from clawrouter.relay.entries import TokenEntry, UserEntry
 from clawrouter.relay.state import RelayState
+from clawrouter.wire.status import TokenStatus, UserStatus
 
-TOKEN_ENABLED, TOKEN_DISABLED, TOKEN_EXPIRED, TOKEN_EXHAUSTED = 1, 2, 3, 4
 _REALTIME_PREFIX = "openai-insecure-api-key."
 
 
@@ -68,19 +68,21 @@ def _ip_allowed(token: TokenEntry, ip: str) -> bool:
 
 
 def _check_token(state: RelayState, token: TokenEntry, now: int) -> None:
-    if token.status == TOKEN_DISABLED:
+    if token.status == TokenStatus.DISABLED:
         raise UnauthorizedError("this API key has been disabled", code="invalid_api_key")
-    if token.status == TOKEN_EXPIRED or (token.expired_time != -1 and token.expired_time < now):
-        if token.status != TOKEN_EXPIRED:
-            token.status = TOKEN_EXPIRED
-            state.writer.token_status(token.id, TOKEN_EXPIRED)
+    if token.status == TokenStatus.EXPIRED or (
+        token.expired_time != -1 and token.expired_time < now
+    ):
+        if token.status != TokenStatus.EXPIRED:
+            token.status = TokenStatus.EXPIRED
+            state.writer.token_status(token.id, TokenStatus.EXPIRED)
         raise UnauthorizedError("this API key has expired", code="invalid_api_key")
     if not token.unlimited and token.remain_quota <= 0:
-        if token.status != TOKEN_EXHAUSTED:
-            token.status = TOKEN_EXHAUSTED
-            state.writer.token_status(token.id, TOKEN_EXHAUSTED)
+        if token.status != TokenStatus.EXHAUSTED:
+            token.status = TokenStatus.EXHAUSTED
+            state.writer.token_status(token.id, TokenStatus.EXHAUSTED)
         raise UnauthorizedError("this API key's quota is used up", code="invalid_api_key")
-    if token.status != TOKEN_ENABLED:
+    if token.status != TokenStatus.ENABLED:
         raise UnauthorizedError("this API key is not enabled", code="invalid_api_key")
 
 
@@ -104,7 +106,7 @@ def read_only_token(state: RelayState, raw: str) -> TokenEntry:
     if token is None:
         raise UnauthorizedError("invalid API key")
     user = state.users.get(token.user_id)
-    if user is None or user.status == USER_DISABLED:
+    if user is None or user.status == UserStatus.DISABLED:
         raise ForbiddenError("the user of this API key has been banned")
     return token
 
@@ -123,7 +125,7 @@ def authenticate_key(state: RelayState, request: web.Request, ip: str) -> RelayC
     if not _ip_allowed(token, ip):
         raise ForbiddenError(f"this API key may not be used from {ip}", code="access_denied")
     user = state.users.get(token.user_id)
-    if user is None or user.status == USER_DISABLED:
+    if user is None or user.status == UserStatus.DISABLED:
         raise ForbiddenError("the user of this API key has been banned", code="user_banned")
     pinned = None
     if channel is not None:

@@ -14,7 +14,7 @@ import mutagen
 import orjson
 
 from clawrouter.http.sse import SSEDecoder
-from clawrouter.relay.usage import Usage
+from clawrouter.wire.usage import Usage
 
 MAX_JSON_BYTES = 64 << 20  # a JSON answer is parsed for its usage up to this size
 STT_TOKENS_PER_MINUTE = 1000

@@ -18,13 +18,14 @@ from clawrouter.relay.keyauth import RelayCaller
 from clawrouter.relay.pipeline import parse_body, run_job, start_job
 from clawrouter.relay.state import RelayState
 from clawrouter.wire.formats import Endpoint, Format
+from clawrouter.wire.status import TokenStatus
 
 
 def playground_token(user: UserEntry, group: str) -> TokenEntry:
     """The temporary key a playground call runs as: the user's wallet is the only limit."""
     return TokenEntry(
-        id=0, user_id=user.id, key="", name=f"playground-{group}", status=1, expired_time=-1,
-        remain_quota=0, unlimited=True, used_quota=0, model_limits_enabled=False,
+        id=0, user_id=user.id, key="", name=f"playground-{group}", status=TokenStatus.ENABLED,
+        expired_time=-1, remain_quota=0, unlimited=True, used_quota=0, model_limits_enabled=False,
         model_limits=frozenset(), allow_ips=(), group=group, cross_group_retry=False,
         auto_groups=[],
     )  # fmt: skip

@@ -27,7 +27,7 @@ from clawrouter.relay import settlement
 from clawrouter.relay.job import Job
 from clawrouter.relay.quota import Charge
 from clawrouter.relay.state import RelayState
-from clawrouter.relay.usage import from_realtime
+from clawrouter.wire.usage import from_realtime
 
 MAX_MESSAGE = 16 << 20  # bytes per frame either way (audio appends are base64, up to ~15 MiB)
 _DELTAS = ("response.text.delta", "response.output_text.delta", "response.audio_transcript.delta",

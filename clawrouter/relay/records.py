@@ -12,9 +12,8 @@ from clawrouter.billing.pricing import Settlement
 from clawrouter.relay.job import Job
 from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.state import RelayState
-from clawrouter.relay.usage import Usage
-
-LOG_CONSUME, LOG_ERROR = 2, 5
+from clawrouter.wire.status import LogType
+from clawrouter.wire.usage import Usage
 
 
 def _ip(job: Job) -> str:
@@ -57,7 +56,7 @@ def record_consume(state: RelayState, job: Job, settlement: Settlement, usage: U
     ch_id = job.channel.id if job.channel else 0
     prompt, completion = usage.input_total, usage.completion_tokens
     row = (
-        user.id, now, LOG_CONSUME, ", ".join(job.content_notes), user.username, token.name,
+        user.id, now, LogType.CONSUME, ", ".join(job.content_notes), user.username, token.name,
         job.model, settlement.quota, prompt, completion, use_time, int(job.stream), ch_id,
         token.id, job.group, _ip(job), job.request_id, "",
         orjson.dumps(consume_other(job, settlement, usage)).decode(),
@@ -85,7 +84,7 @@ def record_error(state: RelayState, job: Job, err: UpstreamError) -> None:
         "admin_info": {"use_channel": [str(c) for c in job.tried]},
     }
     row = (
-        user.id, int(state.clock()), LOG_ERROR, f"status_code={err.status}, {err.message}",
+        user.id, int(state.clock()), LogType.ERROR, f"status_code={err.status}, {err.message}",
         user.username, token.name, job.model, 0, 0, 0, int(time.perf_counter() - job.started),
         int(job.stream), ch.id if ch else 0, token.id, job.group, _ip(job), job.request_id, "",
         orjson.dumps(other).decode(),

@@ -9,12 +9,12 @@ from typing import Any
 
 from clawrouter.billing import pricing
 from clawrouter.relay import estimate
-from clawrouter.relay import usage as usage_mod
 from clawrouter.relay.job import Job
 from clawrouter.relay.records import record_consume
 from clawrouter.relay.state import RelayState
-from clawrouter.relay.usage import Usage
+from clawrouter.wire import usage as usage_mod
 from clawrouter.wire.formats import Endpoint, Format
+from clawrouter.wire.usage import Usage
 
 
 def usage_of(protocol: str, endpoint: str, data: dict[str, Any]) -> Usage | None:

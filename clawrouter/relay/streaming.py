@@ -17,11 +17,11 @@ from clawrouter.http.render import anthropic_type, google_status
 from clawrouter.http.sse import KEEPALIVE, SSEDecoder, encode_data, encode_done, encode_named
 from clawrouter.keys import STREAMING
 from clawrouter.relay import estimate
-from clawrouter.relay import usage as usage_mod
 from clawrouter.relay.job import Job
 from clawrouter.relay.providers.base import ProviderAdapter
-from clawrouter.relay.usage import Usage
+from clawrouter.wire import usage as usage_mod
 from clawrouter.wire.formats import Format
+from clawrouter.wire.usage import Usage
 
 log = logging.getLogger(__name__)
 SSE_HEADERS = {

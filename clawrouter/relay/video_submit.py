@@ -30,9 +30,10 @@ from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.quota import Charge
 from clawrouter.relay.records import record_consume
 from clawrouter.relay.state import RelayState
-from clawrouter.relay.usage import Usage
 from clawrouter.relay.video_tasks import VIDEO, loads, public_task_id
 from clawrouter.wire.formats import Format
+from clawrouter.wire.status import ChannelStatus, TaskStatus
+from clawrouter.wire.usage import Usage
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +196,7 @@ async def _insert_task(
         {
             "created_at": now, "updated_at": now, "task_id": task_id, "platform": str(ch.type),
             "user_id": job.caller.user.id, "group": job.group, "channel_id": ch.id,
-            "quota": quota, "action": action, "status": video.SUBMITTED, "submit_time": now,
+            "quota": quota, "action": action, "status": TaskStatus.SUBMITTED, "submit_time": now,
             "progress": "0%", "properties": orjson.dumps(properties).decode(),
             "private_data": orjson.dumps(private).decode(), "data": orjson.dumps(data).decode(),
         },
@@ -243,7 +244,7 @@ async def remix(request: web.Request) -> web.Response:
         )
     props, private = loads(origin["properties"]), loads(origin["private_data"])
     ch = state.channels.get(origin["channel_id"])
-    if ch is None or ch.status != 1:
+    if ch is None or ch.status != ChannelStatus.ENABLED:
         raise ServiceUnavailableError(
             "the channel that made this video is not available", code="channel_disabled"
         )

@@ -15,9 +15,9 @@ from clawrouter.billing.pricing import quota_to_usd
 from clawrouter.changes.change import Change
 from clawrouter.relay.providers import video
 from clawrouter.relay.state import RelayState
+from clawrouter.wire.status import LogType, TaskStatus
 
 VIDEO = "video"  # the job endpoint of a task submit
-LOG_REFUND = 6
 _ALPHABET = string.ascii_letters + string.digits
 
 
@@ -38,7 +38,7 @@ def loads(text: Any) -> dict[str, Any]:
 
 
 def progress_percent(row: dict[str, Any]) -> int:
-    if row["status"] == video.SUCCESS:
+    if row["status"] == TaskStatus.SUCCESS:
         return 100
     text = str(row.get("progress") or "").strip().rstrip("%")
     try:
@@ -74,9 +74,9 @@ def video_object(row: dict[str, Any]) -> dict[str, Any]:
     )
     if props.get("remixed_from"):  # our id for the original, never the upstream's
         out["remixed_from_video_id"] = props["remixed_from"]
-    if row["status"] == video.SUCCESS and not out["completed_at"]:
+    if row["status"] == TaskStatus.SUCCESS and not out["completed_at"]:
         out["completed_at"] = row["finish_time"] or None
-    if row["status"] == video.FAILURE:
+    if row["status"] == TaskStatus.FAILURE:
         err = data.get("error") if isinstance(data.get("error"), dict) else {}
         code = err.get("code") if isinstance(err.get("code"), str) else "task_failed"
         out["error"] = {"code": code, "message": row["fail_reason"] or "task failed"}
@@ -86,7 +86,7 @@ def video_object(row: dict[str, Any]) -> dict[str, Any]:
 def task_dto(row: dict[str, Any], base_url: str) -> dict[str, Any]:
     """new-api's TaskDto for GET /v1/video/generations/{id}; result_url is this gateway's
     content route (the upstream's address is never shown)."""
-    done = row["status"] == video.SUCCESS
+    done = row["status"] == TaskStatus.SUCCESS
     return {
         "id": row["id"],
         "task_id": row["task_id"],
@@ -127,7 +127,7 @@ async def refund_task(state: RelayState, row: dict[str, Any], reason: str) -> No
     )
     other = {"task_id": row["task_id"], "reason": reason[:500], "request_path": "/v1/videos"}
     log_row = (
-        row["user_id"], int(state.clock()), LOG_REFUND, content,
+        row["user_id"], int(state.clock()), LogType.REFUND, content,
         user.username if user else "", token.name if token else "",
         props.get("origin_model_name") or "", quota, 0, 0, 0, 0, row["channel_id"], token_id,
         row["group"], "", str(private.get("request_id") or ""), "",

@@ -31,6 +31,7 @@ from clawrouter.relay.pipeline import to_client_error
 from clawrouter.relay.providers import video
 from clawrouter.relay.video_submit import remix, submit
 from clawrouter.relay.video_tasks import loads, task_dto, video_object
+from clawrouter.wire.status import TaskStatus
 
 log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
@@ -99,7 +100,7 @@ async def _content_for_session(request: web.Request) -> web.StreamResponse:
 
 
 async def _content(request: web.Request, row: dict[str, Any]) -> web.StreamResponse:
-    if row["status"] != video.SUCCESS:
+    if row["status"] != TaskStatus.SUCCESS:
         raise BadRequestError(
             f"video {row['task_id']} is not ready (status {row['status']})",
             code="task_not_finished",

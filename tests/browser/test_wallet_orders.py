@@ -10,8 +10,9 @@ from playwright.async_api import expect
 from clawrouter.db.repo import logs as logs_repo
 from clawrouter.db.repo import topups as topups_repo
 from clawrouter.keys import LOG_DB, MAIN_DB
-from tests.browser.test_pages_data import UNIT, login, user_row
+from tests.browser.test_pages_data import UNIT, user_row
 from tests.support.gateway import Gateway
+from tests.support.signin import login
 
 TRADE = "USR2NOwallet1700000000"
 
@@ -44,7 +45,9 @@ async def test_admin_completes_a_pending_order(gateway: Gateway, open_tab):
     await tab.goto("/console/topup")
     await page.get_by_role("tab", name="Payment orders").click()
     await expect(page.get_by_role("cell", name=TRADE, exact=True)).to_be_visible()
-    await expect(page.get_by_role("cell", name="USR1NOroots1700000000", exact=True)).to_have_count(0)
+    await expect(page.get_by_role("cell", name="USR1NOroots1700000000", exact=True)).to_have_count(
+        0
+    )
     await expect(page.get_by_role("button", name="Complete", exact=True)).to_have_count(0)
 
     tab = await login(gateway, open_tab)

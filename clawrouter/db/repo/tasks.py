@@ -8,6 +8,7 @@ from typing import Any
 
 from clawrouter.db.repo.rows import page
 from clawrouter.db.store import Row, Store
+from clawrouter.wire.status import TaskStatus
 
 TASK_COLUMNS = (
     "created_at", "updated_at", "task_id", "platform", "user_id", "group", "channel_id", "quota",
@@ -86,7 +87,7 @@ async def insert_midjourney(db: Store, fields: dict[str, Any]) -> int:
 
 
 # ---- the task relay and its poller (plain portable SQL: no RETURNING, no upsert) -------------
-FINISHED = ("SUCCESS", "FAILURE")
+FINISHED = (TaskStatus.SUCCESS, TaskStatus.FAILURE)
 
 
 async def get_task(db: Store, task_id: str, user_id: int) -> Row | None:

@@ -24,7 +24,7 @@ from clawrouter.relay.meters import Meter
 from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.settlement import settle
 from clawrouter.relay.state import RelayState
-from clawrouter.relay.usage import Usage
+from clawrouter.wire.usage import Usage
 
 log = logging.getLogger(__name__)
 _CHUNK = 1 << 16

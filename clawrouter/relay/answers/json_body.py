@@ -9,10 +9,10 @@ import orjson
 from aiohttp import web
 
 from clawrouter.relay import conversations, estimate, upstream
-from clawrouter.relay import usage as usage_mod
 from clawrouter.relay.answers.delivery import Delivery
 from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.settlement import finalize_usage, settle, usage_of
+from clawrouter.wire import usage as usage_mod
 from clawrouter.wire.formats import Endpoint
 
 

@@ -20,7 +20,7 @@ from clawrouter.relay.answers.delivery import Delivery
 from clawrouter.relay.job import Job
 from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.settlement import finalize_usage, settle
-from clawrouter.relay.usage import Usage
+from clawrouter.wire.usage import Usage
 
 
 def _int(value: Any) -> int:

@@ -13,14 +13,14 @@ import aiohttp
 from aiohttp import web
 
 from clawrouter.relay import conversations
-from clawrouter.relay import usage as usage_mod
 from clawrouter.relay.answers.delivery import Delivery
 from clawrouter.relay.job import Job
 from clawrouter.relay.settlement import finalize_usage, settle
 from clawrouter.relay.state import RelayState
 from clawrouter.relay.streaming import Pump, error_event, open_stream
-from clawrouter.relay.usage import Usage
+from clawrouter.wire import usage as usage_mod
 from clawrouter.wire.formats import Endpoint, Format, Framing
+from clawrouter.wire.usage import Usage
 
 log = logging.getLogger(__name__)
 _END_MESSAGES = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from clawrouter.relay.usage import Usage
+from clawrouter.wire.usage import Usage
 
 
 @dataclass(slots=True)

@@ -25,7 +25,7 @@ from clawrouter.relay.convert.gemini_parts import (
     tool_call_id,
     usage_or_estimate,
 )
-from clawrouter.relay.usage import Usage, from_gemini, to_openai
+from clawrouter.wire.usage import Usage, from_gemini, to_openai
 
 # reasoning_effort → thinkingBudget. 24576 is the largest budget every 2.5 model accepts.
 THINKING_BUDGETS: Final = MappingProxyType(

@@ -20,7 +20,7 @@ from clawrouter.relay.convert.anthropic_blocks import (
     is_number,
 )
 from clawrouter.relay.convert.base import ConvertContext
-from clawrouter.relay.usage import Usage, from_anthropic, to_openai
+from clawrouter.wire.usage import Usage, from_anthropic, to_openai
 
 # ---------------------------------------------------------------- request
 

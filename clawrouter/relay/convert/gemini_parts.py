@@ -13,7 +13,7 @@ from typing import Any, Final
 import orjson
 
 from clawrouter.relay.convert.base import ConvertContext
-from clawrouter.relay.usage import Usage
+from clawrouter.wire.usage import Usage
 
 # Gemini finish reasons that mean the output was withheld or cut by a filter.
 _FILTERED: Final = frozenset(

@@ -25,7 +25,7 @@ from clawrouter.relay.convert.gemini_parts import (
     text_of,
     usage_or_estimate,
 )
-from clawrouter.relay.usage import Usage, from_openai, to_gemini
+from clawrouter.wire.usage import Usage, from_openai, to_gemini
 
 Json = dict[str, Any]
 

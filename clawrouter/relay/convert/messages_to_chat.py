@@ -23,7 +23,7 @@ from clawrouter.relay.convert.anthropic_blocks import (
     text_parts,
 )
 from clawrouter.relay.convert.base import ConvertContext
-from clawrouter.relay.usage import Usage, from_openai, to_anthropic
+from clawrouter.wire.usage import Usage, from_openai, to_anthropic
 
 MAX_STOP = 4  # OpenAI rejects more than four stop sequences
 

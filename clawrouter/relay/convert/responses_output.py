@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from clawrouter.relay.convert.base import ConvertContext
-from clawrouter.relay.usage import Usage, to_responses
+from clawrouter.wire.usage import Usage, to_responses
 
 Item = dict[str, Any]
 

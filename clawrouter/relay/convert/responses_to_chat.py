@@ -16,7 +16,7 @@ from typing import Any
 from clawrouter.relay.convert import responses_items as items
 from clawrouter.relay.convert import responses_output as out_
 from clawrouter.relay.convert.base import ConvertContext
-from clawrouter.relay.usage import Usage, from_openai
+from clawrouter.wire.usage import Usage, from_openai
 
 Event = dict[str, Any]
 

@@ -43,8 +43,8 @@ from clawrouter.relay.providers.base import (
 )
 from clawrouter.relay.providers.channel_types import default_base_url
 from clawrouter.relay.providers.openai import config_error, unsupported
-from clawrouter.relay.usage import Usage
 from clawrouter.wire.formats import Endpoint, Format
+from clawrouter.wire.usage import Usage
 
 Json = dict[str, Any]
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import orjson
 
-from clawrouter.relay import usage as usage_mod
 from clawrouter.relay.providers.base import UpstreamError
-from clawrouter.relay.usage import Usage
+from clawrouter.wire import usage as usage_mod
+from clawrouter.wire.usage import Usage
 
 DEFAULT_VOICE = "Kore"
 DEFAULT_RATE = 24000

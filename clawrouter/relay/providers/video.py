@@ -24,23 +24,21 @@ import orjson
 from clawrouter.relay.providers import channel_types as ct
 from clawrouter.relay.providers.base import ChannelView, UpstreamCall, UpstreamError
 from clawrouter.relay.providers.openai import config_error, join_url, parse_openai_error
+from clawrouter.wire.status import TaskStatus
 
 Json = dict[str, Any]
 
-# Task statuses as new-api stores them in tasks.status.
-NOT_START, SUBMITTED, QUEUED, IN_PROGRESS = "NOT_START", "SUBMITTED", "QUEUED", "IN_PROGRESS"
-SUCCESS, FAILURE, UNKNOWN = "SUCCESS", "FAILURE", "UNKNOWN"
-FINISHED = frozenset({SUCCESS, FAILURE})
-# The OpenAI video object's status for each task status.
+# The OpenAI video object's status for each task status (every other status reads "queued").
+_T = TaskStatus
 VIDEO_STATUS = MappingProxyType(
-    {SUCCESS: "completed", FAILURE: "failed", IN_PROGRESS: "in_progress"}
-)  # every other status reads "queued"
+    {_T.SUCCESS: "completed", _T.FAILURE: "failed", _T.IN_PROGRESS: "in_progress"}
+)
 _STATUS_WORDS = {
-    QUEUED: ("queued", "pending", "submitted", "not_start", "preparing", "unknown", "created",
-             "starting", "notstarted"),
-    IN_PROGRESS: ("processing", "in_progress", "running", "generating"),
-    SUCCESS: ("completed", "complete", "success", "succeeded", "finished"),
-    FAILURE: ("failed", "failure", "fail", "error", "cancelled", "canceled"),
+    _T.QUEUED: ("queued", "pending", "submitted", "not_start", "preparing", "unknown", "created",
+                "starting", "notstarted"),
+    _T.IN_PROGRESS: ("processing", "in_progress", "running", "generating"),
+    _T.SUCCESS: ("completed", "complete", "success", "succeeded", "finished"),
+    _T.FAILURE: ("failed", "failure", "fail", "error", "cancelled", "canceled"),
 }  # fmt: skip
 WIDE_SIZES = frozenset({"1792x1024", "1024x1792"})
 WIDE_SIZE_RATIO = 1.666667
@@ -88,20 +86,20 @@ def as_int(value: Any) -> int:
     return 0
 
 
-def task_status(word: Any) -> str:
+def task_status(word: Any) -> TaskStatus:
     """An upstream's status word as a task status (case-insensitive, common synonyms)."""
     text = str(word or "").strip().lower()
     for status, words in _STATUS_WORDS.items():
         if text in words:
             return status
-    return UNKNOWN
+    return TaskStatus.UNKNOWN
 
 
 @dataclass(slots=True)
 class TaskPoll:
     """One poll's reading of an upstream task."""
 
-    status: str
+    status: TaskStatus
     progress: str = ""  # "40%"
     fail_reason: str = ""
     data: Json = field(default_factory=dict)  # the upstream's object, stored in tasks.data
@@ -209,9 +207,9 @@ class SoraAdapter(VideoAdapterBase):
     def parse_poll(self, status: int, body: bytes) -> TaskPoll:
         data = _json(status, body)
         poll = TaskPoll(task_status(data.get("status")), _progress(data.get("progress")), "", data)
-        if poll.status == SUCCESS:
+        if poll.status == TaskStatus.SUCCESS:
             poll.progress = "100%"
-        elif poll.status == FAILURE:
+        elif poll.status == TaskStatus.FAILURE:
             err = data.get("error")
             message = err.get("message") if isinstance(err, dict) else None
             poll.fail_reason = str(message or "task failed")
@@ -248,9 +246,9 @@ class GenericVideoAdapter(VideoAdapterBase):
         poll.data = inner
         url = inner.get("result_url") or inner.get("url")
         poll.result_url = url if isinstance(url, str) else ""
-        if poll.status == SUCCESS:
+        if poll.status == TaskStatus.SUCCESS:
             poll.progress = "100%"
-        elif poll.status == FAILURE:
+        elif poll.status == TaskStatus.FAILURE:
             poll.fail_reason = str(inner.get("fail_reason") or "task failed")
         return poll
 

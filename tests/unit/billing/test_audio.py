@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from clawrouter.billing.audio import AudioSettlement, settle_audio_quota
 from clawrouter.billing.pricing import Price, settle_quota
-from clawrouter.relay.usage import Usage
+from clawrouter.wire.usage import Usage
 
 QPU = 500_000
 

@@ -22,7 +22,7 @@ from clawrouter.billing.pricing import (
     usd_to_quota,
 )
 from clawrouter.billing.ratios import Ratios
-from clawrouter.relay.usage import Usage
+from clawrouter.wire.usage import Usage
 
 R = Ratios(
     model_ratio={

@@ -12,7 +12,8 @@ import pytest
 from clawrouter.relay.answers.rerank import rerank_usage
 from clawrouter.relay.providers import video
 from clawrouter.relay.providers.base import ChannelView, UpstreamError
-from clawrouter.relay.usage import Usage
+from clawrouter.wire.status import TaskStatus
+from clawrouter.wire.usage import Usage
 
 CH = ChannelView(id=1, type=55, name="sora", base_url="https://up.example/v1", key="sk-up")
 
@@ -20,10 +21,10 @@ CH = ChannelView(id=1, type=55, name="sora", base_url="https://up.example/v1", k
 @pytest.mark.parametrize(
     ("word", "status"),
     [
-        ("queued", video.QUEUED), ("Pending", video.QUEUED), ("in_progress", video.IN_PROGRESS),
-        ("RUNNING", video.IN_PROGRESS), ("completed", video.SUCCESS),
-        ("succeeded", video.SUCCESS), ("failed", video.FAILURE), ("cancelled", video.FAILURE),
-        ("created", video.QUEUED), ("mystery", video.UNKNOWN), (None, video.UNKNOWN),
+        ("queued", TaskStatus.QUEUED), ("Pending", TaskStatus.QUEUED), ("in_progress", TaskStatus.IN_PROGRESS),
+        ("RUNNING", TaskStatus.IN_PROGRESS), ("completed", TaskStatus.SUCCESS),
+        ("succeeded", TaskStatus.SUCCESS), ("failed", TaskStatus.FAILURE), ("cancelled", TaskStatus.FAILURE),
+        ("created", TaskStatus.QUEUED), ("mystery", TaskStatus.UNKNOWN), (None, TaskStatus.UNKNOWN),
     ],
 )  # fmt: skip
 def test_status_words(word, status):
@@ -79,9 +80,9 @@ def test_sora_poll_fetch_content_and_remix_calls():
     assert orjson.loads(remix.body) == {"prompt": "blue"}
     failed = {"status": "failed", "progress": 30, "error": {"code": "c", "message": "no"}}
     poll = sora.parse_poll(200, orjson.dumps(failed))
-    assert (poll.status, poll.progress, poll.fail_reason) == (video.FAILURE, "30%", "no")
+    assert (poll.status, poll.progress, poll.fail_reason) == (TaskStatus.FAILURE, "30%", "no")
     done = sora.parse_poll(200, b'{"status": "completed", "progress": 100}')
-    assert (done.status, done.progress) == (video.SUCCESS, "100%")
+    assert (done.status, done.progress) == (TaskStatus.SUCCESS, "100%")
 
 
 def test_generic_submit_and_poll():
@@ -90,7 +91,7 @@ def test_generic_submit_and_poll():
     wrapped = {"code": "success", "data": {"task_id": "gen_1", "status": "SUCCESS",
                "result_url": "https://cdn.example/v.mp4"}}  # fmt: skip
     poll = generic.parse_poll(200, orjson.dumps(wrapped))
-    assert (poll.status, poll.result_url) == (video.SUCCESS, "https://cdn.example/v.mp4")
+    assert (poll.status, poll.result_url) == (TaskStatus.SUCCESS, "https://cdn.example/v.mp4")
     assert generic.content_call("gen_1", poll.data, CH, {}).url == "https://cdn.example/v.mp4"
     assert generic.content_call("gen_1", {"result_url": "file:///etc"}, CH, {}) is None
     with pytest.raises(UpstreamError) as no_id:
