@@ -1,4 +1,4 @@
-"""Log rows written by management actions (top-up type 1, manage type 3, system type 4),
+"""Log rows written by management actions (LogType TOPUP, MANAGE and SYSTEM),
 inserted straight into the log store so they are visible at once."""
 
 from __future__ import annotations
@@ -10,14 +10,13 @@ from aiohttp import web
 
 from clawrouter.db.repo import usage as usage_repo
 from clawrouter.keys import CLOCK, LOG_DB
-
-LOG_TOPUP, LOG_MANAGE, LOG_SYSTEM = 1, 3, 4
+from clawrouter.wire.status import LogType
 
 
 async def write_log(
     request: web.Request,
     user: dict[str, Any],
-    log_type: int,
+    log_type: LogType,
     content: str,
     *,
     quota: int = 0,
