@@ -5,9 +5,25 @@ from __future__ import annotations
 
 import random
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
+from itertools import accumulate
 
 from clawrouter.relay.entries import ChannelEntry
+
+
+class Tier(list[ChannelEntry]):
+    """One priority tier of the routing index, with what a pick needs precomputed when the index
+    is built: the channel ids and the running sum of their weights. A pick that excludes none
+    of them is then a binary search (one tier may hold thousands of channels)."""
+
+    __slots__ = ("cum", "ids")
+
+    def __init__(self, channels: Iterable[ChannelEntry]) -> None:
+        super().__init__(channels)
+        self.ids = frozenset(c.id for c in self)
+        self.cum = list(accumulate(max(c.weight, 0) for c in self))
+
 
 Tiers = list[list[ChannelEntry]]
 _THINKING_BUDGET = re.compile(r"^(gemini-2\.5-.+-thinking)-\d+$")
@@ -39,9 +55,21 @@ def weighted_choice(cands: list[ChannelEntry], rng: random.Random) -> ChannelEnt
     return cands[-1]
 
 
+def _tier_choice(tier: Tier, rng: random.Random) -> ChannelEntry:
+    """weighted_choice(tier) in O(log n): the same draw picks the same channel."""
+    if len(tier) == 1:
+        return tier[0]
+    total = tier.cum[-1]
+    if total <= 0:
+        return tier[rng.randrange(len(tier))]
+    return tier[min(bisect_right(tier.cum, rng.random() * total), len(tier) - 1)]
+
+
 def pick(tiers: Tiers, exclude: Iterable[int], rng: random.Random) -> ChannelEntry | None:
     excluded = set(exclude)
     for tier in tiers:
+        if isinstance(tier, Tier) and tier and excluded.isdisjoint(tier.ids):
+            return _tier_choice(tier, rng)
         cands = [c for c in tier if c.id not in excluded]
         if cands:
             return weighted_choice(cands, rng)

@@ -23,6 +23,7 @@ from clawrouter.relay.conversations import ConversationStore
 from clawrouter.relay.credentials import CredentialCache
 from clawrouter.relay.entries import ChannelEntry, TokenEntry, UserEntry
 from clawrouter.relay.ledger import Ledger, LocalLedger
+from clawrouter.relay.selection import Tier
 
 log = logging.getLogger(__name__)
 Tiers = list[list[ChannelEntry]]  # channels grouped by priority, highest first
@@ -194,7 +195,7 @@ class RelayState:
                     models.setdefault(model, {}).setdefault(ch.priority, []).append(ch)
         self.index = {
             group: {
-                model: [tiers[p] for p in sorted(tiers, reverse=True)]
+                model: [Tier(tiers[p]) for p in sorted(tiers, reverse=True)]
                 for model, tiers in models.items()
             }
             for group, models in by_pair.items()

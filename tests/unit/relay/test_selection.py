@@ -10,11 +10,13 @@ import pytest
 from clawrouter.relay.entries import ChannelEntry
 from clawrouter.relay.selection import (
     MappingCycleError,
+    Tier,
     map_model,
     map_status,
     matching_names,
     pick,
     pick_key,
+    weighted_choice,
 )
 
 
@@ -88,3 +90,22 @@ def test_matching_names():
     ]
     assert matching_names("gpt-4o-gizmo-abc") == ["gpt-4o-gizmo-abc", "gpt-4o-gizmo-*"]
     assert matching_names("gpt-4o") == ["gpt-4o"]
+
+
+@pytest.mark.parametrize("weights", [(0, 5, 0, 3, 2), (1,) * 7, (0, 0, 0), (4,)])
+def test_a_built_tier_picks_what_the_list_scan_picks(weights):
+    """The index's tiers answer a pick by binary search (cost growth: a tier of 100,000
+    channels); the same random draws choose the same channels as the plain scan."""
+    chans = [channel(i + 1, weight=w) for i, w in enumerate(weights)]
+    tier = Tier(chans)
+    fast, slow = random.Random(7), random.Random(7)
+    for _ in range(300):
+        assert pick([tier], [], fast) is weighted_choice(chans, slow)
+
+
+def test_a_built_tier_still_skips_failed_channels():
+    tier = Tier([channel(1, weight=5), channel(2, weight=5)])
+    rng = random.Random(3)
+    assert {pick([tier], [1], rng).id for _ in range(20)} == {2}
+    assert pick([tier, Tier([channel(3)])], [1, 2], rng).id == 3
+    assert pick([Tier([])], [], rng) is None
