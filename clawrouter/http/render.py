@@ -12,36 +12,9 @@ import orjson
 from aiohttp import web
 
 from clawrouter.errors import ClawError
+from clawrouter.wire.error_types import anthropic_type, google_status
 
 JSON = "application/json"
-
-# HTTP status -> (Anthropic error type, Google status string)
-_ANTHROPIC_TYPES = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    500: "api_error",
-    503: "overloaded_error",
-    504: "timeout_error",
-    529: "overloaded_error",
-}
-_GOOGLE_STATUS = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    409: "ABORTED",
-    413: "INVALID_ARGUMENT",
-    429: "RESOURCE_EXHAUSTED",
-    499: "CANCELLED",
-    500: "INTERNAL",
-    501: "UNIMPLEMENTED",
-    503: "UNAVAILABLE",
-    504: "DEADLINE_EXCEEDED",
-}
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None):
@@ -87,14 +60,6 @@ def listing_protocol(headers: Mapping[str, str], query: Mapping[str, str]) -> st
     if headers.get("x-goog-api-key") or query.get("key"):
         return "gemini"
     return "openai"
-
-
-def anthropic_type(status: int) -> str:
-    return _ANTHROPIC_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
-
-
-def google_status(status: int) -> str:
-    return _GOOGLE_STATUS.get(status, "INTERNAL" if status >= 500 else "FAILED_PRECONDITION")
 
 
 def error_body(err: ClawError, protocol: str) -> dict[str, Any]:

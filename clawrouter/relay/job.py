@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clawrouter.billing.pricing import Price
-from clawrouter.http.multipart import Form
 from clawrouter.relay import estimate
 from clawrouter.relay.entries import ChannelEntry
 from clawrouter.relay.keyauth import RelayCaller
 from clawrouter.relay.quota import Charge
 from clawrouter.relay.selection import Tiers
 from clawrouter.wire.formats import Endpoint, Format
+from clawrouter.wire.multipart import Form
 
 
 @dataclass(slots=True)

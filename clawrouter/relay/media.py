@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from clawrouter.errors import BadRequestError
-from clawrouter.http.multipart import Form, read_form
+from clawrouter.http.multipart import read_form
 from clawrouter.http.request import client_ip
 from clawrouter.keys import CONFIG, RELAY
 from clawrouter.relay import estimate
@@ -20,6 +20,7 @@ from clawrouter.relay.keyauth import RelayCaller, authenticate_key
 from clawrouter.relay.meters import Meter, audio_seconds, duration_tokens, image_ratios
 from clawrouter.relay.pipeline import parse_body, run_job, start_job
 from clawrouter.wire.formats import Endpoint, Format
+from clawrouter.wire.multipart import Form
 
 MB = 1 << 20
 IMAGE_LIMIT = 50 * MB  # OpenAI: each image for gpt-image models under 50 MB

@@ -13,7 +13,7 @@ from typing import Any
 import mutagen
 import orjson
 
-from clawrouter.http.sse import SSEDecoder
+from clawrouter.wire.sse import SSEDecoder
 from clawrouter.wire.usage import Usage
 
 MAX_JSON_BYTES = 64 << 20  # a JSON answer is parsed for its usage up to this size

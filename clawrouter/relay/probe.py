@@ -13,7 +13,6 @@ import aiohttp
 import orjson
 
 from clawrouter.config import RelayConfig
-from clawrouter.http.sse import SSEDecoder
 from clawrouter.relay import upstream
 from clawrouter.relay.attempt import prepare_call
 from clawrouter.relay.entries import ChannelEntry
@@ -21,6 +20,7 @@ from clawrouter.relay.job import Job
 from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.state import RelayState
 from clawrouter.wire.formats import Endpoint, Format, Framing
+from clawrouter.wire.sse import SSEDecoder
 
 DEFAULT_TEST_MODEL = "gpt-4o-mini"
 

@@ -13,14 +13,14 @@ import aiohttp
 import orjson
 from aiohttp import web
 
-from clawrouter.http.render import anthropic_type, google_status
-from clawrouter.http.sse import KEEPALIVE, SSEDecoder, encode_data, encode_done, encode_named
 from clawrouter.keys import STREAMING
 from clawrouter.relay import estimate
 from clawrouter.relay.job import Job
 from clawrouter.relay.providers.base import ProviderAdapter
 from clawrouter.wire import usage as usage_mod
+from clawrouter.wire.error_types import anthropic_type, google_status
 from clawrouter.wire.formats import Format
+from clawrouter.wire.sse import KEEPALIVE, SSEDecoder, encode_data, encode_done, encode_named
 from clawrouter.wire.usage import Usage
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from clawrouter.http.sse import DONE, SSEDecoder
 from clawrouter.relay.convert import (
     chat_to_gemini,
     chat_to_messages,
@@ -26,6 +25,7 @@ from clawrouter.relay.convert import (
     messages_to_chat,
 )
 from clawrouter.relay.convert.base import ConvertContext
+from clawrouter.wire.sse import DONE, SSEDecoder
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GOLDEN = FIXTURES / "convert"

@@ -10,9 +10,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import orjson
 
-from clawrouter.http.multipart import Form
-from clawrouter.http.sse import SSEDecoder
 from clawrouter.wire.formats import MEDIA_ENDPOINTS, Answer, Endpoint, Format, Framing
+from clawrouter.wire.multipart import Form
+from clawrouter.wire.sse import SSEDecoder
 
 
 @dataclass(slots=True)

@@ -35,7 +35,6 @@ from urllib.parse import quote
 
 import orjson
 
-from clawrouter.http.render import anthropic_type
 from clawrouter.relay.providers.anthropic import thinking_from_suffix, with_max_tokens
 from clawrouter.relay.providers.aws_sigv4 import AwsCredentials, sign
 from clawrouter.relay.providers.base import (
@@ -48,6 +47,7 @@ from clawrouter.relay.providers.base import (
 )
 from clawrouter.relay.providers.bedrock_eventstream import EventStreamDecoder
 from clawrouter.relay.providers.openai import config_error, unsupported
+from clawrouter.wire.error_types import anthropic_type
 from clawrouter.wire.formats import Endpoint, Format, Framing
 
 Json = dict[str, Any]

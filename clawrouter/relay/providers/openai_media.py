@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from clawrouter.http.multipart import Form, encode
 from clawrouter.relay.providers.base import ChannelView, RelayRequest, UpstreamCall
 from clawrouter.wire.formats import Endpoint
+from clawrouter.wire.multipart import Form, encode
 
 if TYPE_CHECKING:
     from clawrouter.relay.providers.openai import OpenAIAdapter

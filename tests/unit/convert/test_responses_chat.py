@@ -19,10 +19,10 @@ from aiohttp import web
 from openai.types.responses import Response, ResponseStreamEvent
 from pydantic import BaseModel, TypeAdapter
 
-from clawrouter.http.sse import encode_named
 from clawrouter.relay.convert import responses_items
 from clawrouter.relay.convert import responses_to_chat as conv
 from clawrouter.relay.convert.base import ConvertContext
+from clawrouter.wire.sse import encode_named
 from tests.support.golden import FIXTURES, UPDATE, sse_json
 from tests.support.golden import load as _load
 from tests.support.sdk import openai_client

@@ -20,7 +20,6 @@ from typing import Any
 import orjson
 import pytest
 
-from clawrouter.http.multipart import FilePart, Form
 from clawrouter.relay.providers import channel_types as ct
 from clawrouter.relay.providers.base import (
     ChannelView,
@@ -32,6 +31,7 @@ from clawrouter.relay.providers.base import (
 from clawrouter.relay.providers.registry import ADAPTERS, adapter_for, protocol_of
 from clawrouter.relay.providers.strict import mistral_tool_id
 from clawrouter.wire.formats import Endpoint
+from clawrouter.wire.multipart import FilePart, Form
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "providers"
 GOLDEN = FIXTURES / "openai_family.json"

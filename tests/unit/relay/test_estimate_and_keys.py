@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from clawrouter.http.sse import SSEDecoder
 from clawrouter.relay.estimate import max_output_tokens, request_tokens, text_tokens
 from clawrouter.relay.keyauth import split_key
+from clawrouter.wire.sse import SSEDecoder
 
 
 def test_text_tokens():

@@ -12,10 +12,10 @@ import wave
 import orjson
 import pytest
 
-from clawrouter.http.multipart import FilePart, Form, encode
 from clawrouter.relay.meters import Meter, audio_seconds, duration_tokens, image_ratios
 from clawrouter.relay.providers import imagen
 from clawrouter.relay.providers.base import UpstreamError
+from clawrouter.wire.multipart import FilePart, Form, encode
 from tests.support.upstream_media import parse_multipart
 
 
