@@ -1,8 +1,10 @@
 """OpenAPI 3.1 document of the whole HTTP surface, generated from the app's router (root app
 plus the /api sub-app): every path and method with a summary, a tag and the role it needs
 (`x-clawrouter-role`, from the route's declared level) and the named rate limit it declares
-(`x-clawrouter-rate-limit`, with its 429 answer). `python -m clawrouter.openapi` prints
-it; `make openapi` writes docs/openapi.json, which a meta-test keeps in step with the routes."""
+(`x-clawrouter-rate-limit`, with its 429 answer), and from the schema registry
+(clawrouter/openapi_schemas) its query parameters, request body and answers, errors included.
+`python -m clawrouter.openapi` prints it; `make openapi` writes docs/openapi.json, which a
+meta-test keeps in step with the routes."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from aiohttp import web
 from clawrouter import __version__
 from clawrouter.api.routing import is_alias, level_of, limit_of
 from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT
+from clawrouter.openapi_schemas import Spec, apply, components, registry
 
 ANY_METHODS = ("get", "post", "put", "patch", "delete")
 ROLE_NAMES = {PUBLIC: "public", COMMON: "user", ADMIN: "admin", ROOT: "root"}
@@ -115,7 +118,7 @@ def routes_of(app: web.Application) -> list[tuple[str, str, Any]]:
     return out
 
 
-def _operation(method: str, path: str, handler: Any) -> dict[str, Any]:
+def _operation(method: str, path: str, handler: Any, spec: Spec | None) -> dict[str, Any]:
     tag, summary = _describe(method.upper(), path, handler)
     role = role_of(path, handler)
     op: dict[str, Any] = {
@@ -139,23 +142,34 @@ def _operation(method: str, path: str, handler: Any) -> dict[str, Any]:
             {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
             for p in params
         ]
+    if spec is not None:
+        apply(op, method, path, spec)
     return op
+
+
+def missing_schemas(app: web.Application) -> list[tuple[str, str]]:
+    """The declared routes the schema registry has no entry for (a meta-test keeps it empty)."""
+    known = registry()
+    return sorted({(m.upper(), p) for m, p, _ in routes_of(app)} - set(known))
 
 
 def build_document(app: web.Application) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
+    specs = registry()
     for method, path, handler in routes_of(app):
-        paths.setdefault(path, {}).setdefault(method, _operation(method, path, handler))
+        spec = specs.get((method.upper(), path))
+        paths.setdefault(path, {}).setdefault(method, _operation(method, path, handler, spec))
     return {
         "openapi": "3.1.0",
         "info": {"title": "ClawRouter", "version": __version__},
         "paths": {p: dict(sorted(ops.items())) for p, ops in sorted(paths.items())},
         "components": {
+            "schemas": components(),
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
                 "accessToken": {"type": "http", "scheme": "bearer"},
                 "apiKey": {"type": "http", "scheme": "bearer", "description": "sk-... key"},
-            }
+            },
         },
     }
 
