@@ -220,4 +220,7 @@ def _how(code: int) -> str:
 
 
 def supervise(config: Config) -> int:
+    if not hasattr(os, "fork"):  # pragma: no cover - Windows
+        log.error("server.workers > 1 needs fork (Linux or another Unix): run with --workers 1")
+        return 2
     return Supervisor(config, config.worker_count).run()
