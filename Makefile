@@ -69,6 +69,10 @@ fmt: $(TEST_STAMP) ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix clawrouter tests bench
 	$(BIN)/ruff format clawrouter tests bench
 
+.PHONY: fuzz
+fuzz: $(TEST_STAMP) ## the route fuzzer, long and seeded (ARGS="--duration 600 --seed 7"; docs/hardening.md)
+	$(BIN)/python -m tests.support.fuzz $(ARGS)
+
 # psutil (the `bench` extra) is installed only when missing; without it bench reads /proc.
 $(BENCH_STAMP): $(RUN_STAMP)
 	@$(BIN)/python -c 'import psutil' 2>/dev/null || $(PIP_INSTALL) -e '.[bench]' \

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 import orjson
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 # Query parameters whose value is a secret wherever they appear: API keys (?key=), OAuth and
@@ -204,6 +205,8 @@ class ServerLog(logging.LoggerAdapter):
     def exception(  # type: ignore[override]
         self, msg: object, *args: object, exc_info: object = True, **kwargs: Any
     ) -> None:
+        if isinstance(exc_info, RequestPayloadError):  # an unread body that does not decode
+            exc_info = exc_info.__cause__ or exc_info
         if isinstance(exc_info, HttpProcessingError):
             why = " ".join(str(exc_info.message).split())[:200]
             peer = args[0] if args else "-"

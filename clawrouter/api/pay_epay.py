@@ -94,7 +94,11 @@ async def epay_notify(request: web.Request) -> web.Response:
     """GET|POST /api/user/epay/notify: `success` once the order is paid (or already was),
     `fail` for a bad signature, an unknown order or one that can no longer be paid."""
     if request.method == "POST":
-        form = await request.post()
+        try:
+            form = await request.post()
+        except ValueError:  # a form aiohttp cannot read (a part without a name, ...)
+            log.warning("epay notify refused: the form cannot be read")
+            return web.Response(text="fail")
         params = {k: v for k, v in form.items() if isinstance(v, str)}
     else:
         params = dict(request.query)

@@ -81,7 +81,7 @@ class SessionCodec:
                 algorithms=[_ALG],
                 options={"verify_exp": False, "verify_iat": False},
             )
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, UnicodeError):  # a cookie of bytes that are not UTF-8, too
             return Session()
         if not isinstance(claims, dict) or int(claims.get("exp", 0)) <= now:
             return Session()

@@ -8,9 +8,17 @@ import random
 import time
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from clawrouter.db.store import DuplicateError, StoreError
-from clawrouter.errors import ApiError, ClawError, NotFoundError, PayloadTooLargeError
+from clawrouter.errors import (
+    ApiError,
+    BadRequestError,
+    ClawError,
+    NotFoundError,
+    PayloadTooLargeError,
+)
 from clawrouter.http.render import error_response, protocol_for
 from clawrouter.keys import CONFIG, REQUEST_ID, STREAMING
 from clawrouter.logs import REQUEST_ID as LOG_REQUEST_ID
@@ -69,6 +77,11 @@ async def request_context(request: web.Request, handler):
         except StoreError as err:  # a write a handler did not expect to be refused
             response = error_response(
                 _store_error(err), protocol_for(request.path, request.headers, request.query)
+            )
+        except (RequestPayloadError, HttpProcessingError) as err:  # the body itself is broken
+            response = error_response(
+                BadRequestError(f"the request body cannot be read ({err.__class__.__name__})"),
+                protocol_for(request.path, request.headers, request.query),
             )
         except web.HTTPException as exc:
             if exc.status < 400:

@@ -1,0 +1,71 @@
+"""Regression tests for what the route fuzzer found (tests/support/fuzz.py): each was a 5xx or
+an error in the wrong format; each is now a clear 4xx in the caller's format."""
+
+from __future__ import annotations
+
+from tests.support.fuzz import send, session_headers
+from tests.support.gateway import Gateway
+
+
+async def _status(gateway: Gateway, path: bytes, headers: list[tuple[str, bytes]]) -> tuple:
+    assert gateway.server is not None
+    reply = await send(gateway.server.port, "GET", path, headers)
+    assert reply is not None
+    return reply.status, reply.json()
+
+
+async def test_session_cookie_of_bytes_that_are_not_utf8_is_no_session(root, gateway: Gateway):
+    """A session cookie holding bytes that are not UTF-8 was a 500 (the JWT decoder encodes
+    it); it is no session: 401 in the management envelope."""
+    headers = [("Cookie", b"session=\xff\xfe"), ("New-Api-User", b"1")]
+    status, body = await _status(gateway, b"/api/user/self", headers)
+    assert status == 401 and body["success"] is False, body
+
+
+async def test_access_token_of_bytes_that_are_not_utf8_is_refused(root, gateway: Gateway):
+    """An Authorization header with bytes that are not UTF-8 was a 500 (hashing the access
+    token); it is an unknown token."""
+    headers = [("Authorization", b"Bearer sk-\xff\xfe"), ("New-Api-User", b"1")]
+    status, body = await _status(gateway, b"/api/user/self", headers)
+    assert status == 200 and body["success"] is False and "invalid" in body["message"], body
+
+
+async def _post(gateway: Gateway, path: bytes, headers: list[tuple[str, bytes]], body: bytes):
+    assert gateway.server is not None
+    reply = await send(gateway.server.port, "POST", path, headers, body)
+    assert reply is not None
+    return reply.status, reply.json()
+
+
+async def test_body_that_does_not_decode_is_400_in_the_callers_format(root, gateway: Gateway):
+    """Content-Encoding: gzip on a body that is not gzip made reading it raise (a 500); it is a
+    400 in the caller's format. A handler that never reads the body logs no traceback."""
+    hdrs = [("Content-Type", b"application/json"), ("Content-Encoding", b"gzip")]
+    as_root = hdrs + await session_headers(gateway, "root", "rootpass123")
+    status, body = await _post(gateway, b"/api/redemption/", as_root, b'{"name": "x"}')
+    assert status == 400 and body["success"] is False and "cannot be read" in body["message"]
+    status, body = await _post(gateway, b"/v1/messages", hdrs, b"{}")
+    assert status in (400, 401) and body["type"] == "error", body
+
+
+async def test_multipart_with_a_broken_part_header_is_400(relay_env):
+    """A part whose header block is not headers made aiohttp's form reader raise (a 500 on the
+    video routes); it is a 400."""
+    b = b"--fb\r\nno headers here\r\n\r\nvalue\r\n--fb--\r\n"
+    hdrs = [
+        ("Content-Type", b"multipart/form-data; boundary=fb"),
+        ("Authorization", f"Bearer {relay_env.key}".encode()),
+    ]
+    for path in (b"/v1/videos", b"/v1/video/generations"):
+        status, body = await _post(relay_env.gw, path, hdrs, b)
+        assert status == 400, (path, body)
+
+
+async def test_epay_notify_with_an_unreadable_form_is_fail(gateway: Gateway):
+    """epay's notify answers `fail` (what epay expects) to a form aiohttp cannot read, such as a
+    part without a name, instead of a 500."""
+    b = b"--fb\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n--fb--\r\n"
+    hdrs = [("Content-Type", b"multipart/form-data; boundary=fb")]
+    assert gateway.server is not None
+    reply = await send(gateway.server.port, "POST", b"/api/user/epay/notify", hdrs, b)
+    assert reply is not None and reply.status == 200 and reply.body == b"fail"
