@@ -1,10 +1,11 @@
 """Prometheus metrics on an app-owned registry (prometheus-client, never its global one): what
 each request counts, read at scrape time for the rest (channel status, write-behind backlog).
 
-The hot path pays a few dictionary lookups and integer adds per request (prometheus-client's
-own counters and histograms); nothing here allocates per request beyond label lookups, and
-nothing waits. docs/operations.md says what each metric means. Only this module imports
-prometheus_client.
+The hot path pays a few dictionary lookups and integer adds per request: each labelled child
+(prometheus-client's counters and histograms) is looked up once and kept in a dictionary keyed
+by its label values (as many entries as the registry holds series), so a request does not pay
+`labels()` (a lock and label validation) on every metric; nothing waits. docs/operations.md
+says what each metric means. Only this module imports prometheus_client.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class Metrics:
 
     def __init__(self, *, process: bool = True) -> None:
         self.registry = r = CollectorRegistry(auto_describe=True)
+        self._children: dict[tuple[Any, ...], Any] = {}  # see _child
         if process:
             ProcessCollector(registry=r)
             PlatformCollector(registry=r)
@@ -134,32 +136,41 @@ class Metrics:
         if not ok:
             self.flush_failures.inc()
 
+    def _child(self, metric: Any, *labels: Any) -> Any:
+        """metric.labels(*labels), looked up once per distinct label values."""
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*(str(v) for v in labels))
+        return child
+
     def observe(self, route: str, method: str, status: int, seconds: float, job: Any) -> None:
         """One answered request; `job` is the relay's Job when the request reached one."""
+        child = self._child
         if job is None:
-            self.requests.labels(route, method, str(status), "", "").inc()
-            self.duration.labels(route, "").observe(seconds)
+            child(self.requests, route, method, status, "", "").inc()
+            child(self.duration, route, "").observe(seconds)
             return
         model = job.model
-        channel = str(job.channel.id) if job.channel is not None else ""
-        self.requests.labels(route, method, str(status), model, channel).inc()
-        self.duration.labels(route, model).observe(seconds)
+        channel = job.channel.id if job.channel is not None else ""
+        child(self.requests, route, method, status, model, channel).inc()
+        child(self.duration, route, model).observe(seconds)
         if job.frt_ms:
-            self.first_byte.labels(model, channel).observe(job.frt_ms / 1000)
+            child(self.first_byte, model, channel).observe(job.frt_ms / 1000)
         tried = job.tried
-        if tried:
+        if len(tried) > 1 or (tried and status >= 400):
             # every attempt but the last failed; the last one failed when the answer is an
             # error (499: the client hung up, not the channel's fault)
             last_failed = status >= 400 and status != 499
             for cid in tried if last_failed else tried[:-1]:
-                self.upstream_errors.labels(str(cid)).inc()
+                child(self.upstream_errors, cid).inc()
             if len(tried) > 1:
-                self.retries.labels(model).inc(len(tried) - 1)
+                child(self.retries, model).inc(len(tried) - 1)
                 if status < 400:
-                    self.failovers.labels(model).inc()
+                    child(self.failovers, model).inc()
         charge = job.charge
         if charge is not None and charge.settled:
-            self.quota.labels(model).inc(charge.settled)
+            child(self.quota, model).inc(charge.settled)
 
     def exposition(self, accept: str) -> tuple[bytes, str]:
         """The registry in the format the scraper asks for (Prometheus text or OpenMetrics)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from clawrouter import __version__
+from clawrouter import __version__, heap
 from clawrouter.app import create_app
 from clawrouter.config import Config
 from clawrouter.http.observe import FieldsAccessLogger
@@ -118,6 +118,7 @@ async def serve(
                 e.strerror or e,
             )
             return 1
+        heap.tune_for_serving()  # start-up is done: freeze what it loaded (clawrouter/heap.py)
         host, port = runner.addresses[0][:2]
         url = _url(host, port)
         if worker is None:

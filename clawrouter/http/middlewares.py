@@ -3,6 +3,7 @@ security headers. Nothing here leaks a traceback to a client."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import time
@@ -26,12 +27,16 @@ from clawrouter.logs import REQUEST_ID as LOG_REQUEST_ID
 log = logging.getLogger("clawrouter.http")
 
 
+@functools.lru_cache(maxsize=2)  # a pure function of the second: one strftime per second
+def _utc_stamp(second: int) -> str:
+    return time.strftime("%Y%m%d%H%M%S", time.gmtime(second))
+
+
 def new_request_id() -> str:
     """UTC yyyymmddHHMMSS + 9-digit nanoseconds + 8 random hex characters (the reference's
     shape). An id, not a secret: no cryptographic randomness needed."""
-    ns = time.time_ns()
-    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(ns // 1_000_000_000))
-    return f"{stamp}{ns % 1_000_000_000:09d}{random.getrandbits(32):08x}"
+    second, ns = divmod(time.time_ns(), 1_000_000_000)
+    return f"{_utc_stamp(second)}{ns:09d}{random.getrandbits(32):08x}"
 
 
 def _http_error(exc: web.HTTPException, request: web.Request) -> ClawError:
