@@ -85,9 +85,10 @@ from clawrouter.keys import (
 from clawrouter.logs import ServerLog
 from clawrouter.metrics import Metrics
 from clawrouter.options.store import Options
-from clawrouter.relay import playground, realtime
+from clawrouter.relay import playground
 from clawrouter.relay import routes as relay_routes
 from clawrouter.relay.ledger import open_ledger
+from clawrouter.relay.realtime import routes as realtime
 from clawrouter.relay.state import RelayState
 from clawrouter.worker import HEADER as WORKER_HEADER
 from clawrouter.worker import Worker

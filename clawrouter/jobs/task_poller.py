@@ -28,7 +28,7 @@ from clawrouter.relay.attempt import channel_view
 from clawrouter.relay.providers import video
 from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.state import RelayState
-from clawrouter.relay.video_tasks import loads, refund_task
+from clawrouter.relay.video.tasks import loads, refund_task
 from clawrouter.wire.status import FINISHED_TASKS, TaskStatus
 
 log = logging.getLogger(__name__)

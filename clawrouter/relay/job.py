@@ -49,7 +49,7 @@ class Job:
     started_response: bool = False
     end_reason: str = ""
     content_notes: list[str] = field(default_factory=list)
-    # Media requests (relay.media): the multipart files (text fields are `body`), the meter
+    # Media requests (relay.media.routes): the multipart files (text fields are `body`), the meter
     # that reads usage off the passed-through answer, per-call ratios (n, size, quality).
     form: Form | None = None
     meter: Any = None

@@ -12,10 +12,12 @@ from clawrouter.errors import BadRequestError, ClawError, NotFoundError
 from clawrouter.http.render import json_response, listing_protocol
 from clawrouter.http.request import client_ip
 from clawrouter.keys import CONFIG, RELAY
-from clawrouter.relay import media, realtime, videos
 from clawrouter.relay.keyauth import authenticate_key
+from clawrouter.relay.media import routes as media
 from clawrouter.relay.pipeline import relay
+from clawrouter.relay.realtime import routes as realtime
 from clawrouter.relay.state import RelayState
+from clawrouter.relay.video import routes as videos
 from clawrouter.wire.formats import Endpoint, Format
 
 MODEL_CREATED = 1626777600

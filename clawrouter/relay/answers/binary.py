@@ -20,7 +20,7 @@ from clawrouter.keys import STREAMING
 from clawrouter.relay import upstream
 from clawrouter.relay.answers.delivery import Delivery
 from clawrouter.relay.job import Job
-from clawrouter.relay.meters import Meter
+from clawrouter.relay.media.meters import Meter
 from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.settlement import settle
 from clawrouter.relay.state import RelayState

@@ -218,7 +218,7 @@ class OpenAIAdapter(AdapterBase):
     # -- realtime ----------------------------------------------------------------------------
 
     def realtime_call(self, model: str, ch: ChannelView) -> UpstreamCall:
-        """`{base}/v1/realtime?model=` as a WebSocket URL (relay.realtime opens it)."""
+        """`{base}/v1/realtime?model=` as a WebSocket URL (relay.realtime.routes opens it)."""
         url = join_url(self.base_url(ch), "/v1/realtime") + "?model=" + quote(model, safe="")
         return UpstreamCall("GET", ws_url(url), self.auth_headers(ch))
 

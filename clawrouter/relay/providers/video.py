@@ -1,5 +1,5 @@
 """Video task adapters (async jobs: submit, poll, fetch the content), pure like every adapter:
-they build UpstreamCalls and read answers; relay.videos and jobs.task_poller do the I/O.
+they build UpstreamCalls and read answers; relay.video.routes and jobs.task_poller do the I/O.
 
 - SoraAdapter (types 55 Sora and 1 OpenAI, as new-api): OpenAI's Videos API. Submit
   `POST {base}/v1/videos`, poll `GET {base}/v1/videos/{id}`, content

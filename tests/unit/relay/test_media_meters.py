@@ -12,7 +12,7 @@ import wave
 import orjson
 import pytest
 
-from clawrouter.relay.meters import Meter, audio_seconds, duration_tokens, image_ratios
+from clawrouter.relay.media.meters import Meter, audio_seconds, duration_tokens, image_ratios
 from clawrouter.relay.providers import imagen
 from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.wire.multipart import FilePart, Form, encode

@@ -5,7 +5,7 @@ relay.keyauth). Routing, model limits and pricing are the text relay's (relay.pi
 channel is chosen and the upstream WebSocket opened BEFORE the client's handshake is answered,
 so an upstream that refuses (or cannot be reached) fails over to the next channel like any
 request, and when none is left the client gets a plain HTTP error in OpenAI's shape. Once both
-sides are open, relay.realtime_session pumps frames both ways and bills each turn.
+sides are open, relay.realtime.session pumps frames both ways and bills each turn.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from clawrouter.relay.job import Job
 from clawrouter.relay.pipeline import run_job, start_job
 from clawrouter.relay.providers import base
 from clawrouter.relay.providers.registry import adapter_for
-from clawrouter.relay.realtime_session import MAX_MESSAGE, RealtimeSession
+from clawrouter.relay.realtime.session import MAX_MESSAGE, RealtimeSession
 from clawrouter.relay.state import RelayState
 from clawrouter.relay.upstream import network_problem
 from clawrouter.wire.formats import Endpoint, Format

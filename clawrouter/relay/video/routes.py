@@ -1,4 +1,4 @@
-"""Video task routes: submit (relay.video_submit), read a task back, and stream its video.
+"""Video task routes: submit (relay.video.submit), read a task back, and stream its video.
 
 /v1/videos… speak OpenAI's Videos API (errors in the OpenAI shape, which the SDK reads);
 /v1/video/generations… are new-api's unified routes (errors as new-api's task errors,
@@ -29,8 +29,8 @@ from clawrouter.relay.attempt import channel_view
 from clawrouter.relay.keyauth import authenticate_key, raw_key
 from clawrouter.relay.pipeline import to_client_error
 from clawrouter.relay.providers import video
-from clawrouter.relay.video_submit import remix, submit
-from clawrouter.relay.video_tasks import loads, task_dto, video_object
+from clawrouter.relay.video.submit import remix, submit
+from clawrouter.relay.video.tasks import loads, task_dto, video_object
 from clawrouter.wire.status import TaskStatus
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ from clawrouter.relay.providers.base import UpstreamError
 from clawrouter.relay.quota import Charge
 from clawrouter.relay.records import record_consume
 from clawrouter.relay.state import RelayState
-from clawrouter.relay.video_tasks import VIDEO, loads, public_task_id
+from clawrouter.relay.video.tasks import VIDEO, loads, public_task_id
 from clawrouter.wire.formats import Format
 from clawrouter.wire.status import ChannelStatus, TaskStatus
 from clawrouter.wire.usage import Usage

@@ -17,7 +17,7 @@ from clawrouter.keys import CONFIG, RELAY
 from clawrouter.relay import estimate
 from clawrouter.relay.job import Job, JobSetup
 from clawrouter.relay.keyauth import RelayCaller, authenticate_key
-from clawrouter.relay.meters import Meter, audio_seconds, duration_tokens, image_ratios
+from clawrouter.relay.media.meters import Meter, audio_seconds, duration_tokens, image_ratios
 from clawrouter.relay.pipeline import parse_body, run_job, start_job
 from clawrouter.wire.formats import Endpoint, Format
 from clawrouter.wire.multipart import Form
