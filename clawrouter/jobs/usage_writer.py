@@ -180,7 +180,7 @@ class UsageWriter:
                     self._give_back_balances(users, tokens, channels, statuses)
                     self._give_back_logs(rows, quota_data)
                     raise
-                if users or tokens or statuses:
+                if self.on_balances is not None and (users or tokens or statuses):
                     tids = {t[-1] for t in tokens} | {t[-1] for t in statuses}
                     moved = ([u[-1] for u in users], sorted(tids))
                 try:
@@ -192,7 +192,7 @@ class UsageWriter:
                 return bool(users or tokens or channels or statuses or rows or quota_data)
         finally:
             if moved is not None and self.on_balances is not None:
-                await self.on_balances(*moved)
+                await self.on_balances(*moved)  # outside the lock: the feed may re-read
 
     def _give_back_balances(self, users, tokens, channels, statuses) -> None:
         """Deltas taken by a flush that failed go back under what was recorded since."""
