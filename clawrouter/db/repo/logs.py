@@ -25,7 +25,34 @@ class LogFilter:
     request_id: str = ""
 
 
-def _where(f: LogFilter) -> tuple[str, list]:
+def literal(pattern: str, escaped: bool) -> str | None:
+    """The text a LIKE pattern matches when it holds no wildcard (% or an unescaped _), else None.
+    Such a pattern is compared with = instead, which an index answers in id order (LIKE with a
+    bound pattern is a scan of the whole table on both dialects)."""
+    if not escaped:
+        return None if "%" in pattern or "_" in pattern else pattern
+    out, chars = [], iter(pattern)
+    for c in chars:
+        if c == "!":
+            out.append(next(chars, "!"))
+        elif c in "%_":
+            return None
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def _model(f: LogFilter, dialect: str) -> tuple[str, str]:
+    """The model_name condition and its parameter. SQLite's LIKE ignores ASCII case, as
+    COLLATE NOCASE does (and idx_logs_model_nocase is built with it); PostgreSQL's does not."""
+    exact = literal(f.model_name, f.model_escaped)
+    if exact is not None:
+        return ("model_name = ? COLLATE NOCASE" if dialect == "sqlite" else "model_name = ?"), exact
+    like = "model_name LIKE ? ESCAPE '!'" if f.model_escaped else "model_name LIKE ?"
+    return like, f.model_name
+
+
+def _where(f: LogFilter, dialect: str) -> tuple[str, list]:
     exact = (
         ("user_id", f.user_id), ("type", f.type), ("username", f.username),
         ("token_name", f.token_name), ("channel_id", f.channel), ('"group"', f.group),
@@ -34,8 +61,9 @@ def _where(f: LogFilter) -> tuple[str, list]:
     where = [f"{col} = ?" for col, value in exact if value]
     params: list = [value for _, value in exact if value]
     if f.model_name:
-        where.append("model_name LIKE ? ESCAPE '!'" if f.model_escaped else "model_name LIKE ?")
-        params.append(f.model_name)
+        cond, value = _model(f, dialect)
+        where.append(cond)
+        params.append(value)
     if f.start:
         where.append("created_at >= ?")
         params.append(f.start)
@@ -49,18 +77,18 @@ async def page_logs(
     db: Store, f: LogFilter, offset: int, limit: int, *, count_cap: int = 0
 ) -> tuple[list[Row], int]:
     """Newest first; the total stops at count_cap when one is given."""
-    clause, params = _where(f)
+    clause, params = _where(f, db.dialect.name)
     return await page(db, "logs", clause, params, offset, limit, count_cap=count_cap)
 
 
 async def log_stat(db: Store, f: LogFilter, since: int) -> tuple[int, int, int]:
     """(Σ quota of consume logs matching f, then the consume count and Σ tokens since `since`
     under the same filters but ignoring f's time range)."""
-    clause, params = _where(replace(f, type=0))
+    clause, params = _where(replace(f, type=0), db.dialect.name)
     quota = await db.fetchval(
         f"SELECT COALESCE(SUM(quota), 0) FROM logs WHERE {clause} AND type = 2", params
     )
-    clause, params = _where(replace(f, type=0, start=0, end=0))
+    clause, params = _where(replace(f, type=0, start=0, end=0), db.dialect.name)
     row = await db.fetchone(
         "SELECT COUNT(*) AS rpm, COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS tpm"
         f" FROM logs WHERE {clause} AND type = 2 AND created_at >= ?",

@@ -23,7 +23,7 @@ async def quota_by_model(db: Store, start: int, end: int) -> list[Row]:
     clause, params = _range(start, end)
     return await db.fetchall(
         f"SELECT model_name, created_at, {_SUMS} FROM quota_data WHERE {clause}"
-        " GROUP BY model_name, created_at ORDER BY created_at, model_name",
+        " GROUP BY created_at, model_name ORDER BY created_at, model_name",
         params,
     )
 
@@ -33,7 +33,7 @@ async def quota_by_user(db: Store, start: int, end: int) -> list[Row]:
     clause, params = _range(start, end)
     return await db.fetchall(
         f"SELECT username, created_at, {_SUMS} FROM quota_data WHERE {clause}"
-        " GROUP BY username, created_at ORDER BY created_at, username",
+        " GROUP BY created_at, username ORDER BY created_at, username",
         params,
     )
 
