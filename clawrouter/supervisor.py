@@ -101,6 +101,9 @@ class Supervisor:
         while any(s.pid for s in self.slots) or not self.stopping:
             self._forward()
             if self.stopping and not deadline:
+                # our copy of the listener goes now: once the workers close theirs, new
+                # connections are refused at once (as with one process), not queued unserved
+                sock.close()
                 cfg = self.config.server
                 deadline = time.monotonic() + cfg.drain_delay_seconds + cfg.shutdown_grace_seconds
                 deadline += 20.0  # the cleanups: writers flush, stores close
