@@ -29,7 +29,7 @@ import { LANGS, currentLanguage, setLanguage, type Lang } from '../lib/i18n';
 import { ROUTES, SECTIONS, type AppRoute } from './routes';
 
 function visible(route: AppRoute, role: number, loggedIn: boolean): boolean {
-  switch (route.access) {
+  switch (route.nav?.access ?? route.access) {
     case 'admin':
       return role >= ROLE_ADMIN;
     case 'root':

@@ -2,6 +2,7 @@
 // sidebar entry. A page is one file under pages/, loaded on demand (its own chunk). To build a
 // page that shows "coming soon" today, replace the content of its file; nothing here changes.
 import {
+  IconApi,
   IconCreditCard,
   IconDeviceDesktopAnalytics,
   IconFileText,
@@ -27,7 +28,8 @@ export interface AppRoute {
   page: LazyExoticComponent<ComponentType>;
   access: Access;
   layout: 'auth' | 'shell';
-  nav?: { section: Section; label: string; icon: Icon };
+  /** nav.access: who sees the sidebar entry, when narrower than who may open the page */
+  nav?: { section: Section; label: string; icon: Icon; access?: Access };
 }
 
 const page = (load: () => Promise<{ default: ComponentType }>) => lazy(load);
@@ -80,6 +82,10 @@ export const ROUTES: AppRoute[] = [
   {
     path: '/console/setting', page: page(() => import('../pages/settings')), access: 'root', layout: 'shell',
     nav: { section: 'console', label: 'nav.settings', icon: IconSettings },
+  },
+  {
+    path: '/console/api-docs', page: page(() => import('../pages/apidocs')), access: 'user', layout: 'shell',
+    nav: { section: 'console', label: 'nav.api_docs', icon: IconApi, access: 'admin' },
   },
   {
     path: '/console/personal', page: page(() => import('../pages/personal')), access: 'user', layout: 'shell',
