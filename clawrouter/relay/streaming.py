@@ -174,7 +174,10 @@ class Pump:
             return True
         if len(self.texts) < 100_000:
             self.texts.append(data)
-        if '"usage' in data or "usageMetadata" in data or _may_be_final(data):
+        # Parsed only when it may carry usage or the end (OpenAI sends "usage":null in every
+        # chunk when include_usage is on): most events are forwarded as they came.
+        usage = '"usage' in data and '"usage":null' not in data
+        if usage or "usageMetadata" in data or _may_be_final(data):
             try:
                 obj = orjson.loads(data)
             except orjson.JSONDecodeError:

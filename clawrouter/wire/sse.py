@@ -37,19 +37,23 @@ class SSEDecoder:
         self._id: str | None = None
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
-        self._buf += chunk
+        buf = self._buf + chunk if self._buf else chunk
+        if b"\n" not in buf:
+            self._buf = buf
+            return []
+        lines = buf.split(b"\n")
+        self._buf = lines.pop()  # the unfinished line, if any
         out: list[SSEEvent] = []
-        while True:
-            nl = self._buf.find(b"\n")
-            if nl < 0:
-                break
-            line = self._buf[:nl]
-            self._buf = self._buf[nl + 1 :]
+        for line in lines:  # the common lines inline: `data: ...` and the blank line
             if line.endswith(b"\r"):
                 line = line[:-1]
-            ev = self._line(line.decode("utf-8", "replace"))
-            if ev is not None:
-                out.append(ev)
+            if line.startswith(b"data: "):
+                self._data.append(line[6:].decode("utf-8", "replace"))
+            elif line:
+                self._line(line.decode("utf-8", "replace"))
+            elif self._data or self._event is not None:
+                out.append(SSEEvent("\n".join(self._data), self._event, self._id))
+                self._data, self._event, self._id = [], None, None
         return out
 
     def finish(self) -> list[SSEEvent]:
