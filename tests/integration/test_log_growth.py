@@ -180,3 +180,28 @@ async def test_retention_deletes_in_short_batches(config, monkeypatch):
         assert await gw.app[LOG_DB].fetchval("SELECT COUNT(*) FROM logs") == 150
     finally:
         await gw.stop()
+
+
+async def test_postgresql_answers_the_filters_from_an_index_in_id_order(postgres_url: str):
+    """The same on PostgreSQL (a small table: sequential scans are turned off, so the plan
+    shows what an index can answer): each equality filter is one index scan, no sort."""
+    from clawrouter.db.postgres import PgDatabase
+
+    pg = PgDatabase(postgres_url)
+    await pg.open()
+    try:
+        await insert_logs(pg, [log_row(i) for i in range(300)], [])
+        rows, total = await logs_repo.page_logs(pg, LogFilter(model_name="M-4"), 0, 100)
+        assert total == len(rows) == 27 and {r["model_name"] for r in rows} == {"m-4"}
+        for name in ("user", "username", "token name", "model", "channel"):
+            rec = Recorder(pg)  # type: ignore[arg-type]
+            await logs_repo.page_logs(rec, FILTERS[name], 0, 10)  # type: ignore[arg-type]
+            sql, params = rec.sent[-1]
+            async with pg.transaction() as tx:
+                await tx.execute("SET LOCAL enable_seqscan = off")
+                plan = " | ".join(
+                    r["QUERY PLAN"] for r in await tx.fetchall("EXPLAIN " + sql, params)
+                )
+            assert "Index Scan Backward" in plan and "Sort" not in plan, f"{name}: {plan}"
+    finally:
+        await pg.close()

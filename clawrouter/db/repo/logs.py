@@ -43,11 +43,14 @@ def literal(pattern: str, escaped: bool) -> str | None:
 
 
 def _model(f: LogFilter, dialect: str) -> tuple[str, str]:
-    """The model_name condition and its parameter. SQLite's LIKE ignores ASCII case, as
-    COLLATE NOCASE does (and idx_logs_model_nocase is built with it); PostgreSQL's does not."""
+    """The model_name condition and its parameter. LIKE ignores case on both stores (SQLite's
+    ASCII case, as COLLATE NOCASE does; PostgreSQL's store runs it as ILIKE, as lower() = does),
+    and each has an index on the same expression (idx_logs_model_nocase)."""
     exact = literal(f.model_name, f.model_escaped)
     if exact is not None:
-        return ("model_name = ? COLLATE NOCASE" if dialect == "sqlite" else "model_name = ?"), exact
+        if dialect == "sqlite":
+            return "model_name = ? COLLATE NOCASE", exact
+        return "lower(model_name) = lower(?)", exact
     like = "model_name LIKE ? ESCAPE '!'" if f.model_escaped else "model_name LIKE ?"
     return like, f.model_name
 
