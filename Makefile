@@ -14,7 +14,7 @@ ARGS ?=
 PIP_INSTALL := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install -q
 
 .DEFAULT_GOAL := help
-.PHONY: help install dev run test test-fast test-postgres lint fmt bench clean openapi web
+.PHONY: help install dev run test test-fast test-postgres lint fmt bench growth clean openapi web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -82,8 +82,15 @@ $(BENCH_STAMP): $(RUN_STAMP)
 bench: $(BENCH_STAMP) ## benchmark vs a raw pass-through and direct, ~2 min (ARGS="--duration 15")
 	$(BIN)/python -m bench.run $(ARGS)
 
+growth: $(BENCH_STAMP) ## cost growth (prompt, stream, channels, 10 M logs; long); ARGS="--quick": ~2 min
+	$(BIN)/python -m bench.growth $(ARGS)
+
 openapi: $(RUN_STAMP) ## regenerate docs/openapi.json from the registered routes
 	$(BIN)/python -m clawrouter.openapi > docs/openapi.json
+
+.PHONY: schemathesis
+schemathesis: $(TEST_STAMP) ## schemathesis over the served OpenAPI document, long (ARGS="--examples 50 --seed 7")
+	$(BIN)/python -m tests.support.schemathesis_run $(ARGS)
 
 web: ## rebuild the dashboard bundle in static/ from web/ (needs Node 20+ and npm; commit both)
 	cd web && npm ci --no-audit --no-fund && npm run build
