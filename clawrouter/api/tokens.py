@@ -94,7 +94,9 @@ def _no_store(response: web.Response) -> web.Response:
 
 
 def _view(request: web.Request, row: dict[str, Any], **kw: Any) -> dict[str, Any]:
-    return token_view(row, request.config_dict[RELAY].tokens_by_id.get(row["id"]), **kw)
+    relay = request.config_dict[RELAY]  # a shared ledger's balances: the store's columns
+    live = relay.tokens_by_id.get(row["id"]) if relay.ledger.in_memory else None
+    return token_view(row, live, **kw)
 
 
 # ---- validation ---------------------------------------------------------------------------------

@@ -49,7 +49,8 @@ def user_view(row: dict[str, Any], live: Any = None) -> dict[str, Any]:
 
 
 def _view(request: web.Request, row: dict[str, Any]) -> dict[str, Any]:
-    return user_view(row, request.config_dict[RELAY].users.get(row["id"]))
+    relay = request.config_dict[RELAY]  # a shared ledger's balances: the store's columns
+    return user_view(row, relay.users.get(row["id"]) if relay.ledger.in_memory else None)
 
 
 async def new_aff_code(request: web.Request) -> str:

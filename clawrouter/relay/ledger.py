@@ -90,6 +90,10 @@ def check(token: TokenEntry, wallet: int, remain: int, amount: int) -> int:
 class Ledger(ABC):
     """Every balance movement. reserve() may wait (RedisLedger asks Redis); move() never does."""
 
+    # True: the relay's entries hold the exact balances (API views show them); False: each
+    # process sees only its own moves, so views show the store's columns (one flush behind)
+    in_memory = True
+
     def __init__(self, state: RelayState) -> None:
         self._state = state
 

@@ -27,6 +27,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from clawrouter.db.repo import tokens as tokens_repo
@@ -124,6 +126,8 @@ def _unavailable(e: Exception) -> ServiceUnavailableError:
 
 
 class RedisLedger(LocalLedger):
+    in_memory = False
+
     def __init__(self, state: RelayState, url: str) -> None:
         super().__init__(state)
         self.url = url
@@ -134,7 +138,10 @@ class RedisLedger(LocalLedger):
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        r = self.redis = aioredis.from_url(self.url, socket_connect_timeout=5, socket_timeout=10)
+        # fail fast (a reservation answers 503 rather than hang): one retry, short timeouts
+        r = self.redis = aioredis.from_url(
+            self.url, socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 1)
+        )
         self._reserve = r.register_script(_RESERVE)
         self._move = r.register_script(_MOVE)
         self._credit = r.register_script(_CREDIT)
@@ -207,11 +214,11 @@ class RedisLedger(LocalLedger):
         while self._moves:
             batch, self._moves = self._moves, {}
             try:
-                pipe = self.redis.pipeline(transaction=True)
-                for (uid, tid), delta in batch.items():
-                    keys = [_u(uid), _t(tid), DIRTY_U, DIRTY_T]
-                    await self._move(keys=keys, args=[delta, uid, tid], client=pipe)
-                results = await pipe.execute()
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    for (uid, tid), delta in batch.items():
+                        keys = [_u(uid), _t(tid), DIRTY_U, DIRTY_T]
+                        await self._move(keys=keys, args=[delta, uid, tid], client=pipe)
+                    results = await pipe.execute()
             except BaseException:
                 for k, d in batch.items():
                     self._moves[k] = self._moves.get(k, 0) + d
@@ -282,10 +289,8 @@ class RedisLedger(LocalLedger):
 
     async def _set(self, key: str, dirty: str, entity: int, value: int) -> None:
         try:
-            pipe = self.redis.pipeline(transaction=True)
-            pipe.set(key, value)
-            pipe.sadd(dirty, entity)
-            await pipe.execute()
+            async with self.redis.pipeline(transaction=True) as pipe:
+                await pipe.set(key, value).sadd(dirty, entity).execute()
         except (RedisError, OSError) as e:
             raise _unavailable(e) from None
 
