@@ -14,8 +14,8 @@ from clawrouter.db.repo.rows import (
     update_row,
 )
 from clawrouter.db.store import Row, Store, Tx
+from clawrouter.wire.status import Role
 
-ROOT_ROLE = 100
 BALANCES = frozenset({"quota", "used_quota", "request_count"})  # written only via relay.ledger
 
 
@@ -52,7 +52,7 @@ async def get_user_by_access_token(db: Store, token: str) -> Row | None:
 
 
 async def root_exists(db: Store) -> bool:
-    return bool(await db.fetchval("SELECT COUNT(*) FROM users WHERE role >= ?", (ROOT_ROLE,)))
+    return bool(await db.fetchval("SELECT COUNT(*) FROM users WHERE role >= ?", (Role.ROOT,)))
 
 
 async def insert_user(tx: Tx | Store, fields: dict[str, Any]) -> int:
