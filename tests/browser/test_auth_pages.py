@@ -17,6 +17,7 @@ from clawrouter.config import Config
 from clawrouter.keys import MAIN_DB
 from tests.support.gateway import Client, Gateway
 from tests.support.signin import (
+    REGISTER_PASSKEY,
     field,
     logged_in_as,
     password_login,
@@ -156,28 +157,6 @@ async def test_login_with_2fa_code_and_backup_code(clock_gateway: ClockGateway, 
     await logged_in_as(page2, "root")
     status, body = await root.json("GET", "/api/user/2fa/status")
     assert body["data"]["backup_codes_remaining"] == len(backups) - 1, body
-
-
-REGISTER_PASSKEY = """async () => {
-  const headers = {'Content-Type': 'application/json', 'New-Api-User': '1'};
-  const bytes = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/') +
-    '==='.slice((s.length + 3) % 4)), (c) => c.charCodeAt(0));
-  const text = (b) => btoa(String.fromCharCode(...new Uint8Array(b)))
-    .replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
-  const call = async (path, body) => (await fetch(path, {method: 'POST', headers,
-    body: JSON.stringify(body)})).json();
-  const begin = await call('/api/user/passkey/register/begin', {});
-  if (!begin.success) return begin;
-  const o = begin.data.options.publicKey;
-  const cred = await navigator.credentials.create({publicKey: {...o, challenge: bytes(o.challenge),
-    user: {...o.user, id: bytes(o.user.id)},
-    excludeCredentials: (o.excludeCredentials || []).map((c) => ({...c, id: bytes(c.id)}))}});
-  return call('/api/user/passkey/register/finish', {id: cred.id, rawId: text(cred.rawId),
-    type: cred.type, clientExtensionResults: {}, response: {
-      clientDataJSON: text(cred.response.clientDataJSON),
-      attestationObject: text(cred.response.attestationObject),
-      transports: cred.response.getTransports()}});
-}"""
 
 
 async def test_passkey_login(gateway: Gateway, open_tab):

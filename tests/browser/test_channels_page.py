@@ -18,16 +18,12 @@ from playwright.async_api import expect
 
 from clawrouter.relay.providers.channel_types import CHANNEL_TYPES
 from tests.support.gateway import Client, Gateway
+from tests.support.signin import REGISTER_PASSKEY, field
 from tests.support.upstreams import FakeUpstream
 
 PASSWORD = "rootpass123"
 CATALOG = Path(__file__).resolve().parents[2] / "web/src/features/channels/catalog.ts"
 MODELS = ["gpt-4o-mini", "gpt-4o", "o3-mini"]
-
-
-def field(page, label: str):
-    """The input with this label (a required field's label ends with " *")."""
-    return page.get_by_label(re.compile("^" + re.escape(label) + r"( \*)?$"))
 
 
 async def _open(gateway: Gateway, open_tab, host: str = "127.0.0.1"):
@@ -366,28 +362,6 @@ async def test_chinese_and_phone(gateway: Gateway, upstream: FakeUpstream, open_
     await tab.shoot("channel-form-zh")
     await page.keyboard.press("Escape")
     await tab.shoot("channels-zh")
-
-
-REGISTER_PASSKEY = """async () => {
-  const headers = {'Content-Type': 'application/json', 'New-Api-User': '1'};
-  const bytes = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/') +
-    '==='.slice((s.length + 3) % 4)), (c) => c.charCodeAt(0));
-  const text = (b) => btoa(String.fromCharCode(...new Uint8Array(b)))
-    .replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
-  const call = async (path, body) => (await fetch(path, {method: 'POST', headers,
-    body: JSON.stringify(body)})).json();
-  const begin = await call('/api/user/passkey/register/begin', {});
-  if (!begin.success) return begin;
-  const o = begin.data.options.publicKey;
-  const cred = await navigator.credentials.create({publicKey: {...o, challenge: bytes(o.challenge),
-    user: {...o.user, id: bytes(o.user.id)},
-    excludeCredentials: (o.excludeCredentials || []).map((c) => ({...c, id: bytes(c.id)}))}});
-  return call('/api/user/passkey/register/finish', {id: cred.id, rawId: text(cred.rawId),
-    type: cred.type, clientExtensionResults: {}, response: {
-      clientDataJSON: text(cred.response.clientDataJSON),
-      attestationObject: text(cred.response.attestationObject),
-      transports: cred.response.getTransports()}});
-}"""
 
 
 async def test_key_reveal_with_a_passkey(gateway: Gateway, upstream: FakeUpstream, open_tab):

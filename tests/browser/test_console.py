@@ -11,14 +11,10 @@ from playwright.async_api import expect
 
 from clawrouter.keys import WRITER
 from tests.support.gateway import Gateway
+from tests.support.signin import field
 from tests.support.upstreams import FakeUpstream
 
 PASSWORD = "rootpass123"
-
-
-def field(page, label: str):
-    """The input with this label (a required field's label ends with " *")."""
-    return page.get_by_label(re.compile("^" + re.escape(label) + r"( \*)?$"))
 
 
 async def _login(tab, username: str, password: str) -> None:

@@ -18,26 +18,10 @@ from playwright.async_api import expect
 from clawrouter.db.repo import users as users_repo
 from clawrouter.keys import LOG_DB, MAIN_DB, WRITER
 from tests.support.gateway import Gateway
+from tests.support.signin import PASSWORD, field, login
 from tests.support.upstreams import FakeUpstream
 
-PASSWORD = "rootpass123"
 UNIT = 500_000  # QuotaPerUnit: one dollar of quota
-
-
-def field(page, label: str):
-    """The input with this label (a required field's label ends with " *")."""
-    return page.get_by_label(re.compile("^" + re.escape(label) + r"( \*)?$"))
-
-
-async def login(gateway: Gateway, open_tab, username: str = "root", password: str = PASSWORD,
-                **tab_options):  # fmt: skip
-    tab = await open_tab(gateway.base, **tab_options)
-    await tab.goto("/login")
-    await field(tab.page, "Username or email").fill(username)
-    await field(tab.page, "Password").fill(password)
-    await tab.page.get_by_role("button", name="Log in", exact=True).click()
-    await expect(tab.page).to_have_url(re.compile(r"/console$"))
-    return tab
 
 
 def _read(path: str, encoding: str) -> str:

@@ -20,17 +20,13 @@ from playwright.async_api import expect
 
 from tests.support.fake_oauth import CLIENT_ID, CLIENT_SECRET, FakeOIDC
 from tests.support.gateway import Client, Gateway
+from tests.support.signin import field
 from tests.support.smtp import FakeSmtp
 
 ROOT_PASSWORD = "rootpass123"
 USER_PASSWORD = "userpass123"
 SEED = """(user) => { if (!sessionStorage.getItem('seeded')) {
   localStorage.setItem('user', user); sessionStorage.setItem('seeded', '1'); } }"""
-
-
-def field(page, label: str):
-    """The input with this label (a required field's label ends with " *")."""
-    return page.get_by_label(re.compile("^" + re.escape(label) + r"( \*)?$"))
 
 
 async def open_personal(

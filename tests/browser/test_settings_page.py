@@ -20,28 +20,10 @@ from playwright.async_api import expect
 
 from clawrouter.keys import LOG_DB, OPTIONS, WRITER
 from tests.support.gateway import Client, Gateway
+from tests.support.signin import PASSWORD, field, login
 from tests.support.upstreams import FakeUpstream
 
-PASSWORD = "rootpass123"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
-
-
-def field(page, label: str):
-    return page.get_by_label(re.compile("^" + re.escape(label) + r"( \*)?$"))
-
-
-async def login(gateway: Gateway, open_tab, username: str = "root", password: str = PASSWORD,
-                **tab_options):  # fmt: skip
-    tab = await open_tab(gateway.base, **tab_options)
-    await tab.goto("/login")
-    await field(tab.page, "Username or email").fill(username)
-    await field(tab.page, "Password").fill(password)
-    await tab.page.get_by_role("button", name="Log in", exact=True).click()
-    await expect(tab.page).to_have_url(re.compile(r"/console$"))
-    # let the home page's chunks finish loading: a navigation that cuts a static file off
-    # mid-send leaves aiohttp's file object to the garbage collector (a ResourceWarning)
-    await tab.page.wait_for_load_state("networkidle")
-    return tab
 
 
 async def save(region, name: str) -> None:
