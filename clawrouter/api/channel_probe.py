@@ -101,7 +101,8 @@ async def _models(request: web.Request, type_: int, base_url: str, key: str) -> 
     try:
         ids = await upstream_info.list_models(request.config_dict[HTTP], type_, base_url, key)
     except upstream_info.UpstreamInfoError as e:
-        return json_response({"success": False, "message": f"fetching models failed: {e}"}, 500)
+        # the upstream refused or failed: a business error (200, success false), never a 5xx
+        raise ApiError(f"fetching models failed: {e}") from None
     return ok(ids)
 
 
