@@ -24,7 +24,7 @@ _NEVER_PASS = frozenset(
 _CLIENT_HEADER = re.compile(r"^\{client_header:([^}]+)\}$")
 
 
-def system_prompt(ch: ChannelEntry, endpoint: str, body: dict[str, Any]) -> None:
+def system_prompt(ch: ChannelEntry, endpoint: Endpoint, body: dict[str, Any]) -> None:
     """The channel's system prompt: added when the request has none; with
     system_prompt_override it is put in front of the existing one."""
     prompt = ch.setting.get("system_prompt")

@@ -62,7 +62,7 @@ def _refuse(name: str, types: Types) -> BadRequestError:
     return BadRequestError(f"Invalid request: {name} must be {kinds}", param=name)
 
 
-def check_fields(endpoint: str, body: dict[str, Any]) -> None:
+def check_fields(endpoint: Endpoint, body: dict[str, Any]) -> None:
     """Raise BadRequestError naming the first field of a wrong type (null counts as absent)."""
     for name, types in FIELDS.get(endpoint, {}).items():
         value = body.get(name)

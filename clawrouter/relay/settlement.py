@@ -17,7 +17,7 @@ from clawrouter.wire.formats import Endpoint, Format
 from clawrouter.wire.usage import Usage
 
 
-def usage_of(protocol: str, endpoint: str, data: dict[str, Any]) -> Usage | None:
+def usage_of(protocol: Format, endpoint: Endpoint, data: dict[str, Any]) -> Usage | None:
     if protocol == Format.ANTHROPIC:
         return usage_mod.from_anthropic(data.get("usage"))
     if protocol == Format.GEMINI:

@@ -83,7 +83,7 @@ def _choice(body: dict[str, Any], name: str, allowed: frozenset[str]) -> str:
 
 async def _run(
     request: web.Request,
-    endpoint: str,
+    endpoint: Endpoint,
     caller: RelayCaller,
     body: dict[str, Any],
     default_model: str,
@@ -177,7 +177,7 @@ async def speech(request: web.Request) -> web.StreamResponse:
     return await _run(request, Endpoint.SPEECH, caller, body, "tts-1", True, setup)
 
 
-async def _speech_to_text(request: web.Request, endpoint: str) -> web.StreamResponse:
+async def _speech_to_text(request: web.Request, endpoint: Endpoint) -> web.StreamResponse:
     caller = _caller(request)
     fields, form = await read_form(request, {"file": AUDIO_LIMIT})
     files = form.named("file")

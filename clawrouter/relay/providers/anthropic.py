@@ -106,7 +106,7 @@ class AnthropicAdapter(AdapterBase):
     protocol = Format.ANTHROPIC
     endpoints: frozenset[str] = frozenset(PATHS)
 
-    def supports(self, endpoint: str) -> bool:
+    def supports(self, endpoint: Endpoint) -> bool:
         return endpoint in self.endpoints
 
     def prepare(self, req: RelayRequest, ch: ChannelView) -> UpstreamCall:

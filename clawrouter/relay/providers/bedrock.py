@@ -248,7 +248,7 @@ class BedrockAdapter(AdapterBase):
     stream_framing = Framing.EVENTSTREAM  # even a same-format stream is decoded
     endpoints: frozenset[str] = frozenset({Endpoint.MESSAGES})
 
-    def supports(self, endpoint: str) -> bool:
+    def supports(self, endpoint: Endpoint) -> bool:
         return endpoint in self.endpoints
 
     def prepare(self, req: RelayRequest, ch: ChannelView) -> UpstreamCall:

@@ -30,7 +30,7 @@ PLAN_TAILS: Mapping[str, str] = MappingProxyType(
 )
 
 
-def plan_url(ch: ChannelView, endpoint: str) -> str | None:
+def plan_url(ch: ChannelView, endpoint: Endpoint) -> str | None:
     """The coding-plan URL when the channel's base_url names a plan (e.g. "kimi-coding-plan")."""
     plan = SPECIAL_BASES.get(ch.base_url.strip())
     if plan is None:

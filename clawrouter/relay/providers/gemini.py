@@ -158,7 +158,7 @@ class GeminiAdapter(AdapterBase):
         {Endpoint.GEMINI, Endpoint.GEMINI_EMBED, Endpoint.MODELS, Endpoint.IMAGES, Endpoint.SPEECH}
     )
 
-    def supports(self, endpoint: str) -> bool:
+    def supports(self, endpoint: Endpoint) -> bool:
         return endpoint in self.endpoints
 
     def prepare(self, req: RelayRequest, ch: ChannelView) -> UpstreamCall:
@@ -256,11 +256,11 @@ class GeminiAdapter(AdapterBase):
 
     # -- media (answers.binary.MediaResponder) -------------------------------------------------
 
-    def converts_media(self, endpoint: str) -> bool:
+    def converts_media(self, endpoint: Endpoint) -> bool:
         return endpoint in (Endpoint.IMAGES, Endpoint.SPEECH)
 
     def media_response(
-        self, endpoint: str, body: bytes, created: int, request: Json
+        self, endpoint: Endpoint, body: bytes, created: int, request: Json
     ) -> tuple[bytes, str, Usage | None]:
         if endpoint == Endpoint.SPEECH:
             return gemini_tts.speech_answer(body, request)

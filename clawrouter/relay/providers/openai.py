@@ -87,7 +87,7 @@ def config_error(ch: ChannelView, message: str) -> UpstreamError:
     )
 
 
-def unsupported(adapter: str, endpoint: str) -> UpstreamError:
+def unsupported(adapter: str, endpoint: Endpoint) -> UpstreamError:
     return UpstreamError(
         status=500,
         message=f"the {adapter} adapter does not support the {endpoint} endpoint",
@@ -150,7 +150,7 @@ class OpenAIAdapter(AdapterBase):
     paths: Mapping[str, str] = PATHS
     reasoning_rules = True  # apply reasoning_model_rules to chat bodies
 
-    def supports(self, endpoint: str) -> bool:
+    def supports(self, endpoint: Endpoint) -> bool:
         return endpoint in self.endpoints
 
     def prepare(self, req: RelayRequest, ch: ChannelView) -> UpstreamCall:

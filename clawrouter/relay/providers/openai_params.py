@@ -122,7 +122,7 @@ def reasoning_model_rules(body: Json) -> Json:
     return out
 
 
-def apply_stream_options(body: Json, endpoint: str, stream: bool, supported: bool) -> Json:
+def apply_stream_options(body: Json, endpoint: Endpoint, stream: bool, supported: bool) -> Json:
     """Chat/completions: force `{include_usage: true}` on streams to types that accept it, else
     drop the field. Responses keeps the client's options on streams. Elsewhere it is dropped."""
     if endpoint in (Endpoint.CHAT, Endpoint.COMPLETIONS) and stream and supported:

@@ -140,7 +140,7 @@ class VertexAdapter(AdapterBase):
     name = "vertex"
     protocol = Format.GEMINI  # the channel's default; per model see protocol_for()
 
-    def supports(self, endpoint: str) -> bool:
+    def supports(self, endpoint: Endpoint) -> bool:
         return endpoint == Endpoint.IMAGES  # Imagen; conversations: see protocol_for()
 
     def protocol_for(self, model: str) -> str:
@@ -291,10 +291,10 @@ class VertexAdapter(AdapterBase):
 
     # -- media (answers.binary.MediaResponder) -------------------------------------------------
 
-    def converts_media(self, endpoint: str) -> bool:
+    def converts_media(self, endpoint: Endpoint) -> bool:
         return endpoint == Endpoint.IMAGES
 
     def media_response(
-        self, endpoint: str, body: bytes, created: int, request: Json
+        self, endpoint: Endpoint, body: bytes, created: int, request: Json
     ) -> tuple[bytes, str, None]:
         return imagen.openai_images(body, created), "application/json", None
