@@ -12,9 +12,6 @@ import pytest
 from tests.support.fake_payments import (
     EPAY_ID,
     EPAY_KEY,
-    STRIPE_PRICE,
-    STRIPE_SECRET,
-    STRIPE_WEBHOOK_SECRET,
     FakeStripe,
     epay_notify,
 )
@@ -36,10 +33,7 @@ async def pay(relay_env, fake: FakeStripe) -> PayEnv:
         PayAddress="https://pay.example.com",
         EpayId=EPAY_ID,
         EpayKey=EPAY_KEY,
-        StripeApiSecret=STRIPE_SECRET,
-        StripeWebhookSecret=STRIPE_WEBHOOK_SECRET,
-        StripePriceId=STRIPE_PRICE,
-        StripeApiBase=fake.base,
+        **fake.options(),
     )
 
 

@@ -16,7 +16,6 @@ import pytest
 from tests.support.fake_payments import (
     STRIPE_PRICE,
     STRIPE_SECRET,
-    STRIPE_WEBHOOK_SECRET,
     FakeStripe,
 )
 from tests.support.pay_env import QPU, PayEnv
@@ -34,10 +33,7 @@ async def fake() -> AsyncIterator[FakeStripe]:
 async def pay(relay_env, fake: FakeStripe) -> PayEnv:
     return await PayEnv.start(
         relay_env,
-        StripeApiSecret=STRIPE_SECRET,
-        StripeWebhookSecret=STRIPE_WEBHOOK_SECRET,
-        StripePriceId=STRIPE_PRICE,
-        StripeApiBase=fake.base,
+        **fake.options(),
     )
 
 

@@ -141,6 +141,15 @@ class FakeStripe(_Fake):
         header = stripe.WebhookSignature.generate_signature_header(body.decode(), secret, timestamp)
         return body, {"Stripe-Signature": header, "Content-Type": "application/json"}
 
+    def options(self) -> dict[str, str]:
+        """The gateway options that point Stripe top-ups at this fake."""
+        return {
+            "StripeApiSecret": STRIPE_SECRET,
+            "StripeWebhookSecret": STRIPE_WEBHOOK_SECRET,
+            "StripePriceId": STRIPE_PRICE,
+            "StripeApiBase": self.base,
+        }
+
 
 class FakeCreem(_Fake):
     def routes(self, app: web.Application) -> None:
