@@ -73,6 +73,10 @@ fmt: $(TEST_STAMP) ## apply ruff fixes and formatting
 fuzz: $(TEST_STAMP) ## the route fuzzer, long and seeded (ARGS="--duration 600 --seed 7"; docs/hardening.md)
 	$(BIN)/python -m tests.support.fuzz $(ARGS)
 
+.PHONY: soak
+soak: $(BENCH_STAMP) ## 10 min at half the measured capacity, RSS must stay flat (ARGS="--minutes 2")
+	$(BIN)/python -m bench.soak $(ARGS)
+
 # psutil (the `bench` extra) is installed only when missing; without it bench reads /proc.
 $(BENCH_STAMP): $(RUN_STAMP)
 	@$(BIN)/python -c 'import psutil' 2>/dev/null || $(PIP_INSTALL) -e '.[bench]' \
