@@ -1,6 +1,6 @@
 """JSON responses (orjson) and error bodies in each caller's protocol.
 
-Protocols: "api" (management envelope), "openai", "anthropic", "gemini".
+Protocols: API ("api", the management envelope) or a wire Format (openai, anthropic, gemini).
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from aiohttp import web
 
 from clawrouter.errors import ClawError
 from clawrouter.wire.error_types import anthropic_type, google_status
+from clawrouter.wire.formats import Format
 
 JSON = "application/json"
+API = "api"  # the management API's envelope {success, message}: not a wire format
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None):
@@ -40,37 +42,37 @@ def protocol_for(
     """The protocol an error on `path` is rendered in; with the request's headers and query,
     model listing errors follow the SDK that asked (listing_protocol)."""
     if path.startswith("/api/") or path == "/api":
-        return "api"
+        return API
     if path.startswith("/v1/messages"):
-        return "anthropic"
+        return Format.ANTHROPIC
     if path.startswith("/v1beta/") or (path.startswith("/v1/models/") and ":" in path):
-        return "gemini"
+        return Format.GEMINI
     if headers is not None and (path == "/v1/models" or path.startswith("/v1/models/")):
         return listing_protocol(headers, query or {})
-    return "openai"
+    return Format.OPENAI
 
 
-def listing_protocol(headers: Mapping[str, str], query: Mapping[str, str]) -> str:
+def listing_protocol(headers: Mapping[str, str], query: Mapping[str, str]) -> Format:
     """/v1/models answers in the shape of the SDK that calls it: Anthropic's sends
     anthropic-version with its key, Google's x-goog-api-key (or ?key=), OpenAI's neither."""
     if headers.get("anthropic-version") and (
         headers.get("x-api-key") or headers.get("Authorization")
     ):
-        return "anthropic"
+        return Format.ANTHROPIC
     if headers.get("x-goog-api-key") or query.get("key"):
-        return "gemini"
-    return "openai"
+        return Format.GEMINI
+    return Format.OPENAI
 
 
 def error_body(err: ClawError, protocol: str) -> dict[str, Any]:
-    if protocol == "api":
+    if protocol == API:
         body: dict[str, Any] = {"success": False, "message": err.message}
         body.update(err.extra)
         return body
-    if protocol == "anthropic":
+    if protocol == Format.ANTHROPIC:
         etype = err.extra.get("anthropic_type") or anthropic_type(err.status)
         return {"type": "error", "error": {"type": etype, "message": err.message}}
-    if protocol == "gemini":
+    if protocol == Format.GEMINI:
         return {
             "error": {
                 "code": err.status,
