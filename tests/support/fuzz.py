@@ -24,7 +24,15 @@ from typing import Any
 import orjson
 from yarl import URL
 
-from tests.support.fuzz_cases import CALLERS, Case, every_case, random_case, routes_of
+from tests.support.fuzz_cases import (
+    CALLERS,
+    TEMPLATES,
+    Case,
+    dumps,
+    every_case,
+    random_case,
+    routes_of,
+)
 
 # Called by payment providers, not by a client of ours: they answer as the provider expects
 # (plain text), so only the status is checked.
@@ -146,12 +154,20 @@ def _shape_problem(protocol: str, status: int, body: Any) -> str | None:
     return None if ok else "not an OpenAI error object"
 
 
+def deliberate_5xx(path: str, reply: Reply) -> bool:
+    """501 on the routes that are not implemented; 503 when no channel serves the model (as
+    new-api answers; the run's own root may have disabled or deleted the channels)."""
+    if reply.status == 501:
+        return path.startswith(NOT_IMPLEMENTED)
+    return reply.status == 503 and b"No available channel for model" in reply.body
+
+
 def problem(case: Case, sent: dict[str, bytes], reply: Reply | None) -> str | None:
     """What is wrong with this answer, or None."""
     if reply is None:
         return "no HTTP answer (connection dropped)"
     path = case.target.split(b"?")[0].decode("latin-1")
-    if reply.status >= 500 and not (reply.status == 501 and path.startswith(NOT_IMPLEMENTED)):
+    if reply.status >= 500 and not deliberate_5xx(path, reply):
         return f"{reply.status}: {reply.body[:300]!r}"
     if "x-request-id" not in reply.headers:
         # aiohttp's HTTP parser refuses what no handler sees (400, plain text): fine
@@ -213,7 +229,7 @@ async def run_case(callers: Callers, case: Case, report: Report) -> None:
     report.sent += 1
     report.kinds[case.kind] += 1
     report.callers[case.caller] += 1
-    report.routes.add((case.method, case.route.path))
+    report.routes.add((case.route.method, case.route.path))
     if reply is not None:
         report.statuses[reply.status] += 1
         if case.caller == "key" and reply.status < 300 and case.method == "POST":
@@ -241,6 +257,18 @@ async def run(callers: Callers, cases: list[Case], report: Report, concurrency: 
         if not await healthy(callers.port):
             report.failures.append(f"/healthz failed after request {report.sent}")
             return
+
+
+async def still_serves(callers: Callers, report: Report) -> None:
+    """A real chat request with the API key after the run: answered and billed (so the quota
+    check has money to account for)."""
+    headers = [*callers.headers["key"], ("Content-Type", b"application/json")]
+    body = dumps(TEMPLATES["/v1/chat/completions"])
+    reply = await send(callers.port, "POST", b"/v1/chat/completions", headers, body)
+    if reply is None or reply.status != 200:
+        report.failures.append(f"a valid chat request after the run failed: {reply}")
+    else:
+        report.key_successes += 1
 
 
 def quick_cases(app: Any, seed: int, extra: int) -> list[Case]:
@@ -284,6 +312,7 @@ async def main_async(args: argparse.Namespace) -> int:
                 batch = [random_case(routes, rng, big=True) for _ in range(100)]
                 await run(callers, batch, report, args.concurrency)
                 print(report.summary(), flush=True)
+            await still_serves(callers, report)
             report.failures += await reconcile(gw, report)
     print(f"seed {args.seed}: {report.summary()}")
     for failure in report.failures:

@@ -72,7 +72,7 @@ async def reconcile(gw: Gateway, report: Any) -> list[str]:
         "SELECT quota FROM logs WHERE type = 2 AND user_id = ?", (user["id"],)
     )
     charged = sum(r["quota"] for r in rows)
-    problems = []
+    problems = [] if charged else ["nothing was charged: the quota check proves nothing"]
     if WALLET - user["quota"] != charged or user["used_quota"] != charged:
         problems.append(f"wallet moved {WALLET - user['quota']} but the logs say {charged}")
     if KEY_QUOTA - token["remain_quota"] != charged or token["used_quota"] != charged:
