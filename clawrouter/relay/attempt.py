@@ -68,7 +68,9 @@ def _plan(job: Job, adapter: base.ProviderAdapter, target: str, via_chat: bool) 
     )
 
 
-def _context(state: RelayState, job: Job) -> ConvertContext:
+def _context(state: RelayState, job: Job, converting: bool) -> ConvertContext:
+    """The converter's context; a native Messages call (not `converting`) only needs its
+    default max_tokens, so the prompt is not estimated for it."""
     prefix = _ID_PREFIX.get(job.client_format, "")
     claude_defaults = state.options["claude.default_max_tokens"]
     return ConvertContext(
@@ -76,7 +78,7 @@ def _context(state: RelayState, job: Job) -> ConvertContext:
         client_model=job.model,
         id=prefix + job.request_id,
         created=job.created_at,
-        prompt_tokens_estimate=job.prompt_estimate(),
+        prompt_tokens_estimate=job.prompt_estimate() if converting else 0,
         default_max_tokens=int(
             claude_defaults.get(job.upstream_model, claude_defaults.get("default", 8192))
         ),
@@ -160,7 +162,8 @@ async def prepare_call(
     endpoint, conv = _plan(job, adapter, protocol, mode == responses_route.CHAT)
     job.upstream_endpoint = endpoint
     job.upstream_format = protocol if conv is not None else job.client_format
-    ctx = _context(state, job) if conv is not None or endpoint == Endpoint.MESSAGES else None
+    converting = conv is not None
+    ctx = _context(state, job, converting) if converting or endpoint == Endpoint.MESSAGES else None
     if conv is not None:
         history = await conversations.history_for(state, job, conv)
         if history is not None:
