@@ -37,8 +37,10 @@ def protocol_of(path: str) -> str:
         return "api"
     if path.startswith("/v1/messages"):
         return "anthropic"
-    if path.startswith("/v1beta/models") or path == "/v1/models/{target}":
+    if path.startswith("/v1beta/") or path == "/v1/models/{target}":
         return "gemini"
+    if path.startswith("/v1/video/generations"):
+        return "task"
     return "openai"
 
 
@@ -47,7 +49,7 @@ def _content(media: str, schema: Any) -> dict[str, Any]:
 
 
 def _answers(path: str, spec: Spec) -> dict[str, Any]:
-    protocol = protocol_of(path)
+    protocol = spec["protocol"] or protocol_of(path)
     error = ref(ERROR_REFS[protocol])
     out: dict[str, Any] = {}
     answer = spec["answer"]

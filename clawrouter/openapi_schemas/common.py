@@ -129,11 +129,18 @@ def gemini_error() -> Schema:
     )
 
 
+def task_error() -> Schema:
+    """new-api's task API errors (/v1/video/generations): {code, message, data}."""
+    return obj({"code": STR, "message": STR, "data": ANY}, "code message")
+
+
 ERROR_REFS = {
     "api": "ApiFailure",
     "openai": "OpenAIError",
     "anthropic": "AnthropicError",
     "gemini": "GeminiError",
+    "task": "TaskError",
+    "listing": "ListingError",
 }
 
 
@@ -143,6 +150,9 @@ def error_components() -> dict[str, Schema]:
         "OpenAIError": openai_error(),
         "AnthropicError": anthropic_error(),
         "GeminiError": gemini_error(),
+        "TaskError": task_error(),
+        # model listings answer in the shape of the SDK that asks (render.listing_protocol)
+        "ListingError": {"anyOf": [ref("OpenAIError"), ref("AnthropicError"), ref("GeminiError")]},
     }
 
 
@@ -178,12 +188,14 @@ def spec(
     failure: bool = True,
     extra: dict[str, Schema] | None = None,
     statuses: dict[str, str] | None = None,
+    protocol: str | None = None,
 ) -> dict[str, Any]:
     """One operation's schemas. Management routes give `data` (the envelope's data; None: the
     envelope carries none) or a whole `answer`; `failure` adds the 200 {success: false}
     alternative new-api answers business errors with. `body` is a JSON request body, `form` a
     multipart one; `stream` adds a text/event-stream answer; `statuses` more documented
-    answers (status -> description) in the protocol's error shape."""
+    answers (status -> description) in the protocol's error shape; `protocol` names that
+    shape when the path alone does not tell (see openapi_schemas.protocol_of)."""
     return {
         "answer": answer if answer is not None else ok(data, extra),
         "body": body,
@@ -193,4 +205,5 @@ def spec(
         "stream": stream,
         "failure": failure,
         "statuses": statuses or {},
+        "protocol": protocol,
     }

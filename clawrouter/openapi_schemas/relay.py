@@ -172,12 +172,16 @@ def _listings() -> dict[tuple[str, str], dict[str, Any]]:
         {"data": arr(obj({"id": STR, "type": STR}, "id")), "has_more": BOOL}, "data has_more"
     )
     gemini_list = obj({"models": arr(obj({"name": STR}, "name"))}, "models")
+    any_list = {"anyOf": [openai_list, anthropic_list, gemini_list]}
     one = obj({"id": STR}, "id")
     gemini_one = obj({"name": STR}, "name")
     return {
-        ("GET", "/v1/models"): spec(answer={"anyOf": [openai_list, anthropic_list, gemini_list]}),
-        ("GET", "/v1beta/openai/models"): spec(answer=openai_list),
-        ("GET", "/v1/models/{model}"): spec(answer={"anyOf": [one, gemini_one]}),
+        # answered in the shape of the SDK that asks (anthropic-version, x-goog-api-key / ?key=)
+        ("GET", "/v1/models"): spec(answer=any_list, protocol="listing"),
+        ("GET", "/v1beta/openai/models"): spec(answer=any_list, protocol="listing"),
+        ("GET", "/v1/models/{model}"): spec(
+            answer={"anyOf": [one, gemini_one]}, protocol="listing"
+        ),
         ("GET", "/v1beta/models"): spec(answer=gemini_list),
         ("GET", "/v1beta/models/{model}"): spec(answer=gemini_one),
     }

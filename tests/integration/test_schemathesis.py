@@ -1,7 +1,7 @@
 """schemathesis over the served OpenAPI document (GET /api/openapi.json) against the real app
 on 127.0.0.1, logged in as root and with an API key: a bounded, seeded quick run (a few
 examples per operation) that fails on any 5xx the relay does not answer on purpose and on any
-status code or content type the document does not declare. The long run is `make
+status code, content type or JSON body the document does not declare. The long run is `make
 schemathesis` (tests/support/schemathesis_run.py)."""
 
 from __future__ import annotations

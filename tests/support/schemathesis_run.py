@@ -2,7 +2,7 @@
 with a temporary data dir, its root logged in (session cookie + New-Api-User) and an API key
 (Authorization for /v1, x-goog-api-key for /v1beta), one channel on a fake upstream. The
 schemathesis CLI runs in a subprocess while this process serves; it reports any 5xx and any
-answer whose status or content type the document does not declare.
+answer whose status, content type or body the document does not declare.
 
 `make schemathesis` runs it long, with the coverage phase too (ARGS="--examples 50 --seed 7
 --max-time 900");
@@ -22,7 +22,10 @@ from clawrouter.config import load, replace
 from tests.support.gateway import Client, Gateway
 from tests.support.upstreams import FakeUpstream
 
-CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance"
+CHECKS = (
+    "not_a_server_error,status_code_conformance,content_type_conformance,"
+    "response_schema_conformance"
+)
 # Operations left out, each for a reason:
 EXCLUDED = [
     # end the run's own session, so every later call would be a 401
@@ -86,6 +89,7 @@ async def run(
     seed: int,
     max_time: int | None = None,
     phases: str = "examples,fuzzing",
+    checks: str = CHECKS,
     data_dir: Path | None = None,
 ) -> Outcome:
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,7 +105,7 @@ async def run(
                     sys.executable, "-m", "schemathesis.cli",
                     "--config-file", _config_file(Path(tmp)), "run",
                     f"{gw.base}/api/openapi.json", "--url", gw.base,
-                    "--checks", CHECKS, "--max-examples", str(examples), "--seed", str(seed),
+                    "--checks", checks, "--max-examples", str(examples), "--seed", str(seed),
                     "--workers", "1", "--request-timeout", "20", "--no-shrink",
                     "--phases", phases, "--suppress-health-check", "all",
                     "--warnings", "off", "--output-truncate", "true",
@@ -134,10 +138,17 @@ def main(argv: list[str] | None = None) -> None:
         default="examples,coverage,fuzzing",
         help="schemathesis phases (coverage: boundary and invalid values of every field)",
     )
+    ap.add_argument("--checks", default=CHECKS, help="schemathesis checks")
     ns = ap.parse_args(argv)
     logging.disable(logging.WARNING)  # the gateway's log lines would drown the report
     outcome = asyncio.run(
-        run(examples=ns.examples, seed=ns.seed, max_time=ns.max_time, phases=ns.phases)
+        run(
+            examples=ns.examples,
+            seed=ns.seed,
+            max_time=ns.max_time,
+            phases=ns.phases,
+            checks=ns.checks,
+        )
     )
     print(outcome.output)
     if not outcome.session_alive:
