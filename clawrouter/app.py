@@ -55,7 +55,7 @@ from clawrouter.http.cors import Cors
 from clawrouter.http.limits import api_limit
 from clawrouter.http.middlewares import request_context
 from clawrouter.http.observe import observer
-from clawrouter.http.ratelimit import Limiters
+from clawrouter.http.ratelimit import open_limiters
 from clawrouter.http.static import add_spa_routes
 from clawrouter.jobs.channel_tests import BackgroundRun
 from clawrouter.jobs.outbox import Outbox
@@ -210,6 +210,10 @@ async def _stamp_worker(index: str, _request: web.Request, response: web.StreamR
     response.headers[WORKER_HEADER] = index
 
 
+async def _close_limiters(app: web.Application) -> None:
+    await app[LIMITERS].close()
+
+
 @web.middleware
 async def complete_writes(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A client that hangs up cancels its request (runner.runner_options); a write it started
@@ -258,7 +262,8 @@ def create_app(
     app.on_shutdown.append(_mark_draining)
     app[CLOCK] = clock
     app[STARTED_AT] = int(clock())
-    app[LIMITERS] = Limiters.from_config(config.security, clock)
+    app[LIMITERS] = open_limiters(config, clock)
+    app.on_cleanup.append(_close_limiters)
     app[PASSKEY_CHALLENGES] = SpentChallenges()
     app.cleanup_ctx.append(_stores)
     app.cleanup_ctx.append(_http_client)

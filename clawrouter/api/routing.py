@@ -36,7 +36,7 @@ def guarded(handler: Handler, level: int, path: str, limit: str | None = None) -
         if level != PUBLIC:
             await authenticate(request, level)
         if limit is not None:
-            limits.check(request, limit)
+            await limits.check(request, limit)
         return await handler(request)
 
     wrapper.__name__ = handler.__name__

@@ -21,7 +21,7 @@ def _key(request: web.Request, per: str) -> str:
     return "ip:" + client_ip(request, cfg.server.trust_forwarded_for)
 
 
-def check(request: web.Request, name: str) -> None:
+async def check(request: web.Request, name: str) -> None:
     """Count this request against the limiter `name` (once per request, however often it is
     called); raise a 429 when it is over. A per-user limiter counts the authenticated caller."""
     done = request.get(LIMITED)
@@ -31,7 +31,7 @@ def check(request: web.Request, name: str) -> None:
         return
     done.add(name)
     limiter = request.config_dict[LIMITERS].named(name)
-    wait = limiter.hit(_key(request, limiter.per))
+    wait = await limiter.acquire(_key(request, limiter.per))
     if wait is not None:
         raise RateLimitedError(
             f"too many requests, please retry in {wait} seconds", retry_after=wait
@@ -41,7 +41,7 @@ def check(request: web.Request, name: str) -> None:
 @web.middleware
 async def api_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The global /api limit, per IP, before anything else runs."""
-    check(request, "api")
+    await check(request, "api")
     return await handler(request)
 
 
@@ -50,7 +50,7 @@ def web_limited(handler: Handler) -> Handler:
     for paths no route serves."""
 
     async def limited(request: web.Request) -> web.StreamResponse:
-        check(request, "web")
+        await check(request, "web")
         return await handler(request)
 
     limited.__name__ = getattr(handler, "__name__", "limited")

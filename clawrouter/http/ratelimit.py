@@ -1,5 +1,6 @@
 """In-memory sliding-window rate limiters with an injected clock, and the app's named set of them
-(the reference's GlobalAPI, GlobalWeb, Critical, Search and EmailVerification limits).
+(the reference's GlobalAPI, GlobalWeb, Critical, Search and EmailVerification limits). With
+redis.url set, http/ratelimit_redis.py makes the same limits shared by every process.
 
 Pure: no aiohttp. clawrouter/http/limits.py applies them to requests."""
 
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from clawrouter.config import SecurityConfig
+from clawrouter.config import Config, SecurityConfig
 
 # The limits a route may declare (Routes.add(..., limit=...)), and whom each one counts:
 # the client's IP address, or the logged-in user (so rotating proxies does not help).
@@ -57,6 +58,14 @@ class RateLimiter:
         q.append(now)
         return None
 
+    async def acquire(self, key: str) -> int | None:
+        """hit() as the request path calls it: a shared limiter (http/ratelimit_redis.py)
+        counts in Redis, so every process and machine shares one budget."""
+        return self.hit(key)
+
+    async def close(self) -> None:
+        return None
+
     def _sweep(self, now: float) -> None:
         """Forget idle keys now and then so memory stays bounded."""
         if now < self._sweep_at:
@@ -78,23 +87,39 @@ class Limiters:
     email_verification: RateLimiter  # verification mails, per IP
 
     @classmethod
-    def from_config(cls, sec: SecurityConfig, clock: Callable[[], float]) -> Limiters:
+    def from_config(
+        cls,
+        sec: SecurityConfig,
+        clock: Callable[[], float],
+        make: Callable[..., RateLimiter] = RateLimiter,
+    ) -> Limiters:
+        """`make` builds each limiter (RateLimiter: in this process; a shared one in Redis)."""
         return cls(
-            api=RateLimiter(sec.api_rate_limit, sec.api_rate_window_seconds, clock),
-            web=RateLimiter(sec.web_rate_limit, sec.web_rate_window_seconds, clock),
-            critical=RateLimiter(sec.critical_rate_limit, sec.critical_rate_window_seconds, clock),
-            search=RateLimiter(
-                sec.search_rate_limit, sec.search_rate_window_seconds, clock, per="user"
-            ),
-            email_verification=RateLimiter(
+            api=make(sec.api_rate_limit, sec.api_rate_window_seconds, clock),
+            web=make(sec.web_rate_limit, sec.web_rate_window_seconds, clock),
+            critical=make(sec.critical_rate_limit, sec.critical_rate_window_seconds, clock),
+            search=make(sec.search_rate_limit, sec.search_rate_window_seconds, clock, per="user"),
+            email_verification=make(
                 sec.email_verification_rate_limit,
                 sec.email_verification_rate_window_seconds,
                 clock,
             ),
         )
 
+    async def close(self) -> None:
+        await self.api.close()  # the shared ones share one client
+
     def named(self, name: str) -> RateLimiter:
         limiter = getattr(self, name, None)
         if not isinstance(limiter, RateLimiter):
             raise KeyError(f"no rate limiter named {name!r}")
         return limiter
+
+
+def open_limiters(config: Config, clock: Callable[[], float]) -> Limiters:
+    """In this process by default; in Redis, shared by every process, when redis.url is set."""
+    if not config.redis.url:
+        return Limiters.from_config(config.security, clock)
+    from clawrouter.http.ratelimit_redis import shared_limiters  # redis-py only when configured
+
+    return shared_limiters(config.security, clock, config.redis.url)

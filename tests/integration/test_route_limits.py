@@ -126,8 +126,8 @@ async def ok_handler(request: web.Request) -> web.Response:
 
 
 async def checks_itself(request: web.Request) -> web.Response:
-    limits.check(request, "critical")  # a handler that checks the limit itself
-    limits.check(request, "critical")
+    await limits.check(request, "critical")  # a handler that checks the limit itself
+    await limits.check(request, "critical")
     return web.json_response({"success": True})
 
 
