@@ -1,6 +1,6 @@
 # ClawRouter — `make run` starts the gateway, `make test` runs lint + the whole test suite.
 # Both create and fill a local virtualenv (.venv) on first use; only Python 3.11+ is needed.
-# `make bench` compares it with a raw pass-through and direct-to-upstream (~2 min).
+# `make bench` compares it with a raw pass-through and direct-to-upstream (~6 min).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -14,7 +14,7 @@ ARGS ?=
 PIP_INSTALL := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install -q
 
 .DEFAULT_GOAL := help
-.PHONY: help install dev run test test-fast test-postgres lint fmt bench growth clean openapi web
+.PHONY: help install dev run test test-fast test-postgres lint fmt bench profile growth clean openapi web
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -83,8 +83,12 @@ $(BENCH_STAMP): $(RUN_STAMP)
 		|| echo 'psutil could not be installed: RSS/CPU will be read from /proc'
 	@touch $@
 
-bench: $(BENCH_STAMP) ## benchmark vs a raw pass-through and direct, ~2 min (ARGS="--duration 15")
+bench: $(BENCH_STAMP) ## benchmark vs a raw pass-through and direct, 4 wire formats, ~6 min (ARGS="--formats chat")
 	$(BIN)/python -m bench.run $(ARGS)
+
+profile: $(BENCH_STAMP) ## where a request's CPU goes, with py-spy (ARGS="--scenario stream"; docs/performance.md)
+	@test -x $(BIN)/py-spy || $(PIP_INSTALL) py-spy
+	$(BIN)/python -m bench.profile --gil $(ARGS)
 
 growth: $(BENCH_STAMP) ## cost growth (prompt, stream, channels, 10 M logs; long); ARGS="--quick": ~2 min
 	$(BIN)/python -m bench.growth $(ARGS)

@@ -64,11 +64,69 @@ def parse(raw: str) -> tuple[collections.Counter, collections.Counter, int]:
     return own, incl, total
 
 
+# The per-request budget of docs/performance.md: a sample goes to the bucket of the innermost
+# frame that names one of the specific buckets (settle's pricing is "settle", the aiohttp client
+# under the answer's body read is "upstream call"), else of the three broad ones at the end;
+# what names none is the event loop and the rest.
+BUCKETS = (
+    ("upstream call (aiohttp client: send, headers, body)", ("clawrouter/relay/upstream.py:",)),
+    ("request body read and parsed", ("clawrouter/relay/pipeline.py:parse_body",)),
+    ("authenticate, route, price, reserve", ("clawrouter/relay/pipeline.py:start_job",)),
+    ("upstream request built (convert, overrides)", ("clawrouter/relay/attempt.py:prepare_call",)),
+    ("settle: usage priced, ledger, log row", ("clawrouter/relay/settlement.py:",)),
+    ("stream pump (decode, usage, convert, write)", ("clawrouter/relay/streaming.py:",)),
+    ("answer handled (JSON read, usage, convert)", ("clawrouter/relay/answers/",)),
+    ("metrics", ("clawrouter/metrics.py:",)),
+    ("access log", ("clawrouter/logs.py:",)),
+    ("request id, errors (middleware)", ("clawrouter/http/middlewares.py:",)),
+    (
+        "relay handler, failover loop, attempt",
+        (
+            "clawrouter/relay/routes.py:",
+            "clawrouter/relay/pipeline.py:r",  # relay, run_job
+            "clawrouter/relay/attempt.py:attempt",
+        ),
+    ),
+    ("relay, other", ("clawrouter/relay/",)),
+    ("log writer (write-behind, SQLite thread)", ("clawrouter/jobs/", "aiosqlite/")),
+    ("aiohttp server (parse, dispatch, write)", ("aiohttp/web_", "aiohttp/http_")),
+)
+OTHER = "event loop, sockets, the rest"
+
+
+def budget(raw: str) -> tuple[dict[str, int], int]:
+    """Samples per BUCKETS entry (plus OTHER) and the total."""
+    counts = dict.fromkeys([name for name, _ in BUCKETS] + [OTHER], 0)
+    total = 0
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n, frames = int(count), [_short(f) for f in stack.split(";")]
+        total += n
+        counts[_bucket(frames)] += n
+    return counts, total
+
+
+def _bucket(frames: list[str]) -> str:
+    for buckets in (BUCKETS[:-3], BUCKETS[-3:]):  # the specific ones first, then the broad
+        for frame in reversed(frames):
+            hit = next((name for name, pats in buckets if frame.startswith(pats)), None)
+            if hit:
+                return hit
+    return OTHER
+
+
 def report(raw: str, us_per_req: float, top: int, match: str) -> str:
     own, incl, total = parse(raw)
     if not total:
         return "no samples (is py-spy allowed to read the process? try as root)"
     lines = [f"{total} samples; {us_per_req:.0f} µs of CPU per request", ""]
+    counts, _ = budget(raw)
+    lines.append(f"{'µs/req':>8} {'share':>6}  budget")
+    for name, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        lines.append(f"{n / total * us_per_req:8.1f} {n / total:6.1%}  {name}")
+    lines.append("")
     for title, counter in (("own time", own), ("inclusive time", incl)):
         lines.append(f"{'µs/req':>8} {'share':>6}  {title}")
         shown = 0
@@ -141,7 +199,10 @@ def main() -> int:
         cpu0 = tree_usage(proc.pid)[1]
         r = scenarios.run(t, s, load, conns, a.seconds)
         cpu = tree_usage(proc.pid)[1] - cpu0
-        sampler.wait(a.seconds + 60)
+        _, err = sampler.communicate(timeout=a.seconds + 60)
+        if not out.exists():
+            print(f"py-spy wrote nothing: {err.decode(errors='replace')[-500:]}", file=sys.stderr)
+            return 1
         done = r.get("all_requests", r["requests"])
         print(f"{a.scenario}: {r['rps']:.0f} req/s, {done} requests, errors {r['errors']}")
         print(report(out.read_text(), cpu * 1e6 / max(done, 1), a.top, a.match))
