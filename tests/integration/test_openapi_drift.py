@@ -297,3 +297,12 @@ async def test_relay_answers_match_their_schemas(drift: Drift):
     await d.call(None, "GET", "/readyz")
     await d.call(None, "GET", "/metrics")
     assert d.seen["relay"] == {"ok", "error"}
+
+
+async def test_the_served_document_is_the_built_one(drift: Drift):
+    """GET /api/openapi.json serves the document the drift checks use (built once, kept)."""
+    client = drift.env.gw.client()
+    for _ in range(2):
+        status, served = await client.json("GET", "/api/openapi.json")
+        assert status == 200
+        assert served == orjson.loads(orjson.dumps(drift.doc))
