@@ -141,8 +141,8 @@ class Supervisor:
                 continue
             slot.pid = 0
             code = os.waitstatus_to_exitcode(status)
-            if self.stopping:
-                if code != 0:
+            if self.stopping:  # stopped by the signal itself while starting up: no failure
+                if code not in (0, -signal.SIGTERM, -signal.SIGINT):
                     self.failed = True
                     log.warning("worker %d (pid %d) exited with %s", slot.index, pid, _how(code))
                 continue
