@@ -154,7 +154,13 @@ def _openai_routes() -> dict[tuple[str, str], dict[str, Any]]:
             answer=obj({"task_id": STR, "status": STR}, "task_id"), body=video_body
         ),
         ("GET", "/v1/video/generations/{task_id}"): spec(
-            answer=obj({"task_id": STR, "status": STR}, "task_id")
+            answer=obj(
+                {
+                    "code": STR,
+                    "data": obj({"task_id": STR, "status": STR, "progress": ANY}, "task_id status"),
+                },
+                "code data",
+            )
         ),
         ("GET", "/v1/realtime"): spec(
             answer=ANY,

@@ -21,6 +21,7 @@ from tests.support.gateway import Client, RelayEnv
 from tests.support.native import CLAUDE, GEMINI, GPT, SDK_WARNINGS
 from tests.support.openapi_check import AnswerChecker
 from tests.support.smtp import FakeSmtp
+from tests.support.upstream_tasks import FakeTaskUpstream
 
 pytestmark = SDK_WARNINGS
 
@@ -307,3 +308,27 @@ async def test_the_served_document_is_the_built_one(drift: Drift):
         status, served = await client.json("GET", "/api/openapi.json")
         assert status == 200
         assert served == orjson.loads(orjson.dumps(drift.doc))
+
+
+async def test_rerank_and_video_answers_match_their_schemas(drift: Drift):
+    d = drift
+    key = d.key()
+    async with FakeTaskUpstream() as fake:
+        await d.env.gw.add_channel(fake.base_url, type=38, models="rerank-small", name="jina")
+        await d.env.gw.add_channel(fake.base_url, type=55, models="sora-2", name="sora")
+        rerank = {"model": "rerank-small", "query": "q", "documents": ["a b", "c"]}
+        await d.call(None, "POST", "/v1/rerank", json=rerank, headers=key)
+        await d.call(None, "POST", "/v1/rerank", json={**rerank, "documents": 3}, headers=key)
+        video = await d.call(
+            None, "POST", "/v1/videos", json={"model": "sora-2", "prompt": "a fox"}, headers=key
+        )
+        await d.call(None, "GET", f"/v1/videos/{video['id']}", headers=key)
+        await d.call(None, "GET", "/v1/videos/video_nope", headers=key)
+        task = await d.call(
+            None, "POST", "/v1/video/generations", json={"model": "sora-2", "prompt": "waves"},
+            headers=key,
+        )  # fmt: skip
+        await d.call(None, "GET", f"/v1/video/generations/{task['task_id']}", headers=key)
+        await d.call(None, "GET", "/v1/video/generations/task_nope", headers=key)
+        await d.call(None, "POST", "/v1/video/generations", json={"prompt": "x"}, headers=key)
+    assert d.seen["relay"] == {"ok", "error"}
