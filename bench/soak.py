@@ -142,6 +142,8 @@ def report(a: argparse.Namespace, cap: float, load: Paced, s: Sampler, warm: flo
     print(f"RSS after warm-up ({warm:.0f} s): {rss_warm / mb:.1f} MB; at the end: "
           f"{rss_end / mb:.1f} MB ({drift:+.1%}); peak {peak / mb:.1f} MB; "
           f"{len(s.samples)} samples")  # fmt: skip
+    tenths = [s.around(seconds * i / 10, a.sample_seconds * 2) / mb for i in range(1, 11)]
+    print("RSS at each tenth of the run (MB): " + " ".join(f"{v:.1f}" for v in tenths))
     print(f"soak: {'PASS' if ok else 'FAIL'} (no failed request, RSS within "
           f"{a.rss_tolerance:.0%} of warm-up)")  # fmt: skip
     return ok
