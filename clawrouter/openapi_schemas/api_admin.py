@@ -169,11 +169,9 @@ def _channels() -> dict[tuple[str, str], dict[str, Any]]:
         ),
         ("GET", "/api/channel/fetch_models/{id}"): spec(arr(STR)),
         ("GET", "/api/channel/test"): spec(),
-        ("GET", "/api/channel/test/{id}"): spec(
-            answer=tested, query=query("model", "stream:b"), failure=False
-        ),
+        ("GET", "/api/channel/test/{id}"): spec(answer=tested, query=query("model", "stream:b")),
         ("GET", "/api/channel/update_balance"): spec(),
-        ("GET", "/api/channel/update_balance/{id}"): spec(answer=balance, failure=False),
+        ("GET", "/api/channel/update_balance/{id}"): spec(answer=balance),
         ("PUT", "/api/channel/tag"): spec(
             INT,
             body=obj(

@@ -18,7 +18,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
+
 from clawrouter.config import load, replace
+from clawrouter.keys import HTTP
 from tests.support.gateway import Client, Gateway
 from tests.support.upstreams import FakeUpstream
 
@@ -31,29 +34,37 @@ EXCLUDED = [
     # end the run's own session, so every later call would be a 401
     r"^/api/user/logout$",
     r"^/api/user/self$",  # DELETE: the root account (refused) / PUT: a new password ends it
-    # reach hosts other than 127.0.0.1 (tests talk to loopback only): upstream metadata and
-    # price tables, OAuth token exchanges, channels' own base URLs (which fuzzed channel
-    # writes would point anywhere)
-    r"^/api/models/sync_upstream",
-    r"^/api/ratio_sync/fetch$",
-    r"^/api/oauth/",
-    r"^/api/channel/(fetch_models|test|update_balance)",
-    r"^/api/channel/$",
-    r"^/api/channel/copy/",
-    r"^/api/option/$",
     # a WebSocket upgrade, not a request/answer operation
     r"^/v1/realtime$",
 ]
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 # The 5xx the relay answers on purpose, as new-api does: 501 for the OpenAI routes it does not
 # relay (files, fine-tuning, image variations), 503 when no channel serves the asked model
-# (code model_not_found). Any other 5xx anywhere is a failure.
+# (code model_not_found), 502 when the upstream cannot be reached (fuzzed channel writes point
+# channels anywhere; the loopback guard refuses those hosts). Any other 5xx is a failure.
 CONFIG = """
 [[operations]]
 include-path-regex = "^/(v1|v1beta|pg)/"
-checks.not_a_server_error.expected-statuses = ["2XX", "3XX", "4XX", "501", "503"]
+checks.not_a_server_error.expected-statuses = ["2XX", "3XX", "4XX", "501", "502", "503"]
 """
+
+
+def guard_loopback(session: aiohttp.ClientSession) -> None:
+    """Make the gateway's outbound client refuse every host but 127.0.0.1 (tests talk to
+    loopback only): fuzzed channel writes, options and price-sync requests name any host. The
+    refusal is a connection error to the app, as an unreachable host would be."""
+    connector = session.connector
+    assert isinstance(connector, aiohttp.TCPConnector)
+    resolve = connector._resolve_host
+
+    async def loopback_only(host: str, port: int, traces=None):
+        if host not in LOOPBACK:
+            raise OSError(f"{host}: not loopback (the schemathesis run reaches 127.0.0.1 only)")
+        return await resolve(host, port, traces)
+
+    connector._resolve_host = loopback_only  # type: ignore[method-assign]
 
 
 def _config_file(directory: Path) -> str:
@@ -99,6 +110,7 @@ async def run(
         gw = Gateway(config)
         async with FakeUpstream() as up:
             await gw.start()
+            guard_loopback(gw.app[HTTP])
             try:
                 root, headers = await _prepare(gw, up)
                 args = [
