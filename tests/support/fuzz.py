@@ -325,7 +325,18 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=300.0, help="seconds (default 300)")
     parser.add_argument("--seed", type=int, default=int(time.time()), help="default: the time")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--schemathesis",
+        action="store_true",
+        help="run schemathesis over the served OpenAPI document instead, for --duration "
+        "seconds with --seed (tests/support/schemathesis_run.py)",
+    )
     args = parser.parse_args()
+    if args.schemathesis:
+        from tests.support import schemathesis_run
+
+        budget = ["--max-time", str(int(args.duration)), "--examples", "1000"]
+        schemathesis_run.main(["--seed", str(args.seed), *budget])
     logging.basicConfig(level=logging.ERROR)  # the gateway's tracebacks, not its 4xx lines
     print(f"fuzzing for {args.duration:.0f}s with seed {args.seed}", flush=True)
     sys.exit(asyncio.run(main_async(args)))
