@@ -10,7 +10,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from clawrouter.config import Config, SecurityConfig
 
@@ -76,6 +76,51 @@ class RateLimiter:
             del self._hits[key]
 
 
+class Windows(Protocol):
+    async def take(self, key: str, limit: int, window: float) -> bool:
+        """Count a hit if fewer than `limit` fell in the last `window` seconds; else False."""
+        ...
+
+    async def room(self, key: str, limit: int, window: float) -> bool:
+        """Fewer than `limit` hits in the last `window` seconds (nothing is counted)."""
+        ...
+
+    async def add(self, key: str, window: float) -> None: ...
+
+
+class LocalWindows:
+    """Sliding windows in this process's memory, on the injected clock."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = {}
+        self._sweep_at = 0.0
+
+    def _window(self, key: str, window: float) -> deque[float]:
+        now = self._clock()
+        if now >= self._sweep_at:  # forget idle keys now and then: memory stays bounded
+            self._sweep_at = now + 60
+            for k in [k for k, q in self._hits.items() if not q or q[-1] <= now - 86_400]:
+                del self._hits[k]
+        q = self._hits.setdefault(key, deque())
+        while q and q[0] <= now - window:
+            q.popleft()
+        return q
+
+    async def take(self, key: str, limit: int, window: float) -> bool:
+        q = self._window(key, window)
+        if len(q) >= limit:
+            return False
+        q.append(self._clock())
+        return True
+
+    async def room(self, key: str, limit: int, window: float) -> bool:
+        return len(self._window(key, window)) < limit
+
+    async def add(self, key: str, window: float) -> None:
+        self._window(key, window).append(self._clock())
+
+
 @dataclass(frozen=True, slots=True)
 class Limiters:
     """The app's limiters (keys.LIMITERS), one per [security] *_rate_limit setting."""
@@ -85,6 +130,7 @@ class Limiters:
     critical: RateLimiter  # logins, registration, resets, payments, key reveals, per IP
     search: RateLimiter  # the search routes, per user
     email_verification: RateLimiter  # verification mails, per IP
+    windows: Windows  # the relay's per-user model request limits (relay/model_limits.py)
 
     @classmethod
     def from_config(
@@ -92,6 +138,7 @@ class Limiters:
         sec: SecurityConfig,
         clock: Callable[[], float],
         make: Callable[..., RateLimiter] = RateLimiter,
+        windows: Windows | None = None,
     ) -> Limiters:
         """`make` builds each limiter (RateLimiter: in this process; a shared one in Redis)."""
         return cls(
@@ -104,6 +151,7 @@ class Limiters:
                 sec.email_verification_rate_window_seconds,
                 clock,
             ),
+            windows=windows or LocalWindows(clock),
         )
 
     async def close(self) -> None:

@@ -69,6 +69,45 @@ class RedisRateLimiter(RateLimiter):
         await self._client.aclose()
 
 
+# KEYS: the set; ARGV: now (ms), window (ms), limit, member, mode ('take', 'room' or 'add')
+_WINDOW = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if ARGV[5] ~= 'add' and redis.call('ZCARD', KEYS[1]) >= limit then return 0 end
+if ARGV[5] ~= 'room' then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], window)
+end
+return 1
+"""
+
+
+class RedisWindows:
+    """The relay's per-user model request windows in Redis (Windows, http/ratelimit.py)."""
+
+    def __init__(self, client: Any, clock: Callable[[], float]) -> None:
+        self._script = client.register_script(_WINDOW)
+        self._clock = clock
+
+    async def _run(self, key: str, limit: int, window: float, mode: str) -> bool:
+        now_ms = int(self._clock() * 1000)
+        args = [now_ms, int(window * 1000), limit, f"{now_ms}:{uuid.uuid4().hex[:12]}", mode]
+        try:
+            return bool(await self._script(keys=[PREFIX + key], args=args))
+        except (RedisError, OSError) as e:
+            log.warning("model request limit: Redis unreachable (%s); request let through", e)
+            return True
+
+    async def take(self, key: str, limit: int, window: float) -> bool:
+        return await self._run(key, limit, window, "take")
+
+    async def room(self, key: str, limit: int, window: float) -> bool:
+        return await self._run(key, limit, window, "room")
+
+    async def add(self, key: str, window: float) -> None:
+        await self._run(key, 0, window, "add")
+
+
 def shared_limiters(sec: SecurityConfig, clock: Callable[[], float], url: str) -> Limiters:
     client = aioredis.from_url(
         url, socket_connect_timeout=2, socket_timeout=2, retry=Retry(NoBackoff(), 1)
@@ -78,4 +117,4 @@ def shared_limiters(sec: SecurityConfig, clock: Callable[[], float], url: str) -
     def make(*args: Any, **kw: Any) -> RateLimiter:
         return RedisRateLimiter(*args, **kw, client=client, name=next(names))
 
-    return Limiters.from_config(sec, clock, make)
+    return Limiters.from_config(sec, clock, make, RedisWindows(client, clock))
