@@ -55,7 +55,7 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 
 def _minus(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else a - b
+    return None if a is None or b is None else round(a - b, 3)  # ms, measured to the µs
 
 
 def format_values(results: dict, fmt: str) -> dict[str, float | None]:
