@@ -13,6 +13,7 @@ from clawrouter.keys import CONFIG
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 10
 MAX_INT = 2**62  # keeps integers inside SQLite's 64-bit range
+MAX_DEPTH = 128  # levels of JSON nesting a body may have (check_depth)
 
 
 async def read_body(request: web.Request) -> bytes:
@@ -23,6 +24,21 @@ async def read_body(request: web.Request) -> bytes:
         raise PayloadTooLargeError(f"request body too large (limit {limit} bytes)") from None
 
 
+def check_depth(raw: bytes, data: Any) -> None:
+    """Refuse JSON nested deeper than MAX_DEPTH: orjson reads 1,024 levels but writes only 255,
+    so such a body could be neither forwarded nor stored. Only a body with that many brackets
+    is walked, and only its containers."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BadRequestError(f"request body is nested deeper than {MAX_DEPTH} levels")
+        items = value.values() if isinstance(value, dict) else value
+        stack.extend((v, depth + 1) for v in items if isinstance(v, (dict, list)))
+
+
 async def read_json(request: web.Request, *, allow_empty: bool = False) -> Any:
     raw = await read_body(request)
     if not raw.strip():
@@ -30,9 +46,11 @@ async def read_json(request: web.Request, *, allow_empty: bool = False) -> Any:
             return {}
         raise BadRequestError("request body is empty; a JSON object is expected")
     try:
-        return orjson.loads(raw)
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError as e:
         raise BadRequestError(f"request body is not valid JSON: {e}") from None
+    check_depth(raw, data)
+    return data
 
 
 async def read_object(request: web.Request, *, allow_empty: bool = False) -> dict[str, Any]:

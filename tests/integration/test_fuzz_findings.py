@@ -69,3 +69,25 @@ async def test_epay_notify_with_an_unreadable_form_is_fail(gateway: Gateway):
     assert gateway.server is not None
     reply = await send(gateway.server.port, "POST", b"/api/user/epay/notify", hdrs, b)
     assert reply is not None and reply.status == 200 and reply.body == b"fail"
+
+
+async def test_json_nested_deeper_than_orjson_writes_is_400(relay_env):
+    """orjson reads 1,024 levels of nesting but writes only 255: a relay body 300 deep was
+    parsed, then failed to be re-sent upstream (500). Bodies deeper than 128 are refused with
+    a 400, on the relay and on /api; shallower ones still pass."""
+    deep = b'{"a":' * 150 + b"1" + b"}" * 150
+    body = b'{"model": "gpt-4o-mini", "prompt": "hi", "x": ' + deep + b"}"
+    hdrs = [
+        ("Content-Type", b"application/json"),
+        ("Authorization", f"Bearer {relay_env.key}".encode()),
+    ]
+    for path in (b"/v1/completions", b"/v1/chat/completions"):
+        status, reply = await _post(relay_env.gw, path, hdrs, body)
+        assert status == 400 and "nested deeper" in reply["error"]["message"], reply
+    shallow = b'{"model": "gpt-4o-mini", "prompt": "hi", "x": ' + b"[" * 100 + b"]" * 100 + b"}"
+    status, reply = await _post(relay_env.gw, b"/v1/completions", hdrs, shallow)
+    assert status == 200, reply
+    as_root = [("Content-Type", b"application/json")]
+    as_root += await session_headers(relay_env.gw, "root", "rootpass123")
+    status, reply = await _post(relay_env.gw, b"/api/redemption/", as_root, deep)
+    assert status == 400 and "nested deeper" in reply["message"], reply

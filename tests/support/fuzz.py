@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import re
 import sys
 import tempfile
 import time
@@ -37,6 +38,9 @@ from tests.support.fuzz_cases import (
 # Called by payment providers, not by a client of ours: they answer as the provider expects
 # (plain text), so only the status is checked.
 PROVIDER_CALLBACKS = ("/api/stripe/webhook", "/api/creem/webhook", "/api/user/epay/notify")
+# Routes a logged-in dashboard session may call: a refused session is answered as on /api
+# (new-api's UserAuth), anything else in OpenAI's shape.
+SESSION_ROUTES = ("/pg/", "/v1/videos/")
 NOT_IMPLEMENTED = ("/v1/files", "/v1/fine-tunes", "/v1/fine_tuning", "/v1/images/variations")
 TIMEOUT_S = 60.0
 
@@ -108,7 +112,7 @@ async def send(port: int, method: str, target: bytes, headers: list[tuple[str, b
 
 
 # ---- checks --------------------------------------------------------------------------------------
-def expected_protocol(path: str, headers: dict[str, bytes]) -> str | None:
+def expected_protocol(path: str, headers: dict[str, bytes], query: bytes = b"") -> str | None:
     """The error shape a caller of `path` is owed (docs/relay.md, docs/api.md); None: any."""
     if path == "/api" or path.startswith("/api/"):
         return "api"
@@ -123,9 +127,11 @@ def expected_protocol(path: str, headers: dict[str, bytes]) -> str | None:
             headers.get("x-api-key") or headers.get("authorization")
         ):
             return "anthropic"
-        if headers.get("x-goog-api-key"):
+        if headers.get("x-goog-api-key") or re.search(rb"(?:^|&)key=[^&]", query):
             return "gemini"
         return "openai"
+    if path.startswith(SESSION_ROUTES):
+        return "openai|api"
     if path.startswith(("/v1/", "/pg/")):
         return "openai"
     return None
@@ -166,13 +172,14 @@ def problem(case: Case, sent: dict[str, bytes], reply: Reply | None) -> str | No
     """What is wrong with this answer, or None."""
     if reply is None:
         return "no HTTP answer (connection dropped)"
-    path = case.target.split(b"?")[0].decode("latin-1")
+    target, _, query = case.target.partition(b"?")
+    path = target.decode("latin-1")
     if reply.status >= 500 and not deliberate_5xx(path, reply):
         return f"{reply.status}: {reply.body[:300]!r}"
     if "x-request-id" not in reply.headers:
         # aiohttp's HTTP parser refuses what no handler sees (400, plain text): fine
         return None if reply.status == 400 else f"{reply.status} without X-Request-Id"
-    protocol = expected_protocol(path, sent)
+    protocol = expected_protocol(path, sent, query)
     if protocol is None or case.method == "HEAD" or path.startswith(PROVIDER_CALLBACKS):
         return None
     body = reply.json()
@@ -181,7 +188,8 @@ def problem(case: Case, sent: dict[str, bytes], reply: Reply | None) -> str | No
     )
     if not is_error:
         return None
-    shape = _shape_problem(protocol, reply.status, body)
+    shapes = [_shape_problem(p, reply.status, body) for p in protocol.split("|")]
+    shape = None if None in shapes else shapes[0]
     return f"{reply.status} {shape}: {reply.body[:200]!r}" if shape else None
 
 

@@ -10,17 +10,35 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
+
 from clawrouter.config import Config, load, replace
 from clawrouter.db.repo import tokens as tokens_repo
 from clawrouter.db.repo import users as users_repo
 from clawrouter.keys import LOG_DB, MAIN_DB, WRITER
 from tests.support.gateway import Gateway
 from tests.support.native import CLAUDE, CLAUDE_KEY, GEMINI, GEMINI_KEY
+from tests.support.upstream_core import RecordedRequest
 from tests.support.upstreams import FakeUpstream
 
 CLOSED = "http://127.0.0.1:9"  # nothing listens on the discard port
 WALLET, KEY_QUOTA = 50_000_000, 20_000_000
 PAYER = "fuzzpayer"
+
+
+class SturdyUpstream(FakeUpstream):
+    """The fake upstream, answering a body its handlers cannot take with a 400 (a real provider
+    refuses junk; the test fake would crash into a 500 the gateway then relays)."""
+
+    async def _answer(self, request: web.Request, rec: RecordedRequest) -> web.StreamResponse:
+        try:
+            return await super()._answer(request, rec)
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError) as e:
+            error = {
+                "message": f"fake upstream: bad request ({e})",
+                "type": "invalid_request_error",
+            }
+            return web.json_response({"error": error}, status=400)
 
 
 def fuzz_config(data_dir: str) -> Config:
@@ -40,7 +58,7 @@ def fuzz_config(data_dir: str) -> Config:
 @asynccontextmanager
 async def fuzz_gateway(data_dir: str | Path) -> AsyncIterator[tuple[Gateway, str]]:
     """(gateway, the paying user's API key), started and seeded; stopped on exit."""
-    async with FakeUpstream(max_hang_s=5) as up:
+    async with SturdyUpstream(max_hang_s=5) as up:
         gw = Gateway(fuzz_config(str(Path(data_dir) / "data")))
         await gw.start()
         try:
