@@ -84,6 +84,7 @@ from clawrouter.keys import (
 )
 from clawrouter.logs import ServerLog
 from clawrouter.metrics import Metrics
+from clawrouter.notify.notifier import quota_notices
 from clawrouter.options.store import Options
 from clawrouter.relay import playground
 from clawrouter.relay import routes as relay_routes
@@ -269,6 +270,7 @@ def create_app(
     app.cleanup_ctx.append(_http_client)
     app.cleanup_ctx.append(_relay)
     app.cleanup_ctx.append(task_poller)
+    app.cleanup_ctx.append(quota_notices)  # after the relay state: its low-quota notices
     app[CHANNEL_TESTS] = tests_run = BackgroundRun("channel-tests")
     app.on_shutdown.append(tests_run.shutdown)
     app[OUTBOX] = outbox = Outbox()

@@ -9,6 +9,8 @@ from typing import Any
 
 import orjson
 
+from clawrouter.notify.settings import DEFAULT as NO_NOTIFY_SETTINGS
+from clawrouter.notify.settings import NotifySettings
 from clawrouter.wire.status import ChannelStatus
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -90,9 +92,12 @@ class UserEntry:
     used_quota: int
     request_count: int
     setting: dict[str, Any]
+    email: str = ""  # the account's address (quota notices by e-mail fall back to it)
+    notify: NotifySettings = NO_NOTIFY_SETTINGS  # parsed from `setting` (notify.watch reads it)
 
     @classmethod
     def from_row(cls, r: dict[str, Any]) -> UserEntry:
+        setting = _json(r.get("setting"), {})
         return cls(
             id=r["id"],
             username=r["username"],
@@ -102,7 +107,9 @@ class UserEntry:
             quota=r["quota"],
             used_quota=r["used_quota"],
             request_count=r["request_count"],
-            setting=_json(r.get("setting"), {}),
+            setting=setting,
+            email=(r.get("email") or "").strip(),
+            notify=NotifySettings.parse(setting),
         )
 
 

@@ -41,6 +41,7 @@ class Charge:
             channel.used_quota += quota
         if quota and channel_id:
             w.channel(channel_id, quota)
+        self.state.quota_watch.settled(self.user, quota)  # notify/watch.py: no I/O, no await
 
     def refund(self) -> None:
         if self.done:

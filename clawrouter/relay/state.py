@@ -18,6 +18,7 @@ from clawrouter.db.repo import tokens as tokens_repo
 from clawrouter.db.repo import users as users_repo
 from clawrouter.db.store import Store
 from clawrouter.jobs.usage_writer import UsageWriter
+from clawrouter.notify.watch import QuotaWatch
 from clawrouter.options.store import Options
 from clawrouter.relay.conversations import ConversationStore
 from clawrouter.relay.credentials import CredentialCache
@@ -66,6 +67,7 @@ class RelayState:
         self.credentials = CredentialCache(clock)
         self.conversations = ConversationStore(db, writer, clock)
         self.ledger: Ledger = LocalLedger(self)  # the app opens the configured one
+        self.quota_watch = QuotaWatch(options, clock)  # low-wallet notices (notify/)
         self._groups_memo: dict[tuple[int, str], dict[str, str]] = {}
         self._prices: dict[tuple[str, str, str, bool], pricing.Price | None] = {}
         self.feed: ChangeFeed | None = None  # set by the app: tells other processes what the
@@ -102,6 +104,7 @@ class RelayState:
         u.quota += quota
         u.used_quota += used
         u.request_count += count
+        self.quota_watch.seen(u)  # a top-up re-arms the low-quota notice
         return u
 
     def _channel(self, row: dict[str, Any]) -> ChannelEntry:
