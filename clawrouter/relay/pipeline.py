@@ -14,8 +14,8 @@ from aiohttp import web
 from clawrouter.billing import pricing
 from clawrouter.errors import BadRequestError, ClawError, ForbiddenError, ServiceUnavailableError
 from clawrouter.http.request import check_depth, client_ip, read_body
-from clawrouter.keys import CONFIG, HTTP, JOB, RELAY, REQUEST_ID
-from clawrouter.relay import estimate
+from clawrouter.keys import CONFIG, HTTP, JOB, LIMITERS, RELAY, REQUEST_ID
+from clawrouter.relay import estimate, model_limits
 from clawrouter.relay.attempt import attempt
 from clawrouter.relay.failover import handle_failure, should_retry
 from clawrouter.relay.job import Job, JobSetup
@@ -182,6 +182,10 @@ async def start_job(
     model = model.strip()
     check_fields(endpoint, body)
     _check_model(caller, model)
+    limits_group = caller.token.group or caller.user.group  # new-api: the key's, else the user's
+    await model_limits.check(
+        request.config_dict[LIMITERS].windows, state.options, caller.user.id, limits_group
+    )
     if stream is None:
         stream = body.get("stream") is True
     job = Job(
@@ -227,11 +231,18 @@ async def run_job(
             attempts += 1
             job.tried.append(ch.id)
             try:
-                return await attempt_fn(request, state, job, ch, http, cfg)
+                answer = await attempt_fn(request, state, job, ch, http, cfg)
             except UpstreamError as err:
                 last = handle_failure(state, job, ch, err)
                 if job.started_response or not should_retry(state, job, last):
                     break
+            else:
+                caller = job.caller
+                await model_limits.succeeded(
+                    request.config_dict[LIMITERS].windows, state.options, caller.user.id,
+                    caller.token.group or caller.user.group,
+                )  # fmt: skip
+                return answer
     except BaseException:
         assert job.charge is not None
         job.charge.refund()
