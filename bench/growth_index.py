@@ -72,14 +72,18 @@ async def _state_costs(data: Path, n: int) -> dict:
     try:
         options = Options(main)
         await options.load()
-        state = RelayState(main, options, UsageWriter(main, logs), time.time, random.Random(1))
-        gc.collect()
-        tracemalloc.start()
+        writer = UsageWriter(main, logs)
+        state = RelayState(main, options, writer, time.time, random.Random(1))
         t0 = time.perf_counter()
         await state.load_all()
         load_s = time.perf_counter() - t0
+        gc.collect()
+        tracemalloc.start()  # the memory the loaded state holds, on a second, traced state
+        traced = RelayState(main, options, writer, time.time, random.Random(1))
+        await traced.load_all()
         held = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
+        del traced
         t0 = time.perf_counter()
         await state.load_all()
         resync_s = time.perf_counter() - t0

@@ -75,12 +75,16 @@ class Rig:
     def start_gateway(self, timeout: float = 60) -> float:
         """Start the gateway on work/data; seconds until /api/status answers (migrations and
         the relay's full load included)."""
+        self.gw_port = free_port()  # the last one may have been taken while it was stopped
+        self.base = f"http://127.0.0.1:{self.gw_port}"
         argv = [sys.executable, "-m", "clawrouter", "--data-dir", str(self.work / "data")]
         argv += ["--port", str(self.gw_port)]
         t0 = time.perf_counter()
         self.gw = Proc("clawrouter", argv, self.work, env={"CLAWROUTER_HOST": "127.0.0.1"},
                        cwd=str(self.repo))  # fmt: skip
         self.gw.wait_http(self.base + "/api/status", timeout=timeout)
+        if not self.gw.alive():
+            raise RuntimeError(f"the gateway exited:\n{self.gw.tail()}")
         return time.perf_counter() - t0
 
     def admin(self) -> gateway.Api:
