@@ -177,10 +177,15 @@ class Background:
         own += sum(tree_usage(p)[1] for p in self.pids)
         return time.monotonic(), _system_busy(), own
 
+    def totals(self) -> tuple[float, float]:
+        """(CPU seconds other processes used, wall seconds) since start."""
+        (w0, b0, o0), (w1, b1, o1) = self.start, self._snapshot()
+        return max(0.0, (b1 - b0) - (o1 - o0)), w1 - w0
+
     def core_percent(self) -> float:
         """Average % of one core used by other processes since start."""
-        (w0, b0, o0), (w1, b1, o1) = self.start, self._snapshot()
-        return round(max(0.0, (b1 - b0) - (o1 - o0)) / max(w1 - w0, 1e-9) * 100, 1)
+        others, wall = self.totals()
+        return round(others / max(wall, 1e-9) * 100, 1)
 
 
 class RssSampler(threading.Thread):

@@ -23,17 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import gateway, report, scaling, scenarios
-from bench.procs import Background, Proc, RssSampler, free_port, psutil, tree_usage
+from bench.measure import Measured, log
+from bench.procs import Proc, free_port, psutil
 from bench.scenarios import FORMATS, SCENARIOS, Load, Target
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_NAMES = ("direct", "raw", "clawrouter")
 PG_TARGET = "clawrouter-pg"
 UPSTREAM_KEY = "sk-upstream-bench"
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -58,50 +55,6 @@ class Cpus:
         return ",".join(str(c) for c in self.others[: max(n, 1)])
 
 
-def summary(r: dict) -> str:
-    line = f"{r['rps']:>9,.1f}/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms"
-    if "ttfb_p50_ms" in r:
-        line += f"  first byte p50 {r['ttfb_p50_ms']} ms"
-    return line + f"  errors {r['errors']}"
-
-
-def measure(t: Target, proc: Proc | None, load: Load, names: list[str], up: Proc) -> dict:
-    """Every scenario against one target; RSS sampled all along, CPU per request."""
-    for name in names:
-        scenarios.validate(t, SCENARIOS[name])
-    background = Background([up.pid] + ([proc.pid] if proc else []))
-    sampler = RssSampler(proc.pid) if proc else None
-    if sampler:
-        sampler.start()
-    out: dict = {}
-    try:
-        for name in names:
-            s = SCENARIOS[name]
-            conns = (load.streams if s.stream else load.conns) if s.many else 1
-            seconds = load.duration if s.many else load.c1_duration
-            scenarios.warm(t, s, load, conns)
-            cpu0, wall0 = (tree_usage(proc.pid)[1] if proc else 0.0), time.monotonic()
-            r = scenarios.run(t, s, load, conns, seconds)
-            log(f"  {t.name:13} {name:19} {summary(r)}")
-            done = r.get("all_requests", r["requests"])  # the CPU window includes any warm-up
-            if proc and done:
-                cpu = tree_usage(proc.pid)[1] - cpu0
-                r["cpu_us_per_req"] = round(cpu * 1e6 / done, 1)
-                r["cores_used"] = round(cpu / max(time.monotonic() - wall0, 1e-9), 2)
-            out[name] = r
-            if proc and not proc.alive():
-                raise RuntimeError(f"{t.name} died during {name}:\n{proc.tail()}")
-    finally:
-        out["background_cpu_pct"] = background.core_percent()
-        if out["background_cpu_pct"] > 10:
-            log(f"  note: others used {out['background_cpu_pct']}% of a core meanwhile: noisy")
-        if sampler:
-            sampler.stop()
-            out["rss_idle_mb"] = round(sampler.idle / 2**20, 1)
-            out["rss_peak_mb"] = round(sampler.peak / 2**20, 1)
-    return out
-
-
 def _gateway(
     a: argparse.Namespace, port: int, upstream: str, cpu, work: Path, env: dict, args: list[str]
 ) -> tuple[Proc, str]:
@@ -116,41 +69,98 @@ def _gateway(
     return gateway.start(port, data, work, cpu=cpu, repo=REPO, extra_env=env, args=args), key
 
 
+class Started:
+    """The processes one target needs (none for direct), stopped by stop()."""
+
+    def __init__(self) -> None:
+        self.proc: Proc | None = None
+        self.services: scaling.PgRedis | None = None
+
+    def start(self, name: str, a: argparse.Namespace, cpus: Cpus, up: Proc, work: Path) -> Target:
+        port, upstream = free_port(), up.url
+        base = f"http://127.0.0.1:{port}"
+        if name == "direct":
+            return Target(name, upstream, UPSTREAM_KEY)
+        if name == "raw":
+            argv = [sys.executable, "-m", "bench.rawproxy", "--port", str(port)]
+            argv += ["--upstream", upstream]
+            self.proc = Proc("rawproxy", argv, work, cpu=cpus.proxy, cwd=str(REPO))
+            self.proc.wait_http(base + "/health")
+            return Target(name, base, UPSTREAM_KEY)
+        env: dict = {}
+        args: list[str] = []
+        cpu = cpus.proxy
+        if name == PG_TARGET:
+            self.services = scaling.PgRedis(work)
+            env = self.services.start()
+        elif name != "clawrouter":
+            n = int(name.rpartition("-w")[2])
+            args, cpu = ["--workers", str(n)], cpus.workers(n)
+        self.proc, key = _gateway(a, port, upstream, cpu, work, env, args)
+        return Target(name, base, key)
+
+    def stop(self) -> None:
+        if self.proc:
+            self.proc.stop()
+        if self.services is not None:
+            self.services.stop()
+
+
+def measure_interleaved(
+    names: list[str], a: argparse.Namespace, load: Load, cpus: Cpus, up: Proc, work: Path
+) -> tuple[dict, bool]:
+    """direct, raw and ClawRouter side by side: all started, then each scenario run on each in
+    turn, so a drift in the machine's load hits the columns of a row alike."""
+    results: dict[str, dict] = {}
+    runs: dict[str, Measured] = {}
+    started: list[Started] = []
+    failed = False
+    try:
+        for name in names:
+            st = Started()
+            started.append(st)
+            try:
+                t = st.start(name, a, cpus, up, work)
+                log(f"== {name} ({t.base})")
+                runs[name] = Measured(t, st.proc, a.scenarios)
+            except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+                failed = True
+                log(f"!! {name} failed: {e}")
+                results[name] = {"error": str(e)[:2000]}
+        pids = [up.pid] + [m.proc.pid for m in runs.values() if m.proc]
+        for scenario in a.scenarios:
+            for name, m in list(runs.items()):
+                try:
+                    m.scenario(scenario, load, pids)
+                except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+                    failed = True
+                    log(f"!! {name} failed: {e}")
+                    results[name] = {"error": str(e)[:2000]}
+                    del runs[name]
+    finally:
+        for name, m in runs.items():
+            results[name] = m.finish()
+        for st in started:
+            st.stop()
+    return results, failed
+
+
 def run_target(
     name: str, a: argparse.Namespace, load: Load, cpus: Cpus, up: Proc, work: Path
 ) -> dict:
-    port, upstream = free_port(), up.url
-    base = f"http://127.0.0.1:{port}"
-    proc, names, services = None, a.scenarios, None
+    """A scaling set-up (workers, PostgreSQL + Redis), alone: chat throughput only."""
+    st = Started()
     try:
-        if name == "direct":
-            t = Target(name, upstream, UPSTREAM_KEY)
-        elif name == "raw":
-            argv = [sys.executable, "-m", "bench.rawproxy", "--port", str(port)]
-            argv += ["--upstream", upstream]
-            proc = Proc("rawproxy", argv, work, cpu=cpus.proxy, cwd=str(REPO))
-            proc.wait_http(base + "/health")
-            t = Target(name, base, UPSTREAM_KEY)
-        elif name == "clawrouter":
-            proc, key = _gateway(a, port, upstream, cpus.proxy, work, {}, [])
-            t = Target(name, base, key)
-        else:  # the scaling set-ups: chat throughput only
-            names = [n for n in ("chat",) if n in SCENARIOS]
-            if name == PG_TARGET:
-                services = scaling.PgRedis(work)
-                env, args, cpu = services.start(), [], cpus.proxy
-            else:
-                n = int(name.rpartition("-w")[2])
-                env, args, cpu = {}, ["--workers", str(n)], cpus.workers(n)
-            proc, key = _gateway(a, port, upstream, cpu, work, env, args)
-            t = Target(name, base, key)
+        t = st.start(name, a, cpus, up, work)
         log(f"== {name} ({t.base})")
-        return measure(t, proc, load, names, up)
+        m = Measured(t, st.proc, ["chat"])
+        try:
+            m.scenario("chat", load, [up.pid] + ([st.proc.pid] if st.proc else []))
+        finally:
+            out = m.finish()
+        return out
     finally:
-        if proc:
-            proc.stop()
-        if services is not None:
-            services.stop()
+        st.stop()
 
 
 def versions() -> dict[str, str]:
@@ -250,8 +260,9 @@ def _skip_reason(name: str) -> str | None:
 
 
 def run_all(a: argparse.Namespace, load: Load, cpus: Cpus, work: Path) -> tuple[dict, bool]:
-    """Start the upstream, measure every target (ClawRouter first: if it cannot start or
-    answer, that shows before a minute is spent on the others), stop the upstream."""
+    """Start the upstream; measure direct, raw and ClawRouter interleaved (ClawRouter started
+    first: if it cannot start or answer, that shows before the others), then the scaling
+    set-ups one at a time; stop the upstream."""
     port = free_port()
     upstream = f"http://127.0.0.1:{port}"
     argv = [sys.executable, "-m", "bench.upstream", "--port", str(port)]
@@ -261,7 +272,9 @@ def run_all(a: argparse.Namespace, load: Load, cpus: Cpus, work: Path) -> tuple[
     up = Proc("upstream", argv, work, cpu=cpus.load, cwd=str(REPO), url=upstream)
     try:
         up.wait_http(upstream + "/health")
-        for name in sorted(a.targets, key=lambda n: n != "clawrouter"):
+        main = [n for n in ("clawrouter", "raw", "direct") if n in a.targets]
+        results, failed = measure_interleaved(main, a, load, cpus, up, work)
+        for name in [n for n in a.targets if n not in TARGET_NAMES]:
             reason = _skip_reason(name)
             if reason:
                 log(f"== {name}: skipped: {reason}")
