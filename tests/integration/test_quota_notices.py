@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -190,3 +191,30 @@ async def test_a_hanging_notification_server_does_not_hold_the_relay(env: RelayE
         slow.release.set()
         await settle_notices(env)
         assert hit.answered
+
+
+async def test_a_failed_notice_is_logged_without_its_secrets(env: RelayEnv, caplog):
+    async with FakeNotifyServer(status=500) as broken:
+        _, key, client = await payer(env, "unlucky", 3 * COST)
+        token = "gotify-app-token-secret"
+        await choose(
+            client,
+            notify_type="gotify",
+            quota_warning_threshold=2500,
+            gotify_url=broken.base + "/gotify",
+            gotify_token=token,
+        )
+        with caplog.at_level(logging.WARNING, logger="clawrouter.jobs.outbox"):
+            await call(env, key)  # crosses; the server answers 500
+            await broken.wait_for(1)
+            await settle_notices(env)
+            await call(env, key)  # no retry, no second notice
+            await settle_notices(env)
+        assert len(broken.seen) == 1
+    host = broken.base.removeprefix("http://")
+    failures = [r.getMessage() for r in caplog.records if "quota notice" in r.getMessage()]
+    assert failures == [
+        f"quota notice to user {client.user_id} failed: gotify notice to {host}: "
+        "the server answered HTTP 500"
+    ]
+    assert token not in caplog.text
