@@ -37,7 +37,10 @@ async def apply_balances_in(
     channels: Sequence[tuple[int, int]],
     statuses: Sequence[tuple[int, int]],
 ) -> None:
-    """apply_balances inside a transaction the caller holds (the ledger's)."""
+    """apply_balances inside a transaction the caller holds (the ledger's). Rows are updated in
+    id order, users before tokens, as the shared ledger locks them (no deadlock between them)."""
+    users = sorted(users, key=lambda r: r[-1])
+    tokens = sorted(tokens, key=lambda r: r[-1])
     await tx.executemany(
         "UPDATE users SET quota = quota + ?, used_quota = used_quota + ?,"
         " request_count = request_count + ? WHERE id = ?",
