@@ -2,9 +2,9 @@
 PostgreSQL and one real Redis, behind a round-robin proxy, loaded concurrently with the official
 OpenAI SDK. Quota stays exact across them (Σ log rows == Σ wallet spent == Σ key spent), a small
 key is never overspent beyond the bound docs/scaling.md states, a session made on one is valid
-on all, a key revoked or a channel disabled on one is obeyed by all within 1 s, and kill -9 of
-one mid-load loses nothing acknowledged beyond the flush window. Skipped, saying why, when
-redis-server or PostgreSQL is not installed."""
+on all, a key revoked, an option changed or a channel disabled on one is obeyed by all within
+1 s, and kill -9 of one mid-load loses nothing acknowledged beyond the flush window. Skipped,
+saying why, when redis-server or PostgreSQL is not installed."""
 
 from __future__ import annotations
 
@@ -224,6 +224,15 @@ async def test_sessions_and_changes_reach_every_instance(cluster: Cluster):
         return all(s == want for s in got)
 
     assert await within(BOUND, lambda: refused_everywhere(401)) <= BOUND
+    # an option changed on instance 0: a call now costs more than this key holds
+    _, key = await c.new_key(remain_quota=1_000_000, unlimited_quota=False)
+    await asyncio.sleep(BOUND)
+    for inst in c.instances:
+        assert await chat(inst.base, key) == 200
+    price = {"key": "ModelPrice", "value": json.dumps({"gpt-4o-mini": 100})}
+    await c.api("PUT", "/api/option/", json=price)
+    assert await within(BOUND, lambda: refused_everywhere(403)) <= BOUND
+    await c.api("PUT", "/api/option/", json={"key": "ModelPrice", "value": "{}"})
     _, key = await c.new_key(unlimited_quota=True)
     await asyncio.sleep(BOUND)
     channels = await c.api("GET", "/api/channel/?p=1&page_size=10")
