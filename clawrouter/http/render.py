@@ -94,4 +94,17 @@ def error_response(err: ClawError, protocol: str) -> web.Response:
     headers = {}
     if err.retry_after is not None:
         headers["Retry-After"] = str(err.retry_after)
-    return json_response(error_body(err, protocol), status=err.status, headers=headers)
+    body = error_body(err, protocol)
+    try:
+        return json_response(body, status=err.status, headers=headers)
+    except TypeError:  # a message quoting the client's bytes that are not UTF-8 (surrogates)
+        return json_response(_printable(body), status=err.status, headers=headers)
+
+
+def _printable(value: Any) -> Any:
+    """value with the lone surrogates of its strings escaped (backslashreplace)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    return value

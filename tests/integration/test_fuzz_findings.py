@@ -91,3 +91,29 @@ async def test_json_nested_deeper_than_orjson_writes_is_400(relay_env):
     as_root += await session_headers(relay_env.gw, "root", "rootpass123")
     status, reply = await _post(relay_env.gw, b"/api/redemption/", as_root, deep)
     assert status == 400 and "nested deeper" in reply["message"], reply
+
+
+async def test_video_seconds_not_positive_is_400(relay_env):
+    """`seconds: 0` on /v1/videos raised a TypeError building its 400 (a 500)."""
+    await relay_env.gw.add_channel(relay_env.up.base_url, models="sora-2")
+    hdrs = [
+        ("Content-Type", b"application/json"),
+        ("Authorization", f"Bearer {relay_env.key}".encode()),
+    ]
+    body = b'{"model": "sora-2", "prompt": "a cat", "seconds": 0}'
+    status, reply = await _post(relay_env.gw, b"/v1/videos", hdrs, body)
+    assert status == 400 and reply["error"]["param"] == "seconds", reply
+
+
+async def test_error_quoting_bytes_that_are_not_utf8_is_still_json(relay_env):
+    """A multipart part named with bytes that are not UTF-8 made the 400 quoting that name
+    unencodable, and the error page itself failed (a bare text 500). The name is escaped."""
+    b = b"fb"
+    part = b'Content-Disposition: form-data; name="\xff\xfe"; filename="x.png"\r\n\r\nPNG\r\n'
+    form = b"--" + b + b"\r\n" + part + b"--" + b + b"--\r\n"
+    hdrs = [
+        ("Content-Type", b"multipart/form-data; boundary=fb"),
+        ("Authorization", f"Bearer {relay_env.key}".encode()),
+    ]
+    status, reply = await _post(relay_env.gw, b"/v1/images/edits", hdrs, form)
+    assert status == 400 and "\\udcff" in reply["error"]["message"], reply

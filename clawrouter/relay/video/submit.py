@@ -61,7 +61,10 @@ def check_video_body(body: dict[str, Any]) -> None:
             raise BadRequestError(f"Invalid request: {name} must be a string", param=name)
     for name in ("seconds", "duration"):
         if body.get(name) is not None and video.as_int(body[name]) <= 0:
-            raise BadRequestError(f"Invalid request: {name} must be a number of seconds", name)
+            raise BadRequestError(
+                f"Invalid request: {name} must be a number of seconds",
+                param=name,
+            )
 
 
 async def read_form(request: web.Request) -> tuple[dict[str, Any], list[video.FilePart]] | None:
