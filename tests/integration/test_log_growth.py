@@ -80,7 +80,6 @@ FILTERS = {
     "channel": LogFilter(channel=5),
     "request id": LogFilter(request_id="r42"),
     "user + range": LogFilter(user_id=3, start=NOW - 2000, end=NOW),
-    "model + type + range": LogFilter(model_name="m-4", type=2, start=NOW - 2000),
 }
 
 
@@ -100,6 +99,20 @@ async def test_a_time_range_is_an_index_search(logs_db):
     rows, _ = await logs_repo.page_logs(rec, LogFilter(start=NOW - 100, end=NOW), 0, 10)  # type: ignore[arg-type]
     assert [r["created_at"] for r in rows] == list(range(NOW - 1, NOW - 11, -1))
     assert all("SEARCH logs USING" in p for p in await plans(logs_db, rec))
+
+
+async def test_a_model_and_a_time_range_read_only_that_slice(logs_db):
+    """The dashboard's log page sends both: the range is searched inside the model's rows (one
+    index, idx_logs_model_time), for the list and its count, and the stat sums it alone."""
+    f = LogFilter(model_name="m-4", type=2, start=NOW - 2000)
+    rec = Recorder(logs_db)
+    rows, total = await logs_repo.page_logs(rec, f, 0, 10)  # type: ignore[arg-type]
+    assert rows and {r["model_name"] for r in rows} == {"m-4"}
+    await logs_repo.log_stat(rec, f, NOW - 60)  # type: ignore[arg-type]
+    count, page, quota, _ = await plans(logs_db, rec)
+    for plan in (count, page):
+        assert "idx_logs_model_time (model_name=? AND created_at>?)" in plan, plan
+    assert "COVERING INDEX idx_logs_model_time (model_name=? AND created_at>?)" in quota, quota
 
 
 async def test_stat_sums_come_from_an_index(logs_db):
