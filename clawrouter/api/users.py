@@ -195,6 +195,7 @@ async def delete_user(request: web.Request) -> web.Response:
     if request[CALLER]["role"] <= target["role"]:
         raise ApiError(NO_RIGHT)
     await users_repo.hard_delete_user(app[MAIN_DB], target["id"], int(app[CLOCK]()))
+    await app[RELAY].ledger.forget_user(target["id"])  # a reused id starts from its row
     await app[CHANGES].publish(Change("user", target["id"]))
     return ok()
 

@@ -105,6 +105,11 @@ class Ledger(ABC):
         """Finish what waits to be written (called before the stores close)."""
         return None
 
+    async def forget_user(self, user_id: int) -> None:
+        """A user row was deleted for good: drop what is held for its wallet (an id the store
+        may hand out again must not inherit it)."""
+        return None
+
     # ---- the relay (relay.quota.Charge) ------------------------------------------------------
     @abstractmethod
     async def reserve(self, token: TokenEntry, user: UserEntry, amount: int) -> None:

@@ -273,6 +273,12 @@ class RedisLedger(LocalLedger):
         await usage_repo.set_balances(tx, pairs[: len(uids)], pairs[len(uids) :])
 
     # ---- the management side -----------------------------------------------------------------
+    async def forget_user(self, user_id: int) -> None:
+        try:
+            await self.redis.delete(_u(user_id))
+        except (RedisError, OSError) as e:
+            raise _unavailable(e) from None
+
     async def update_token(self, token_id: int, changes: dict[str, Any]) -> None:
         fields = dict(changes)
         remain = fields.pop("remain_quota", None)

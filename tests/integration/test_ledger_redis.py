@@ -131,3 +131,16 @@ async def test_exact_sets_and_a_cold_redis(gateway: Gateway, redis_server: Redis
     await client.aclose()
     await ledger.add_user_quota(1, 500)  # loaded again from the column (SET NX), then moved
     assert await balances(gateway, 1) == (12_500, 12_500)
+
+
+async def test_a_deleted_user_leaves_nothing_in_redis(gateway: Gateway):
+    """A hard-deleted user's wallet is dropped from Redis: a store that hands the id out again
+    starts the new user from its row, not from the old balance."""
+    uid = await gateway.add_user("temp", quota=777)
+    ledger = gateway.app[RELAY].ledger
+    await ledger.add_user_quota(uid, 0)  # the wallet is in Redis now
+    assert int(await ledger.redis.get(ledger_redis._u(uid))) == 777
+    root = await gateway.login("root", "rootpass123")
+    status, reply = await root.json("DELETE", f"/api/user/{uid}")
+    assert status == 200 and reply["success"], reply
+    assert await ledger.redis.get(ledger_redis._u(uid)) is None
