@@ -45,9 +45,9 @@ from clawrouter.api import (
 from clawrouter.api.routing import Routes
 from clawrouter.auth.middleware import session_middleware
 from clawrouter.auth.sessions import SessionCodec, load_or_create_secret
-from clawrouter.auth.webauthn import SpentChallenges
 from clawrouter.changes.change import Change, ChangeFeed
 from clawrouter.changes.open import open_feed
+from clawrouter.claims import open_claims
 from clawrouter.config import Config
 from clawrouter.db.stores import open_stores
 from clawrouter.http import health
@@ -64,6 +64,7 @@ from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.keys import (
     CHANGES,
     CHANNEL_TESTS,
+    CLAIMS,
     CLOCK,
     CONFIG,
     DRAINING,
@@ -74,7 +75,6 @@ from clawrouter.keys import (
     METRICS,
     OPTIONS,
     OUTBOX,
-    PASSKEY_CHALLENGES,
     REALTIME_SESSIONS,
     RELAY,
     SESSIONS,
@@ -134,9 +134,11 @@ async def _stores(app: web.Application) -> AsyncIterator[None]:
     opts = Options(main)
     await opts.load()
     app[OPTIONS] = opts
+    app[CLAIMS] = claims = open_claims(cfg, main, app[CLOCK])
     try:
         yield
     finally:
+        await claims.close()
         await logs.close()
         await main.close()
 
@@ -265,7 +267,6 @@ def create_app(
     app[STARTED_AT] = int(clock())
     app[LIMITERS] = open_limiters(config, clock)
     app.on_cleanup.append(_close_limiters)
-    app[PASSKEY_CHALLENGES] = SpentChallenges()
     app.cleanup_ctx.append(_stores)
     app.cleanup_ctx.append(_http_client)
     app.cleanup_ctx.append(_relay)

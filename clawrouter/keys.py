@@ -11,8 +11,8 @@ import aiohttp
 from aiohttp import web
 
 from clawrouter.auth.sessions import Session, SessionCodec
-from clawrouter.auth.webauthn import SpentChallenges
 from clawrouter.changes.change import ChangeFeed
+from clawrouter.claims import Claims
 from clawrouter.config import Config
 from clawrouter.db.store import Store
 from clawrouter.http.ratelimit import Limiters
@@ -37,7 +37,8 @@ RELAY = web.AppKey("relay", RelayState)
 WRITER = web.AppKey("writer", UsageWriter)
 CHANNEL_TESTS = web.AppKey("channel_tests", BackgroundRun)  # the "test all channels" run
 OUTBOX = web.AppKey("outbox", Outbox)  # mails sent after the response (password reset)
-PASSKEY_CHALLENGES = web.AppKey("passkey_challenges", SpentChallenges)  # answered, not expired
+# "used once" marks and leases shared by every worker and instance (store or Redis)
+CLAIMS = web.AppKey("claims", Claims)
 REALTIME_SESSIONS = web.AppKey("realtime_sessions", weakref.WeakSet)  # open /v1/realtime clients
 METRICS = web.AppKey("metrics", Metrics)  # the app's Prometheus registry and metrics
 CHANGES = web.AppKey("changes", ChangeFeed)  # publish a Change after a write commits

@@ -1,9 +1,14 @@
 """/api/channel routes that call upstreams (admin; fetch by body is root): test one channel
-or all of them in the background, list a provider's models, and refresh balances."""
+or all of them in the background, list a provider's models, and refresh balances. A "test all
+channels" run holds a lease in the claims (clawrouter/claims.py), so one runs per gateway, not
+one per worker or instance."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import uuid
 from typing import Any
 
 import orjson
@@ -17,7 +22,7 @@ from clawrouter.db.repo import channels as channels_repo
 from clawrouter.errors import ApiError, BadRequestError
 from clawrouter.http.render import json_response, ok
 from clawrouter.http.request import path_id, query_bool, read_json
-from clawrouter.keys import CHANGES, CHANNEL_TESTS, CLOCK, CONFIG, HTTP, MAIN_DB, RELAY
+from clawrouter.keys import CHANGES, CHANNEL_TESTS, CLAIMS, CLOCK, CONFIG, HTTP, MAIN_DB, RELAY
 from clawrouter.relay import upstream_info
 from clawrouter.relay.entries import ChannelEntry
 from clawrouter.relay.failover import should_disable
@@ -26,6 +31,9 @@ from clawrouter.relay.probe import ProbeResult, probe_channel, test_model
 log = logging.getLogger(__name__)
 NOT_FOUND = "channel not found"
 ENABLED, MANUAL, AUTO = 1, 2, 3
+LEASE = "lease:channel-tests"  # held while a run goes, by whichever worker or instance runs it
+LEASE_SECONDS = 60.0  # renewed every third of it; a run whose process died frees it after this
+ALREADY = "a test of all channels is already running"
 
 
 def _channel(request: web.Request) -> ChannelEntry:
@@ -89,10 +97,33 @@ async def _test_all(app: Any) -> None:
             log.exception("testing channel %s failed", ch.id)
 
 
+async def _renew(app: Any, holder: str) -> None:
+    while True:
+        await asyncio.sleep(LEASE_SECONDS / 3)
+        try:
+            await app[CLAIMS].renew(LEASE, LEASE_SECONDS, holder)
+        except Exception:
+            log.warning("could not renew the channel-test lease", exc_info=True)
+
+
+async def _leased_test_all(app: Any, holder: str) -> None:
+    renewal = asyncio.create_task(_renew(app, holder), name="channel-tests-lease")
+    try:
+        await _test_all(app)
+    finally:
+        renewal.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewal
+        await asyncio.shield(app[CLAIMS].release(LEASE, holder))
+
+
 async def test_all_channels(request: web.Request) -> web.Response:
-    app = request.config_dict
-    if not app[CHANNEL_TESTS].start(_test_all(app)):
-        raise ApiError("a test of all channels is already running")
+    app, holder = request.config_dict, uuid.uuid4().hex
+    if app[CHANNEL_TESTS].running or not await app[CLAIMS].claim(LEASE, LEASE_SECONDS, holder):
+        raise ApiError(ALREADY)
+    if not app[CHANNEL_TESTS].start(_leased_test_all(app, holder)):
+        await app[CLAIMS].release(LEASE, holder)
+        raise ApiError(ALREADY)
     return ok()
 
 

@@ -25,9 +25,10 @@ from clawrouter.api.routing import Routes
 from clawrouter.auth.oauth_http import identify
 from clawrouter.auth.oauth_providers import PROVIDERS, OAuthFailure, Provider
 from clawrouter.auth.roles import COMMON, PUBLIC
+from clawrouter.claims import digest
 from clawrouter.errors import ApiError, BadRequestError, ForbiddenError
 from clawrouter.http.render import ok
-from clawrouter.keys import CONFIG, OPTIONS, SESSION
+from clawrouter.keys import CLAIMS, CONFIG, OPTIONS, SESSION
 
 STATE_LENGTH = 12
 STATE_ALPHABET = string.ascii_letters + string.digits
@@ -57,6 +58,16 @@ def _check_state(request: web.Request) -> None:
         raise ForbiddenError("the OAuth state does not match: start the sign-in again")
 
 
+async def _spend_state(request: web.Request) -> None:
+    """A state sends one code to the provider: a replayed callback (an older cookie, another
+    worker or instance) is refused (clawrouter/claims.py). The provider's ?error= answers
+    leave it usable, as the reference does."""
+    app = request.config_dict
+    lifetime = app[CONFIG].security.session_days * 86400  # as long as the cookie holding it
+    if not await app[CLAIMS].claim("oauth_state:" + digest(request.query["state"]), lifetime):
+        raise ForbiddenError("this OAuth state was used already: start the sign-in again")
+
+
 def _provider_refusal(request: web.Request, provider: Provider) -> None:
     """The provider sent the user back with ?error= (the user said no, say)."""
     error = request.query.get("error", "").strip()
@@ -81,6 +92,7 @@ async def oauth_callback(request: web.Request) -> web.Response:
     code = request.query.get("code", "").strip()
     if not code:
         raise ApiError(f"{provider.name} sent no authorization code")
+    await _spend_state(request)
     settings = provider.settings(app[CONFIG].providers, app[OPTIONS], server_address(request))
     try:
         who = await identify(

@@ -18,6 +18,7 @@ from clawrouter.api.users import NO_RIGHT
 from clawrouter.auth import secure
 from clawrouter.auth import webauthn as wa
 from clawrouter.auth.roles import ADMIN, COMMON, PUBLIC, ROOT
+from clawrouter.claims import digest
 from clawrouter.db.repo import passkeys as repo
 from clawrouter.db.repo import twofa as twofa_repo
 from clawrouter.db.repo import users as users_repo
@@ -25,7 +26,7 @@ from clawrouter.db.store import DuplicateError
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
 from clawrouter.http.request import path_id, read_json
-from clawrouter.keys import CALLER, CLOCK, MAIN_DB, OPTIONS, PASSKEY_CHALLENGES, SESSION
+from clawrouter.keys import CALLER, CLAIMS, CLOCK, MAIN_DB, OPTIONS, SESSION
 from clawrouter.wire.status import LogType, UserStatus
 
 REGISTRATION_KEY = "passkey_registration_session"
@@ -63,15 +64,17 @@ async def _registration_guard(request: web.Request, user_id: int) -> None:
         secure.require(request, method="2fa")
 
 
-def _finish_state(request: web.Request, key: str, user_id: int) -> bytes:
+async def _finish_state(request: web.Request, key: str, user_id: int) -> bytes:
     """Take the ceremony's challenge from the session (single use, also across replayed
-    cookies); a missing, expired, foreign or spent one is refused."""
+    cookies and across workers and instances: clawrouter/claims.py); a missing, expired,
+    foreign or spent one is refused."""
     now = _now(request)
     try:
         challenge, expires_at = wa.take_state(request[SESSION], key, now, user_id)
     except wa.PasskeyError as e:
         raise ApiError(str(e)) from None
-    if not request.config_dict[PASSKEY_CHALLENGES].spend(challenge, expires_at, now):
+    spent = "passkey:" + digest(challenge)
+    if not await request.config_dict[CLAIMS].claim(spent, expires_at - now):
         raise ApiError("this passkey challenge was already answered: start again")
     return challenge
 
@@ -142,7 +145,7 @@ async def register_finish(request: web.Request) -> web.Response:
     user = request[CALLER]
     await _registration_guard(request, user["id"])
     body = await read_json(request)
-    challenge = _finish_state(request, REGISTRATION_KEY, user["id"])
+    challenge = await _finish_state(request, REGISTRATION_KEY, user["id"])
     try:
         new = wa.verify_registration(_rp(request), body, challenge)
     except wa.PasskeyError as e:
@@ -186,7 +189,7 @@ async def login_finish(request: web.Request) -> web.Response:
     """Finish a passkey login: the credential names the user; logs them in."""
     _enabled(request)
     body = await read_json(request)
-    challenge = _finish_state(request, LOGIN_KEY, 0)
+    challenge = await _finish_state(request, LOGIN_KEY, 0)
     try:
         credential_id, user_handle = wa.assertion_ids(body)
     except wa.PasskeyError as e:
@@ -223,7 +226,7 @@ async def verify_finish(request: web.Request) -> web.Response:
     _enabled(request)
     user = request[CALLER]
     body = await read_json(request)
-    challenge = _finish_state(request, VERIFY_KEY, user["id"])
+    challenge = await _finish_state(request, VERIFY_KEY, user["id"])
     row = await _credential(request, user["id"])
     try:
         credential_id, _ = wa.assertion_ids(body)

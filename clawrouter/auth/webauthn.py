@@ -6,7 +6,6 @@ first use). No aiohttp and no database here: the handlers in api/passkeys.py do 
 from __future__ import annotations
 
 import base64
-import hashlib
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -184,29 +183,6 @@ def take_state(session: Session, key: str, now: int, user_id: int) -> tuple[byte
     if state.get("user_id") != user_id:
         raise PasskeyError("this passkey ceremony was begun by another user: start again")
     return base64.urlsafe_b64decode(challenge + "=" * (-len(challenge) % 4)), expires_at
-
-
-class SpentChallenges:
-    """Challenges already answered, remembered until their ceremony expires. The session is a
-    client-side cookie, so dropping the state from it is not enough: a client replaying the
-    older cookie must not answer the same challenge twice."""
-
-    def __init__(self, limit: int = 100_000) -> None:
-        self._until: dict[bytes, int] = {}  # digest -> expires_at, in insertion order
-        self._limit = limit
-
-    def spend(self, challenge: bytes, expires_at: int, now: int) -> bool:
-        """Mark the challenge used; False when it was used already."""
-        while self._until:
-            digest, until = next(iter(self._until.items()))
-            if until > now and len(self._until) < self._limit:
-                break
-            del self._until[digest]  # expired (or the oldest, past the limit)
-        digest = hashlib.sha256(challenge).digest()[:16]
-        if digest in self._until:
-            return False
-        self._until[digest] = expires_at
-        return True
 
 
 # ---- begin ------------------------------------------------------------------------------------

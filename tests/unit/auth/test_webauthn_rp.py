@@ -9,7 +9,6 @@ from clawrouter.auth.sessions import Session
 from clawrouter.auth.webauthn import (
     STATE_TTL,
     PasskeyError,
-    SpentChallenges,
     relying_party,
     save_state,
     take_state,
@@ -114,14 +113,3 @@ def test_state_is_single_use_expiring_and_per_user():
         session["k"] = junk
         with pytest.raises(PasskeyError):
             take_state(session, "k", 1001, 7)
-
-
-def test_spent_challenges_remember_until_expiry_within_a_bound():
-    spent = SpentChallenges(limit=3)
-    assert spent.spend(b"a", 100, 10) and not spent.spend(b"a", 100, 50)
-    assert spent.spend(b"b", 100, 50) and spent.spend(b"c", 200, 50)
-    assert spent.spend(b"a", 300, 100)  # expired: forgotten, so usable again (state expired too)
-    assert len(spent._until) <= 3
-    for i in range(10):
-        assert spent.spend(bytes([i]) * 8, 1000, 150)
-    assert len(spent._until) <= 3
