@@ -182,6 +182,8 @@ class RedisLedger(LocalLedger):
                     break
         except (RedisError, OSError) as e:
             raise _unavailable(e) from None
+        if why in (MISSING_WALLET, MISSING_KEY):  # loaded three times and gone again: flushed?
+            raise _unavailable(RuntimeError("a balance keeps disappearing from Redis"))
         user.quota = wallet
         if tid:
             token.remain_quota = remain
@@ -204,8 +206,8 @@ class RedisLedger(LocalLedger):
             self._wake.clear()
             try:
                 await self._send()
-            except (RedisError, OSError) as e:
-                log.warning("shared ledger: settlements wait for Redis (%s)", e)
+            except Exception as e:  # Redis (or the store, loading a balance): kept, retried
+                log.warning("shared ledger: settlements wait (%s)", e)
                 await asyncio.sleep(0.5)
                 self._wake.set()
 
@@ -223,10 +225,13 @@ class RedisLedger(LocalLedger):
                 for k, d in batch.items():
                     self._moves[k] = self._moves.get(k, 0) + d
                 raise
+            missing = []  # balances not in Redis: queued again first, then loaded
             for ((uid, tid), delta), (why, _, _) in zip(batch.items(), results, strict=True):
-                if why:  # not there: load it, then send the move again
-                    await (self._load_user(uid) if why == MISSING_WALLET else self._load_token(tid))
+                if why:
                     self._moves[uid, tid] = self._moves.get((uid, tid), 0) + delta
+                    missing.append((why, uid, tid))
+            for why, uid, tid in missing:
+                await (self._load_user(uid) if why == MISSING_WALLET else self._load_token(tid))
 
     async def _load_user(self, uid: int) -> None:
         row = await users_repo.get_user(self._state.db, uid)

@@ -1,11 +1,12 @@
 """The shared ledger's guarantees on a real Redis (RedisLedger, one gateway on SQLite): a credit
 is applied once per claim key, also when the process died between the Redis credit and the
 store's commit; a failed commit undoes the credit; an exact set reaches Redis and the column;
-a Redis that lost its data loads balances again from the columns (SET NX). Skipped, saying
-why, when redis-server is not installed."""
+a Redis that lost its data loads balances again from the columns (SET NX), settlements
+queued meanwhile included. Skipped, saying why, when redis-server is not installed."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -144,3 +145,27 @@ async def test_a_deleted_user_leaves_nothing_in_redis(gateway: Gateway):
     status, reply = await root.json("DELETE", f"/api/user/{uid}")
     assert status == 200 and reply["success"], reply
     assert await ledger.redis.get(ledger_redis._u(uid)) is None
+
+
+async def test_a_settlement_after_redis_lost_its_data_is_applied(
+    gateway: Gateway, redis_server: RedisServer
+):
+    """Reserved, written to the columns, then Redis loses everything: the settlement queued
+    next finds no balance, loads it from the column and is applied on top."""
+    state = gateway.app[RELAY]
+    ledger = state.ledger
+    key = await gateway.add_token(remain_quota=1000, unlimited_quota=0)
+    token, user = state.tokens[key.removeprefix("sk-")], state.users[1]
+    wallet = (await users_repo.get_user(gateway.app[MAIN_DB], 1))["quota"]
+    await ledger.reserve(token, user, 100)
+    assert await balances(gateway, 1) == (wallet - 100, wallet - 100)
+    client = aioredis.from_url(redis_server.url)
+    await client.flushdb()
+    await client.aclose()
+    ledger.move(token, user, 40)  # settle: the call cost 60 of the 100 reserved
+    for _ in range(100):
+        if not ledger._moves and await ledger.redis.get(ledger_redis._t(token.id)):
+            break
+        await asyncio.sleep(0.05)
+    assert int(await ledger.redis.get(ledger_redis._t(token.id))) == 940
+    assert await balances(gateway, 1) == (wallet - 60, wallet - 60)
