@@ -265,7 +265,7 @@ def create_app(
     app.on_shutdown.append(_mark_draining)
     app[CLOCK] = clock
     app[STARTED_AT] = int(clock())
-    app[LIMITERS] = open_limiters(config, clock)
+    app[LIMITERS] = open_limiters(config, clock, worker.count)  # a share of each per worker
     app.on_cleanup.append(_close_limiters)
     app.cleanup_ctx.append(_stores)
     app.cleanup_ctx.append(_http_client)

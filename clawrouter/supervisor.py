@@ -63,8 +63,13 @@ class Supervisor:
             log.info("migrations applied: %s", ", ".join(applied))
         _join_threads()  # the SQLite driver's threads: fork with none running
         load_or_create_secret(self.config.data_dir, self.config.security.session_secret)
-        host, port = self.config.server.host or "0.0.0.0", self.config.server.port
+        host, port = self.config.server.host, self.config.server.port
         try:
+            if not host and socket.has_dualstack_ipv6():  # every address, IPv4 and IPv6 alike,
+                return socket.create_server(  # as a single process binds "" (one socket here)
+                    ("::", port), family=socket.AF_INET6, backlog=1024, dualstack_ipv6=True
+                )
+            host = host or "0.0.0.0"
             family = socket.AF_INET6 if ":" in host else socket.AF_INET
             return socket.create_server((host, port), family=family, backlog=1024)
         except OSError as e:

@@ -10,6 +10,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal, Protocol
 
 from clawrouter.config import Config, SecurityConfig
@@ -164,9 +165,24 @@ class Limiters:
         return limiter
 
 
-def open_limiters(config: Config, clock: Callable[[], float]) -> Limiters:
-    """In this process by default; in Redis, shared by every process, when redis.url is set."""
+def _share(
+    workers: int,
+    limit: int,
+    window: float,
+    clock: Callable[[], float],
+    per: Literal["ip", "user"] = "ip",
+) -> RateLimiter:
+    """One worker's part of a limit: ceil(limit / workers); 0 (no limit) stays 0."""
+    return RateLimiter(math.ceil(limit / workers) if limit > 0 else limit, window, clock, per)
+
+
+def open_limiters(config: Config, clock: Callable[[], float], workers: int = 1) -> Limiters:
+    """In this process by default; in Redis, shared by every process, when redis.url is set.
+    One of `workers` (--workers N) without Redis counts ceil(limit / N) of each named limit,
+    so the gateway as a whole allows about the limit, not N times it (docs/scaling.md)."""
     if not config.redis.url:
+        if workers > 1:
+            return Limiters.from_config(config.security, clock, partial(_share, workers))
         return Limiters.from_config(config.security, clock)
     from clawrouter.http.ratelimit_redis import shared_limiters  # redis-py only when configured
 
