@@ -100,10 +100,6 @@ openapi: $(RUN_STAMP) ## regenerate docs/openapi.json from the registered routes
 schemathesis: $(TEST_STAMP) ## schemathesis over the served OpenAPI document, long (ARGS="--examples 50 --seed 7")
 	$(BIN)/python -m tests.support.schemathesis_run $(ARGS)
 
-.PHONY: schemathesis
-schemathesis: $(TEST_STAMP) ## schemathesis over the served OpenAPI document, long (ARGS="--examples 50 --seed 7")
-	$(BIN)/python -m tests.support.schemathesis_run $(ARGS)
-
 web: ## rebuild the dashboard bundle in static/ from web/ (needs Node 20+ and npm; commit both)
 	cd web && npm ci --no-audit --no-fund && npm run build
 
