@@ -55,6 +55,8 @@ from clawrouter.http.cors import Cors
 from clawrouter.http.limits import api_limit
 from clawrouter.http.middlewares import request_context
 from clawrouter.http.observe import observer
+from clawrouter.http.outbound import OutboundClient
+from clawrouter.http.outbound_guard import FetchPolicy
 from clawrouter.http.ratelimit import open_limiters
 from clawrouter.http.static import add_spa_routes
 from clawrouter.jobs.channel_tests import BackgroundRun
@@ -74,6 +76,7 @@ from clawrouter.keys import (
     MAIN_DB,
     METRICS,
     OPTIONS,
+    OUTBOUND,
     OUTBOX,
     REALTIME_SESSIONS,
     RELAY,
@@ -149,9 +152,14 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
     timeout = aiohttp.ClientTimeout(sock_connect=cfg.connect_timeout_seconds)
     session = aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=True)
     app[HTTP] = session
+    opts = app[OPTIONS]
+    app[OUTBOUND] = guarded = OutboundClient(
+        lambda: FetchPolicy.from_options(opts), aiohttp.DefaultResolver()
+    )
     try:
         yield
     finally:
+        await guarded.close()
         await session.close()
 
 

@@ -15,6 +15,7 @@ from clawrouter.changes.change import ChangeFeed
 from clawrouter.claims import Claims
 from clawrouter.config import Config
 from clawrouter.db.store import Store
+from clawrouter.http.outbound import OutboundClient
 from clawrouter.http.ratelimit import Limiters
 from clawrouter.jobs.channel_tests import BackgroundRun
 from clawrouter.jobs.outbox import Outbox
@@ -30,6 +31,8 @@ LOG_DB = web.AppKey("log_db", Store)
 OPTIONS = web.AppKey("options", Options)
 SESSIONS = web.AppKey("sessions", SessionCodec)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+# fetches a user controls (notification URLs), checked against the fetch_setting.* options
+OUTBOUND = web.AppKey("outbound", OutboundClient)
 LIMITERS = web.AppKey("limiters", Limiters)
 CLOCK = web.AppKey("clock", Callable[[], float])
 STARTED_AT = web.AppKey("started_at", int)

@@ -19,9 +19,10 @@ from clawrouter.changes.change import Change
 from clawrouter.db.repo import users as users_repo
 from clawrouter.db.store import Tx
 from clawrouter.errors import ApiError
+from clawrouter.http.outbound_guard import FetchRefused
 from clawrouter.http.render import ok
 from clawrouter.http.request import read_object
-from clawrouter.keys import CALLER, CHANGES, CLOCK, MAIN_DB, OPTIONS, RELAY, SESSION
+from clawrouter.keys import CALLER, CHANGES, CLOCK, MAIN_DB, OPTIONS, OUTBOUND, RELAY, SESSION
 
 NOTIFY_TYPES = ("email", "webhook", "bark", "gotify")
 AUTO_RATIO = "自动"  # what the reference (and its SPA) shows as the auto group's ratio
@@ -103,6 +104,18 @@ def _notify_fields(body: dict[str, Any], kind: str) -> dict[str, Any]:
     return out
 
 
+def _check_destination(request: web.Request, fields: dict[str, Any]) -> None:
+    """The notification URL against the fetch settings now, without DNS (it is checked
+    again, with the addresses its host resolves to, whenever a notice is sent)."""
+    for key in ("webhook_url", "bark_url", "gotify_url"):
+        if fields.get(key):
+            url = fields[key].replace("{{title}}", "t").replace("{{content}}", "c")
+            try:
+                request.config_dict[OUTBOUND].check(url)
+            except FetchRefused as e:
+                raise ApiError(f"{key} is not allowed: request reject: {e}") from None
+
+
 async def update_setting(request: web.Request) -> web.Response:
     body = await read_object(request)
     user = request[CALLER]
@@ -112,7 +125,9 @@ async def update_setting(request: web.Request) -> web.Response:
     old = user_setting(user)
     setting: dict[str, Any] = {k: old[k] for k in _KEPT_SETTINGS if k in old}
     setting.update(notify_type=kind, quota_warning_threshold=_threshold(body))
-    setting.update(_notify_fields(body, kind))
+    fields = _notify_fields(body, kind)
+    _check_destination(request, fields)
+    setting.update(fields)
     for key in ("accept_unset_model_ratio_model", "record_ip_log"):
         setting[key] = bool(bool_field(body, key, False))
     notify_models = bool(bool_field(body, "upstream_model_update_notify_enabled", False))

@@ -1,13 +1,15 @@
 """Which destinations a user-controlled outbound fetch may reach: new-api's fetch settings
 (`fetch_setting.*` options) as one policy, and the checks on a URL and on an address.
 
-Pure: no aiohttp, no I/O. The connect-time enforcement (every resolved address, every redirect)
-is clawrouter.http.outbound; admin-configured destinations (channel bases, OAuth, payments,
-SMTP, uptime-kuma, ratio sync) never come here."""
+Pure: no aiohttp, no I/O (inet_aton only parses). The connect-time enforcement (every
+resolved address, every redirect) is clawrouter.http.outbound; admin-configured destinations
+(channel bases, OAuth, payments, SMTP, uptime-kuma, ratio sync) never come here."""
 
 from __future__ import annotations
 
 import ipaddress
+import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +20,7 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 PREFIX = "fetch_setting."
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_LEGACY = re.compile(r"(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}")
 
 
 class FetchRefused(ValueError):
@@ -101,13 +104,22 @@ def is_private(ip: IP) -> bool:
 
 
 def parse_ip(host: str) -> IP | None:
-    """A URL host as an address (brackets and an IPv6 zone removed), or None for a name.
-    Shorthand spellings (2130706433, 0x7f.1, 0177.0.0.1) are names here: the resolver turns
-    them into addresses, which are checked at connect time like any resolved name."""
+    """A URL host as an address (brackets and an IPv6 zone removed), or None for a name."""
     text = host.strip("[]").partition("%")[0]
     try:
         return ipaddress.ip_address(text)
     except ValueError:
+        return None
+
+
+def legacy_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """The address a shorthand IPv4 spelling stands for (2130706433, 0x7f000001, 0177.0.0.1,
+    127.1: what inet_aton and so the system resolver accept), or None for a real name."""
+    if not host or not _LEGACY.fullmatch(host):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
         return None
 
 
@@ -195,6 +207,10 @@ class FetchPolicy:
             self.check_ip(ip)
             return None
         name = host.rstrip(".")
+        legacy = legacy_ipv4(name)
+        if legacy is not None:
+            self.check_ip(legacy, name)
+            return None
         listed = self._domain_listed(name)
         if self.domain_whitelist and not listed:
             raise FetchRefused(f"domain not in whitelist: {name}")

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from clawrouter.keys import CLOCK, CONFIG, HTTP, OPTIONS, OUTBOX, RELAY
+from clawrouter.keys import CLOCK, CONFIG, OPTIONS, OUTBOUND, OUTBOX, RELAY
 from clawrouter.notify.send import deliver
 from clawrouter.notify.watch import Notice
 
@@ -17,7 +17,7 @@ async def _send(app: web.Application, notice: Notice) -> None:
     cfg = app[CONFIG].providers
     await deliver(
         notice,
-        http=app[HTTP],
+        http=app[OUTBOUND],
         options=app[OPTIONS],
         now=app[CLOCK](),
         seconds=cfg.timeout_seconds,

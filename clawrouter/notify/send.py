@@ -9,6 +9,11 @@
   title and text;
 - gotify: POST {gotify_url}/message?token=... with JSON {title, message, priority}.
 
+Every URL goes through the outbound guard (http.outbound: the fetch_setting.* options,
+checked on the URL, on each address its host resolves to at connect time and on every
+redirect, which is followed as the reference's HTTP client does); a refused destination is a
+failure ("request reject: ..."), nothing is sent.
+
 One attempt, bounded by `seconds`; any answer outside 2xx is a failure. Every failure is a
 NotifyError whose message names the channel and host only (never a URL's path or query, a
 token or a secret); the caller logs it."""
@@ -25,6 +30,8 @@ import aiohttp
 import orjson
 
 from clawrouter.auth import mailer
+from clawrouter.http.outbound import OutboundClient
+from clawrouter.http.outbound_guard import FetchRefused
 from clawrouter.notify.message import Message, quota_message
 from clawrouter.notify.watch import Notice
 
@@ -72,7 +79,7 @@ def _host(url: str) -> str:
 
 
 async def _http(
-    http: aiohttp.ClientSession,
+    http: OutboundClient,
     kind: str,
     method: str,
     url: str,
@@ -83,11 +90,11 @@ async def _http(
     where = f"{kind} notice to {_host(url)}"
     try:
         timeout = aiohttp.ClientTimeout(total=seconds)
-        async with http.request(
-            method, url, data=body, headers=headers, timeout=timeout, allow_redirects=False
-        ) as resp:
+        async with http.request(method, url, data=body, headers=headers, timeout=timeout) as resp:
             if not 200 <= resp.status < 300:
                 raise NotifyError(f"{where}: the server answered HTTP {resp.status}")
+    except FetchRefused as e:
+        raise NotifyError(f"{where}: request reject: {e}") from None
     except TimeoutError:
         raise NotifyError(f"{where}: no answer within {seconds:g} s") from None
     except (aiohttp.ClientError, ValueError, OSError) as e:
@@ -97,7 +104,7 @@ async def _http(
 async def deliver(
     notice: Notice,
     *,
-    http: aiohttp.ClientSession,
+    http: OutboundClient,
     options: Any,
     now: float,
     seconds: float,

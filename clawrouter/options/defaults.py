@@ -186,6 +186,15 @@ _TABLE: tuple[tuple[str, str, object], ...] = (
         "json_map",
         {"enabled": False, "all_channels": True},
     ),
+    # SSRF protection of fetches a user controls (http.outbound_guard); new-api's defaults
+    ("fetch_setting.enable_ssrf_protection", "bool", True),
+    ("fetch_setting.allow_private_ip", "bool", False),
+    ("fetch_setting.domain_filter_mode", "bool", False),  # true: whitelist, false: blacklist
+    ("fetch_setting.ip_filter_mode", "bool", False),  # true: whitelist, false: blacklist
+    ("fetch_setting.domain_list", "json_list", []),  # example.com, *.example.com
+    ("fetch_setting.ip_list", "json_list", []),  # 1.2.3.4, 10.0.0.0/8, 2001:db8::/32
+    ("fetch_setting.allowed_ports", "json_list", ["80", "443", "8080", "8443"]),  # or "a-b"
+    ("fetch_setting.apply_ip_filter_for_domain", "bool", True),
     ("WorkerUrl", "str", ""),
     ("WorkerValidKey", "str", ""),
     ("FileUploadPermission", "int", 0),

@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 
+from clawrouter.http.outbound_guard import PREFIX as FETCH_PREFIX
+from clawrouter.http.outbound_guard import check_option as fetch_problem
 from clawrouter.options.console_panels import PANELS, panel_problem
 from clawrouter.options.registry import OptionError
 
@@ -65,6 +67,10 @@ def check_dependencies(key: str, text: str, current: Mapping[str, str]) -> None:
                     raise OptionError(f"GroupGroupRatio: {group}.{other} must be a number ≥ 0")
     if key in PANELS and text.strip():
         problem = panel_problem(key, orjson.loads(text))
+        if problem:
+            raise OptionError(f"{key}: {problem}")
+    if key.startswith(FETCH_PREFIX) and text.strip().startswith("["):
+        problem = fetch_problem(key, orjson.loads(text))
         if problem:
             raise OptionError(f"{key}: {problem}")
     if key == PROTOCOL_POLICY:

@@ -38,6 +38,9 @@ async def env(relay_env: RelayEnv) -> RelayEnv:
     root = await relay_env.gw.login("root", "rootpass123")
     price = json.dumps({"gpt-4o-mini": 0.002})
     await set_options(root, ModelPrice=price, ServerAddress=SITE + "/")
+    # the fake notification servers are on 127.0.0.1 at a random port: allow both
+    await set_options(root, **{"fetch_setting.allow_private_ip": True})
+    await set_options(root, **{"fetch_setting.allowed_ports": []})
     return relay_env
 
 

@@ -37,8 +37,14 @@ class FakeNotifyServer:
         app.router.add_post("/hook", self._handle)
         app.router.add_get("/bark/{key}/{title}/{body}", self._handle)
         app.router.add_post("/gotify/message", self._handle)
+        app.router.add_post("/redirect", self._redirect)  # 307 to `redirect_to`
+        self.redirect_to = ""
         self._runner = web.AppRunner(app)
         self.base = ""
+
+    async def _redirect(self, request: web.Request) -> web.Response:
+        await self._handle(request)
+        raise web.HTTPTemporaryRedirect(self.redirect_to)
 
     async def _handle(self, request: web.Request) -> web.Response:
         seen = Seen(

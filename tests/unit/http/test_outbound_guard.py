@@ -12,6 +12,7 @@ from clawrouter.http.outbound_guard import (
     FetchRefused,
     check_option,
     is_private,
+    legacy_ipv4,
     parse_ip,
     parse_ports,
 )
@@ -122,12 +123,35 @@ def test_allowed_urls_and_what_is_left_to_resolve(url: str, name: str | None):
     assert DEFAULT.check_url(url) == name
 
 
-@pytest.mark.parametrize("spelling", ["2130706433", "0x7f000001", "0177.0.0.1", "127.1", "0x7f.1"])
-def test_shorthand_ipv4_spellings_are_names_checked_once_resolved(spelling: str):
-    # ipaddress refuses them, so they are host names: the resolver (getaddrinfo) turns them
-    # into 127.0.0.1, and that address is refused at connect time (tests/integration)
-    assert parse_ip(spelling) is None
-    assert DEFAULT.check_url(f"http://{spelling}/") == spelling
+@pytest.mark.parametrize(
+    ("spelling", "address"),
+    [
+        ("2130706433", "127.0.0.1"),
+        ("0x7f000001", "127.0.0.1"),
+        ("0177.0.0.1", "127.0.0.1"),
+        ("127.1", "127.0.0.1"),
+        ("0x7f.1", "127.0.0.1"),
+        ("0xa9.0xfe.0xa9.0xfe", "169.254.169.254"),
+        ("2852039166", "169.254.169.254"),
+        ("017700000001", "127.0.0.1"),
+    ],
+)
+def test_shorthand_ipv4_spellings_are_the_addresses_they_stand_for(spelling: str, address: str):
+    # ipaddress refuses them, but inet_aton (and so getaddrinfo) reads them as addresses
+    assert parse_ip(spelling) is None and str(legacy_ipv4(spelling)) == address
+    with pytest.raises(FetchRefused, match=f"{spelling} resolves to {address}"):
+        DEFAULT.check_url(f"http://{spelling}/")
+
+
+@pytest.mark.parametrize("name", ["example.com", "1.example", "0x7f.example", "deadbeef", "1e3"])
+def test_names_are_not_shorthand_addresses(name: str):
+    assert legacy_ipv4(name) is None
+
+
+def test_a_public_shorthand_address_is_judged_as_that_address():
+    assert DEFAULT.check_url("http://134744072/") is None  # 8.8.8.8
+    with pytest.raises(FetchRefused, match=r"IP in blacklist: 134744072 resolves to 8\.8\.8\.8"):
+        FetchPolicy(networks=(ipaddress.ip_network("8.8.8.8/32"),)).check_url("http://134744072/")
 
 
 def test_protection_off_allows_everything():
