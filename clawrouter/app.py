@@ -86,7 +86,7 @@ from clawrouter.keys import (
     WRITER,
 )
 from clawrouter.logs import ServerLog
-from clawrouter.metrics import Metrics
+from clawrouter.metrics import Metrics, multiprocess_dir
 from clawrouter.notify.notifier import quota_notices
 from clawrouter.options.store import Options
 from clawrouter.relay import playground
@@ -250,7 +250,9 @@ async def _mark_draining(app: web.Application) -> None:
 def create_app(
     config: Config, *, clock: Callable[[], float] = time.time, worker: Worker | None = None
 ) -> web.Application:
-    metrics = Metrics() if config.metrics.enabled else None
+    worker = worker or Worker()
+    shared = multiprocess_dir(config.data_dir) if worker.count > 1 else None  # one per gateway
+    metrics = Metrics(shared=shared) if config.metrics.enabled else None
     draining = asyncio.Event()
     middlewares = [observer(metrics, draining), request_context]
     cors = Cors(config.cors) if Cors.enabled(config.cors) else None
@@ -263,7 +265,7 @@ def create_app(
     )
     app[CONFIG] = config
     app[DRAINING] = draining
-    app[WORKER] = worker = worker or Worker()
+    app[WORKER] = worker
     if worker.count > 1:
         app.on_response_prepare.append(partial(_stamp_worker, str(worker.index)))
     if metrics is not None:

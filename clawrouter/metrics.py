@@ -6,17 +6,25 @@ The hot path pays a few dictionary lookups and integer adds per request: each la
 by its label values (as many entries as the registry holds series), so a request does not pay
 `labels()` (a lock and label validation) on every metric; nothing waits. docs/operations.md
 says what each metric means. Only this module imports prometheus_client.
+
+With --workers N, every worker counts into prometheus-client's multiprocess files in one
+directory (<data_dir>/metrics, emptied by the supervisor before the workers start) and a scrape
+answered by any worker sums every worker's counters and histograms (docs/operations.md).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, values
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.gc_collector import GCCollector
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
@@ -61,12 +69,33 @@ class _LiveState(Collector):
         yield queue
 
 
-class Metrics:
-    """The registry and every metric the gateway keeps."""
+def multiprocess_dir(data_dir: Path) -> Path:
+    """Where the workers of one gateway keep their metric files."""
+    return Path(data_dir) / "metrics"
 
-    def __init__(self, *, process: bool = True) -> None:
+
+def prepare_multiprocess(data_dir: Path) -> None:
+    """The supervisor, before forking its workers: an empty metrics directory, named in the
+    environment the workers inherit (prometheus-client finds its files there)."""
+    path = multiprocess_dir(data_dir)
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+
+
+class Metrics:
+    """The registry and every metric the gateway keeps. `shared`: a directory of multiprocess
+    files (one of --workers N): this process counts into it and a scrape sums all of them."""
+
+    def __init__(self, *, process: bool = True, shared: Path | None = None) -> None:
         self.registry = r = CollectorRegistry(auto_describe=True)
         self._children: dict[tuple[Any, ...], Any] = {}  # see _child
+        self._scraped = r  # what exposition() encodes
+        if shared is not None:
+            values.ValueClass = values.MultiProcessValue()  # this process's values: mmap files
+            self._scraped = CollectorRegistry()
+            MultiProcessCollector(self._scraped, path=str(shared))
+            process = False  # one process's CPU and memory would pass for the gateway's
         if process:
             ProcessCollector(registry=r)
             PlatformCollector(registry=r)
@@ -129,7 +158,7 @@ class Metrics:
 
     def watch(self, channels: Callable[[], Any], backlog: Callable[[], dict[str, int]]) -> None:
         """Report channel status and the write-behind backlog (read at scrape time)."""
-        self.registry.register(_LiveState(channels, backlog))
+        self._scraped.register(_LiveState(channels, backlog))
 
     def observe_flush(self, seconds: float, ok: bool) -> None:
         self.flush_seconds.observe(seconds)
@@ -175,4 +204,4 @@ class Metrics:
     def exposition(self, accept: str) -> tuple[bytes, str]:
         """The registry in the format the scraper asks for (Prometheus text or OpenMetrics)."""
         encoder, content_type = choose_encoder(accept)
-        return encoder(self.registry), content_type
+        return encoder(self._scraped), content_type

@@ -63,6 +63,10 @@ class Supervisor:
             log.info("migrations applied: %s", ", ".join(applied))
         _join_threads()  # the SQLite driver's threads: fork with none running
         load_or_create_secret(self.config.data_dir, self.config.security.session_secret)
+        if self.config.metrics.enabled:  # /metrics sums every worker's counters
+            from clawrouter.metrics import prepare_multiprocess
+
+            prepare_multiprocess(self.config.data_dir)
         host, port = self.config.server.host, self.config.server.port
         try:
             if not host and socket.has_dualstack_ipv6():  # every address, IPv4 and IPv6 alike,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration.test_cli import ENV
 from tests.integration.test_oauth_telegram import BOT_TOKEN, signed
@@ -100,16 +101,42 @@ async def test_a_telegram_login_replayed_to_the_other_worker_is_refused(tmp_path
         fields = signed(5550099, age=2)
         _, _, reply = await fresh(c, "GET", "/api/oauth/telegram/login", params=fields)
         assert reply["success"] and reply["data"]["username"] == "tele", reply
-        refused_by = set()
+        refused_by, calls = set(), 1
         for _ in range(40):
+            calls += 1
             worker, _, reply = await fresh(c, "GET", "/api/oauth/telegram/login", params=fields)
             assert reply["success"] is False and "used to sign in already" in reply["message"]
             refused_by.add(worker)
             if refused_by == {"0", "1"}:
                 break
         assert refused_by == {"0", "1"}, "the replay reached both workers, and both refused it"
+        await metrics_count_every_worker(c, "/api/oauth/telegram/login", calls)
     finally:
         await c.close()
+
+
+async def metrics_count_every_worker(c: Workers, route: str, calls: int) -> None:
+    """Whichever worker answers the scrape, /metrics counts the calls both workers served."""
+    scraped_by = set()
+    for _ in range(40):
+        client = Client(c.base)
+        try:
+            resp = await client.request("GET", "/metrics", headers={"Connection": "close"})
+            assert resp.status == 200
+            text = await resp.text()
+        finally:
+            await client.close()
+        counted = sum(
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "clawrouter_http_requests_total" and sample.labels["route"] == route
+        )
+        assert counted == calls, (counted, calls, resp.headers[HEADER])
+        scraped_by.add(resp.headers[HEADER])
+        if scraped_by == {"0", "1"}:
+            return
+    raise AssertionError(f"only workers {scraped_by} answered /metrics")
 
 
 async def test_one_channel_test_run_per_gateway_and_a_share_of_each_rate_limit(tmp_path, up):
