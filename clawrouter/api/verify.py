@@ -15,11 +15,12 @@ from clawrouter.api.routing import Routes
 from clawrouter.api.twofa import check_code
 from clawrouter.auth import passwords, secure, totp
 from clawrouter.auth.roles import COMMON
+from clawrouter.claims import digest
 from clawrouter.db.repo import twofa as twofa_repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
 from clawrouter.http.request import read_object
-from clawrouter.keys import CALLER, CLOCK, MAIN_DB, SESSION
+from clawrouter.keys import CALLER, CLAIMS, CLOCK, MAIN_DB, SESSION
 from clawrouter.wire.status import LogType
 
 METHODS = ("2fa", "passkey", "password")
@@ -52,11 +53,21 @@ async def _second_factor(request: web.Request, method: str, body: dict) -> None:
         if not has_2fa:
             raise ApiError(totp.NOT_ENABLED)
         await check_code(request, user["id"], totp.code_text(body))
-    elif not secure.take_passkey_ready(request[SESSION], now):
+    elif not await _spend_passkey_ready(request, user["id"], now):
         raise ApiError(
             "no recent passkey check: finish /api/user/passkey/verify, then verify within"
             f" {secure.PASSKEY_READY_WINDOW} seconds"
         )
+
+
+async def _spend_passkey_ready(request: web.Request, user_id: int, now: int) -> bool:
+    """A fresh passkey assertion from the session, used once: a replayed older cookie, on any
+    worker or instance, finds it spent (clawrouter/claims.py)."""
+    at = secure.take_passkey_ready(request[SESSION], now)
+    if at is None:
+        return False
+    name = "passkey_ready:" + digest(user_id, at)
+    return await request.config_dict[CLAIMS].claim(name, secure.PASSKEY_READY_WINDOW)
 
 
 async def verify(request: web.Request) -> web.Response:

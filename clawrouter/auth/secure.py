@@ -44,11 +44,12 @@ def mark_passkey_ready(session: Session, now: int) -> None:
     session.set(**{PASSKEY_READY_AT: now})
 
 
-def take_passkey_ready(session: Session, now: int) -> bool:
-    """Consume a fresh passkey assertion (single use)."""
+def take_passkey_ready(session: Session, now: int) -> int | None:
+    """Consume a fresh passkey assertion: when it was made, None when there is none fresh. The
+    caller spends it in the claims too (single use, also across replayed cookies)."""
     at = session.get(PASSKEY_READY_AT)
     session.drop(PASSKEY_READY_AT)
-    return isinstance(at, int) and 0 <= now - at < PASSKEY_READY_WINDOW
+    return at if isinstance(at, int) and 0 <= now - at < PASSKEY_READY_WINDOW else None
 
 
 def status(session: Session, now: int) -> tuple[bool, int, str]:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pyotp
 import pytest
+from yarl import URL
 
+from clawrouter.auth.sessions import COOKIE
 from tests.support.authenticator import SoftAuthenticator
 from tests.support.passkeys import (
     ORIGIN,
@@ -93,3 +95,22 @@ async def test_passkey_with_2fa(gw: ClockGateway, root):
     status, body = await carol.json("DELETE", PASSKEY)
     assert status == 200 and body["success"], body
     assert (await carol.json("GET", PASSKEY))[1]["data"] == {"enabled": False}
+
+
+async def test_a_passkey_check_turns_into_one_verification_even_from_a_replayed_cookie(
+    gw: ClockGateway, root
+):
+    await gw.add_user("dave")
+    dave = await gw.login("dave", "userpass123")
+    auth = SoftAuthenticator(ORIGIN, RP_ID)
+    assert (await finish(dave, "register", auth.create(await begin(dave, "register"))))[1][
+        "success"
+    ]
+    assert (await finish(dave, "verify", auth.get(await begin(dave, "verify"))))[1]["success"]
+    jar, url = dave.session.cookie_jar, URL(gw.base)
+    ready = jar.filter_cookies(url)[COOKIE].value  # the cookie holding the fresh passkey check
+    _, body = await dave.json("POST", "/api/verify", json={"method": "passkey"})
+    assert body["success"], body
+    jar.update_cookies({COOKIE: ready}, url)  # the older cookie sent again (claims: spent)
+    _, body = await dave.json("POST", "/api/verify", json={"method": "passkey"})
+    assert body["success"] is False and "no recent passkey check" in body["message"], body
