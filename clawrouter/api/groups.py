@@ -13,7 +13,7 @@ from clawrouter.auth.roles import ADMIN
 from clawrouter.db.repo import prefill_groups as repo
 from clawrouter.errors import ApiError
 from clawrouter.http.render import ok
-from clawrouter.http.request import path_id, read_object
+from clawrouter.http.request import MAX_INT, path_id, read_object
 from clawrouter.keys import CLOCK, MAIN_DB, OPTIONS
 
 TYPES = ("model", "tag", "endpoint")
@@ -88,6 +88,8 @@ async def update_prefill_group(request: web.Request) -> web.Response:
     group_id = body.get("id")
     if not isinstance(group_id, int) or isinstance(group_id, bool) or group_id <= 0:
         raise ApiError("id is required")
+    if group_id > MAX_INT:  # past the store's 64-bit integers: no such group
+        raise ApiError("prefill group not found")
     fields = _fields(body, partial=True)
     fields["updated_time"] = int(request.config_dict[CLOCK]())
     row, taken = await repo.update_prefill_group(request.config_dict[MAIN_DB], group_id, fields)

@@ -88,6 +88,12 @@ async def request_context(request: web.Request, handler):
                 BadRequestError(f"the request body cannot be read ({err.__class__.__name__})"),
                 protocol_for(request.path, request.headers, request.query),
             )
+        except OverflowError:  # a number from the request past what the store can hold
+            log.warning("a number out of range on %s %s", request.method, request.path)
+            response = error_response(
+                BadRequestError("a number in the request is out of range"),
+                protocol_for(request.path, request.headers, request.query),
+            )
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise

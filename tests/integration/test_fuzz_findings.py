@@ -117,3 +117,10 @@ async def test_error_quoting_bytes_that_are_not_utf8_is_still_json(relay_env):
     ]
     status, reply = await _post(relay_env.gw, b"/v1/images/edits", hdrs, form)
     assert status == 400 and "\\udcff" in reply["error"]["message"], reply
+
+
+async def test_ids_past_64_bits_in_a_body_are_refused_not_500(root, gateway: Gateway):
+    """`{"id": 2**63}` on PUT /api/prefill_group reached SQLite (OverflowError, a 500); it is
+    no such group. Any other number too large for the store is a 400, not a 500."""
+    status, body = await root.json("PUT", "/api/prefill_group", json={"id": 2**63, "name": "x"})
+    assert status == 200 and body["success"] is False and "not found" in body["message"], body
