@@ -50,13 +50,16 @@ def logs_section(work: Path, n: int) -> dict:
     rig = growth_relay.Rig(work, REPO)
     try:
         rig.gw.stop()
-        seeded = work / "logs.db"  # a log store seeded before (a long run): used as it is
-        if seeded.exists():
+        seeded = work / "logs.db"  # a log store seeded before (a long run): used as it is,
+        kept = seeded.exists()  # migrated only (seed_s is then the migrations' time)
+        if kept:
             for suffix in ("", "-wal", "-shm"):
                 (work / "data" / f"logs.db{suffix}").unlink(missing_ok=True)
             seeded.rename(work / "data" / "logs.db")
         now = int(time.time())
-        seed_s = growth_logs.seed_logs(work / "data" / "logs.db", n, now, report=True)
+        seed_s = growth_logs.seed_logs(
+            work / "data" / "logs.db", 0 if kept else n, now, report=True
+        )
         start_s = rig.start_gateway(timeout=3600)
         api = rig.admin()
         times = {
