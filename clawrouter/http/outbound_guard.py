@@ -42,6 +42,8 @@ def parse_ports(items: list[str]) -> tuple[tuple[int, int], ...]:
             a, b = int(lo.strip()), int(hi.strip()) if sep else int(lo.strip())
         except ValueError:
             raise FetchRefused(f"invalid port or port range: {item}") from None
+        if not sep and not 1 <= a <= 65535:
+            raise FetchRefused(f"invalid port {item}: ports must be 1-65535")
         if a > b or not (1 <= a <= 65535 and 1 <= b <= 65535):
             raise FetchRefused(f"invalid port range {item}: ports must be 1-65535, start ≤ end")
         out.append((a, b))

@@ -72,7 +72,7 @@ def check_dependencies(key: str, text: str, current: Mapping[str, str]) -> None:
     if key.startswith(FETCH_PREFIX) and text.strip().startswith("["):
         problem = fetch_problem(key, orjson.loads(text))
         if problem:
-            raise OptionError(f"{key}: {problem}")
+            raise OptionError(problem)
     if key == PROTOCOL_POLICY:
         problem = _protocol_policy_problem(orjson.loads(text))
         if problem:

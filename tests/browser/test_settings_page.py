@@ -393,3 +393,30 @@ async def test_upstream_ratio_sync(gateway: Gateway, open_tab, other_gateway: st
     await expect(field(prices, "Model ratio (1 = $2 per 1M input tokens)")).to_have_value(
         re.compile(r'"gpt-4o-mini": 0\.2')
     )
+
+
+async def test_fetch_settings_in_the_system_tab(gateway: Gateway, open_tab):
+    """The SSRF protection section (fetch_setting.*): a switch and a port list saved; a port
+    the server refuses is said under its field and nothing of it is stored."""
+    await gateway.setup_root()
+    root = await gateway.login("root", PASSWORD)
+    tab = await login(gateway, open_tab)
+    page = tab.page
+    await tab.goto("/console/setting?tab=system")
+    ssrf = page.get_by_role("region", name="SSRF protection (URLs users set)")
+    await expect(ssrf.get_by_label("Enable SSRF protection")).to_be_checked()
+    await expect(ssrf.get_by_label("Allow private and loopback addresses")).not_to_be_checked()
+    ports = field(ssrf, 'Allowed ports ([] allows every port): ["80", "443", "8000-9000"]')
+    await ports.fill('["80", "99999"]')
+    await ssrf.get_by_role("button", name="Save SSRF protection (URLs users set)").click()
+    await expect(ssrf.get_by_text(re.compile("ports must be 1-65535"))).to_be_visible()
+    assert json.loads((await options_of(root))["fetch_setting.allowed_ports"]) == [
+        "80", "443", "8080", "8443"
+    ]  # fmt: skip
+    await tab.shoot("settings-system-ssrf-refused")
+    await ports.fill('["443", "8000-9000"]')
+    await ssrf.get_by_label("Allow private and loopback addresses").check()
+    await save(ssrf, "Save SSRF protection (URLs users set)")
+    stored = await options_of(root)
+    assert json.loads(stored["fetch_setting.allowed_ports"]) == ["443", "8000-9000"]
+    assert stored["fetch_setting.allow_private_ip"] == "true"

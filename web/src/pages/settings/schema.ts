@@ -252,6 +252,17 @@ export const TABS: Tab[] = [
         text('WorkerUrl', 'Worker address', 'Worker 地址'),
         secret('WorkerValidKey', 'Worker key', 'Worker 密钥'),
       ] },
+      // what fetches a user controls (notification webhook, Bark, Gotify URLs) may reach
+      { id: 'ssrf', en: 'SSRF protection (URLs users set)', zh: 'SSRF 防护设置', fields: [
+        sw('fetch_setting.enable_ssrf_protection', 'Enable SSRF protection', '启用 SSRF 防护'),
+        sw('fetch_setting.allow_private_ip', 'Allow private and loopback addresses', '允许访问私有 IP 地址'),
+        sw('fetch_setting.domain_filter_mode', 'Domain list is a whitelist (off: a blacklist)', '域名过滤为白名单模式（关闭：黑名单）'),
+        json('fetch_setting.domain_list', 'Domains: ["example.com", "*.example.com"]', '域名列表：["example.com", "*.example.com"]', 'array'),
+        sw('fetch_setting.ip_filter_mode', 'IP list is a whitelist (off: a blacklist)', 'IP 过滤为白名单模式（关闭：黑名单）'),
+        json('fetch_setting.ip_list', 'IPs and CIDRs: ["10.0.0.0/8", "2001:db8::/32"]', 'IP 列表（支持 CIDR）：["10.0.0.0/8", "2001:db8::/32"]', 'array'),
+        json('fetch_setting.allowed_ports', 'Allowed ports ([] allows every port): ["80", "443", "8000-9000"]', '允许的端口（[] 表示不限制）：["80", "443", "8000-9000"]', 'array'),
+        sw('fetch_setting.apply_ip_filter_for_domain', 'Check the addresses a domain resolves to', '对域名解析出的 IP 应用 IP 过滤'),
+      ] },
       { id: 'login', en: 'Login and registration', zh: '配置登录注册', fields: [
         sw('PasswordLoginEnabled', 'Log in with a password', '允许通过密码进行登录'),
         sw('PasswordRegisterEnabled', 'Register with a password', '允许通过密码进行注册'),
