@@ -199,6 +199,13 @@ class Config:
         return int(self.server.max_body_mb * 1024 * 1024)
 
 
+def export_environment(name: str, value: str) -> None:
+    """Set a variable for this process and the processes it forks (the only module that
+    touches the environment): the supervisor names prometheus-client's multiprocess directory
+    for its workers (metrics.prepare_multiprocess)."""
+    os.environ[name] = value
+
+
 def sections() -> dict[str, type]:
     return {f.name: f.default_factory for f in fields(Config)}  # type: ignore[misc]
 

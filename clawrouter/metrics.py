@@ -14,7 +14,6 @@ answered by any worker sums every worker's counters and histograms (docs/operati
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +27,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
+
+from clawrouter.config import export_environment
 
 # Relay answers take seconds to minutes (a long stream); the dashboard's calls milliseconds.
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
@@ -80,7 +81,7 @@ def prepare_multiprocess(data_dir: Path) -> None:
     path = multiprocess_dir(data_dir)
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True, exist_ok=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    export_environment("PROMETHEUS_MULTIPROC_DIR", str(path))
 
 
 class Metrics:
