@@ -105,6 +105,17 @@ def is_private(ip: IP) -> bool:
     return ip.is_multicast or ip.is_reserved or ip.is_unspecified or not ip.is_global
 
 
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, default ports filled in; ("", "", None) when unparsable."""
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+        return scheme, (parts.hostname or "").rstrip("."), port
+    except ValueError:
+        return "", "", None
+
+
 def parse_ip(host: str) -> IP | None:
     """A URL host as an address (brackets and an IPv6 zone removed), or None for a name."""
     text = host.strip("[]").partition("%")[0]

@@ -21,9 +21,10 @@ from clawrouter.auth.roles import COMMON
 from clawrouter.auth.sessions import COOKIE
 from clawrouter.db.repo import tasks as tasks_repo
 from clawrouter.errors import BadRequestError, ClawError, NotFoundError, ServiceUnavailableError
+from clawrouter.http.outbound_guard import FetchRefused, origin
 from clawrouter.http.render import json_response
 from clawrouter.http.request import client_ip
-from clawrouter.keys import CONFIG, HTTP, RELAY
+from clawrouter.keys import CONFIG, HTTP, OUTBOUND, RELAY
 from clawrouter.relay import upstream
 from clawrouter.relay.attempt import channel_view
 from clawrouter.relay.keyauth import authenticate_key, raw_key
@@ -121,12 +122,31 @@ async def _content(request: web.Request, row: dict[str, Any]) -> web.StreamRespo
             "the channel that made this video is gone or cannot serve its content",
             code="task_content_unavailable",
         )
-    resp = await upstream.send(
-        request.app[HTTP], call, upstream.timeout_for(request.app[CONFIG].relay, True)
-    )
+    limits = upstream.timeout_for(request.app[CONFIG].relay, True)
+    if origin(call.url) != origin(adapter.base_url(view)):  # an address the upstream named
+        return await _foreign_content(request, call, adapter, limits)
+    resp = await upstream.send(request.app[HTTP], call, limits)
     if resp.status != 200:
         raise to_client_error(await upstream.read_error(resp, adapter))
     return await _pipe(request, resp)
+
+
+async def _foreign_content(
+    request: web.Request, call: Any, adapter: Any, limits: aiohttp.ClientTimeout
+) -> web.StreamResponse:
+    """A result URL off the channel's origin goes through the outbound guard (fetch_setting.*),
+    as new-api's video proxy; a refused address is a 400, never fetched."""
+    try:
+        async with request.app[OUTBOUND].request(
+            call.method, call.url, headers=dict(call.headers), timeout=limits
+        ) as resp:
+            if resp.status != 200:
+                raise to_client_error(await upstream.read_error(resp, adapter))
+            return await _pipe(request, resp)
+    except FetchRefused as e:
+        raise BadRequestError(
+            f"the video's address is not allowed: request reject: {e}", code="fetch_refused"
+        ) from None
 
 
 async def _pipe(request: web.Request, resp: aiohttp.ClientResponse) -> web.StreamResponse:
