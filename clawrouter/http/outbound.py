@@ -18,12 +18,24 @@ from urllib.parse import urljoin
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 from clawrouter.http.outbound_guard import FetchPolicy, FetchRefused, parse_ip
 
 MAX_REDIRECTS = 10
 LOOPBACK = ipaddress.IPv4Address("127.0.0.1")
 _REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def _parse(url: str) -> URL:
+    """The URL as aiohttp will read it: checks run on this very parse, so no difference
+    between two URL parsers can make the checked host differ from the connected one."""
+    try:
+        parsed = URL(url)
+        parsed.raw_host  # noqa: B018 (an invalid authority raises here)
+    except (ValueError, TypeError):
+        raise FetchRefused("invalid URL format") from None
+    return parsed
 
 
 class GuardedResolver(AbstractResolver):
@@ -82,7 +94,7 @@ class OutboundClient:
         a literal address, and `localhost` names (always loopback). Addresses a name
         resolves to are checked when it is fetched. Raises FetchRefused."""
         policy = self.policy()
-        name = policy.check_url(url)
+        name = policy.check_url(str(_parse(url)))
         if name is not None and (name == "localhost" or name.endswith(".localhost")):
             policy.check_ip(LOOPBACK, name)
 
@@ -94,8 +106,9 @@ class OutboundClient:
         checked. Raises FetchRefused for a refused destination, at any hop."""
         follow = kw.pop("allow_redirects", True)
         for _ in range(MAX_REDIRECTS + 1):
-            self.policy().check_url(url)
-            resp = await self.session.request(method, url, allow_redirects=False, **kw)
+            parsed = _parse(url)
+            self.policy().check_url(str(parsed))
+            resp = await self.session.request(method, parsed, allow_redirects=False, **kw)
             location = resp.headers.get("Location")
             if not follow or resp.status not in _REDIRECTS or not location:
                 try:
