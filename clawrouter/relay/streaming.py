@@ -85,6 +85,54 @@ def _may_be_final(data: str) -> bool:
     )
 
 
+# Per upstream protocol, bytes that make _forward act on an event (its usage, the end, an
+# error) besides `"usage` and `finish_reason` (both fine when null); a protocol not listed
+# (Gemini: usageMetadata in every chunk) has every event decoded.
+_MARKERS: dict[str, tuple[bytes, ...]] = {
+    Format.OPENAI: (b"error",),
+    Format.ANTHROPIC: (b"error", b"message_start", b"message_delta", b"message_stop"),
+    Format.RESPONSES: (
+        b"error", b"response.completed", b"response.incomplete", b"response.failed",
+    ),
+}  # fmt: skip
+
+
+def plain_event(chunk: bytes, markers: tuple[bytes, ...]) -> bool:
+    """True when `chunk` is one whole event framed exactly as _forward re-frames it (an
+    optional `event: <name>` line, one `data: <text>` line, a blank line; no CR, comment or
+    id) that _forward would neither parse nor act on: no terminator, none of the protocol's
+    `markers`, usage only as `"usage":null` and finish only as `"finish_reason":null`.
+    Forwarding its bytes as they came then sends exactly what re-framing it would."""
+    if not chunk.endswith(b"\n\n") or b"\r" in chunk:
+        return False
+    if chunk.startswith(b"data: "):
+        if chunk.count(b"\n") != 2 or len(chunk) == 8 or chunk == b"data: [DONE]\n\n":
+            return False
+    elif chunk.startswith(b"event: "):
+        eol = chunk.find(b"\n")
+        if eol <= 7 or chunk.count(b"\n") != 3 or not chunk.startswith(b"data: ", eol + 1):
+            return False
+        if len(chunk) == eol + 9 or chunk.endswith(b"data: [DONE]\n\n"):
+            return False
+    else:
+        return False
+    for marker in markers:
+        if marker in chunk:
+            return False
+    if b'"usage' in chunk and chunk.count(b'"usage') != chunk.count(b'"usage":null'):
+        return False
+    if b"finish_reason" in chunk and (
+        chunk.count(b"finish_reason") != chunk.count(b'"finish_reason":null')
+    ):
+        return False
+    if not chunk.isascii():
+        try:
+            chunk.decode()  # re-framing would replace invalid UTF-8
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
 def usage_in(protocol: str, obj: dict[str, Any], current: Usage | None) -> Usage | None:
     """Fold the usage a stream event carries into what is known so far."""
     if protocol == Format.ANTHROPIC:
@@ -117,7 +165,8 @@ class Pump:
     ) -> None:
         self.job, self.out, self.protocol, self.conv = job, out, protocol, converter
         self.usage: Usage | None = None
-        self.texts: list[str | dict[str, Any]] = []  # events kept to estimate a missing usage
+        # events (or plain events' bytes) kept to estimate a missing usage
+        self.texts: list[str | bytes | dict[str, Any]] = []
         self.client_gone = False
         self.complete = False  # the upstream said the answer is finished (is_final_event)
         self.sent = 0  # events queued for the client (a Responses error's sequence_number)
@@ -134,7 +183,7 @@ class Pump:
     def output_text(self) -> str:
         """What the stream generated, for estimating usage the upstream did not report."""
         parts: list[str] = []
-        for item in self.texts:
+        for item in _events_of(self.texts):
             if isinstance(item, str):
                 try:
                     item = orjson.loads(item)
@@ -152,11 +201,17 @@ class Pump:
             raise
 
     # ---- pass-through --------------------------------------------------------------------------
-    # Events of one upstream chunk are re-framed into a buffer and written with one write.
+    # Events of one upstream chunk are re-framed into a buffer and written with one write; a
+    # plain event (see plain_event) that starts on an event boundary is written as it came.
     async def passthrough(self, resp: aiohttp.ClientResponse) -> None:
         decoder = SSEDecoder()
+        markers = _MARKERS.get(self.protocol)
         async for chunk in resp.content.iter_any():
             self._first_byte()
+            if markers is not None and decoder.idle() and plain_event(chunk, markers):
+                self._plain(chunk)
+                await self.flush()
+                continue
             done = any(self._forward(ev.event, ev.data) for ev in decoder.feed(chunk))
             await self.flush()
             if done:
@@ -165,6 +220,12 @@ class Pump:
         if not done:
             self._ended_without_terminator()
         await self.flush()
+
+    def _plain(self, chunk: bytes) -> None:
+        if len(self.texts) < 100_000:
+            self.texts.append(chunk)
+        self._buf += chunk
+        self.sent += 1
 
     def _forward(self, event: str | None, data: str) -> bool:
         """Queue one event; True once the stream's terminator was seen (later events of the
@@ -304,6 +365,17 @@ class Pump:
             if usage_chunk is not None:
                 await self.write(encode_data(usage_chunk))
             await self.write(encode_done())
+
+
+def _events_of(items: list[str | bytes | dict[str, Any]]) -> list[str | dict[str, Any]]:
+    """The kept events, a plain event's bytes decoded into its events' data."""
+    out: list[str | dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, bytes):
+            out.extend(ev.data for ev in SSEDecoder().feed(item))
+        else:
+            out.append(item)
+    return out
 
 
 async def open_stream(request: web.Request, job: Job) -> web.StreamResponse:

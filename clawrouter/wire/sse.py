@@ -56,6 +56,10 @@ class SSEDecoder:
                 self._data, self._event, self._id = [], None, None
         return out
 
+    def idle(self) -> bool:
+        """Between events: no partial line or event pending."""
+        return not self._buf and not self._data and self._event is None
+
     def finish(self) -> list[SSEEvent]:
         """Flush a trailing event that was not followed by a blank line."""
         out: list[SSEEvent] = []
