@@ -184,11 +184,28 @@ async def prepare_call(
         client_headers=headers, client_query=query, path=job.path,
         now=int(state.clock()), form=job.form,
     )  # fmt: skip
+    if conv is None and _bytes_reusable(job, ch):
+        req.raw, req.original = job.raw_body, job.body
     view = channel_view(ch, key)
     view.access_token = await state.credentials.token(adapter, view, http, 30.0)
     call = adapter.prepare(req, view)
     overrides.apply_header_override(ch.header_override, call.headers, headers, key)
     return adapter, conv, ctx, call
+
+
+def _bytes_reusable(job: Job, ch: ChannelEntry) -> bool:
+    """Whether the client's bytes may stand for their parsed body when it is sent unchanged
+    (providers.base.json_bytes): not after a param override (its operations may change nested
+    values in place, so an equal body proves nothing), and not when the bytes name `model` or
+    `stream` twice (a parser that keeps the first of duplicate keys would read another model
+    than the one routed and billed)."""
+    raw = job.raw_body
+    return (
+        raw is not None
+        and not ch.param_override
+        and raw.count(b'"model"') <= 1
+        and raw.count(b'"stream"') <= 1
+    )
 
 
 async def attempt(

@@ -54,6 +54,7 @@ class Job:
     form: Form | None = None
     meter: Any = None
     other_ratios: dict[str, float] | None = None
+    raw_body: bytes | None = None  # the client's bytes of `body` (JSON requests)
     output_reserve: int = -1  # output tokens to reserve when set (images: 1584, as new-api)
 
     def prompt_estimate(self) -> int:

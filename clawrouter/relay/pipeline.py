@@ -31,6 +31,12 @@ AttemptFn = Callable[..., Awaitable[web.StreamResponse]]
 
 
 async def parse_body(request: web.Request) -> dict[str, Any]:
+    return (await parse_body_raw(request))[0]
+
+
+async def parse_body_raw(request: web.Request) -> tuple[dict[str, Any], bytes]:
+    """The client's JSON object and its bytes (forwarded as they came when nothing in the
+    body changes: see relay.attempt)."""
     raw = await read_body(request)
     if not raw.strip():
         raise BadRequestError("request body is empty; a JSON object is expected")
@@ -41,7 +47,7 @@ async def parse_body(request: web.Request) -> dict[str, Any]:
     check_depth(raw, body)
     if not isinstance(body, dict):
         raise BadRequestError("Invalid request: body must be a JSON object")
-    return body
+    return body, raw
 
 
 def _groups(state: RelayState, caller: RelayCaller) -> list[str]:
@@ -172,8 +178,9 @@ async def start_job(
     ip = client_ip(request, cfg.server.trust_forwarded_for)
     if caller is None:
         caller = authenticate_key(state, request, ip)
+    raw: bytes | None = None
     if body is None:
-        body = await parse_body(request)
+        body, raw = await parse_body_raw(request)
     model = path_model if path_model is not None else body.get("model")
     if model is None and endpoint == "moderations":
         model = "text-moderation-stable"
@@ -193,6 +200,7 @@ async def start_job(
         endpoint=endpoint, body=body, model=model, stream=stream, caller=caller, ip=ip,
         started=time.perf_counter(), created_at=int(state.clock()),
         routes=routes_for(state, caller, model), include_usage=_include_usage(body),
+        raw_body=raw,
     )  # fmt: skip
     request[JOB] = job  # the metrics and the access log read its model, channel and caller
     job.group = job.routes[0][0]

@@ -27,6 +27,7 @@ from clawrouter.relay.providers.base import (
     StreamDecoder,
     UpstreamCall,
     UpstreamError,
+    json_bytes,
     parse_error_body,
 )
 from clawrouter.relay.providers.channel_types import SPECIAL_BASES, default_base_url
@@ -116,7 +117,7 @@ class AnthropicAdapter(AdapterBase):
         headers = self.headers(req, ch)
         if req.endpoint == Endpoint.MODELS:
             return UpstreamCall("GET", url, headers)
-        return UpstreamCall("POST", url, headers, orjson.dumps(self.body(req, ch)))
+        return UpstreamCall("POST", url, headers, json_bytes(req, self.body(req, ch)))
 
     # -- URL ---------------------------------------------------------------------------------
 

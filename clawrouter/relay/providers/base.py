@@ -45,6 +45,16 @@ class RelayRequest:
     path: str = ""  # the client's request path
     now: int = 0  # unix seconds at the attempt, for adapters that sign calls (Bedrock SigV4)
     form: Form | None = None  # the files of a multipart request (its text fields are `body`)
+    raw: bytes | None = None  # the client's bytes, when they may stand for `original`
+    original: Mapping[str, Any] | None = None  # the client's parsed body
+
+
+def json_bytes(req: RelayRequest, body: Mapping[str, Any]) -> bytes:
+    """The upstream body's JSON: the client's own bytes when the body is still equal to what
+    they parsed to (nothing mapped, overridden or added), else `body` serialised."""
+    if req.raw is not None and body == req.original:
+        return req.raw
+    return orjson.dumps(body)
 
 
 @dataclass(slots=True)

@@ -39,6 +39,7 @@ from clawrouter.relay.providers.base import (
     StreamDecoder,
     UpstreamCall,
     UpstreamError,
+    json_bytes,
     parse_error_body,
 )
 from clawrouter.relay.providers.channel_types import default_base_url
@@ -191,7 +192,7 @@ class GeminiAdapter(AdapterBase):
             if action == "batchEmbedContents":
                 body = _batch_with_model(body, model)
         url = f"{root}/models/{quote(model, safe='')}:{action}"
-        return UpstreamCall("POST", url, headers, orjson.dumps(body))
+        return UpstreamCall("POST", url, headers, json_bytes(req, body))
 
     # -- URL ---------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from clawrouter.relay.providers.base import (
     StreamDecoder,
     UpstreamCall,
     UpstreamError,
+    json_bytes,
     parse_error_body,
 )
 from clawrouter.relay.providers.channel_types import STREAM_OPTIONS_TYPES, default_base_url
@@ -162,7 +163,7 @@ class OpenAIAdapter(AdapterBase):
             return media_call(self, req, ch)
         body = self.body(req, ch)
         url = self.url(req, str(body.get("model") or req.model), ch)
-        return UpstreamCall("POST", url, self.headers(req, ch), orjson.dumps(body))
+        return UpstreamCall("POST", url, self.headers(req, ch), json_bytes(req, body))
 
     # -- URL ---------------------------------------------------------------------------------
 
