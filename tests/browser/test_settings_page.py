@@ -416,7 +416,9 @@ async def test_fetch_settings_in_the_system_tab(gateway: Gateway, open_tab):
     await tab.shoot("settings-system-ssrf-refused")
     await ports.fill('["443", "8000-9000"]')
     await ssrf.get_by_label("Allow private and loopback addresses").check()
-    await save(ssrf, "Save SSRF protection (URLs users set)")
+    await expect(ssrf.get_by_text("2 unsaved")).to_be_visible()
+    await ssrf.get_by_role("button", name="Save SSRF protection (URLs users set)").click()
+    await expect(ssrf.get_by_text(re.compile(r"\d+ unsaved"))).to_have_count(0)  # all answered
     stored = await options_of(root)
     assert json.loads(stored["fetch_setting.allowed_ports"]) == ["443", "8000-9000"]
     assert stored["fetch_setting.allow_private_ip"] == "true"
