@@ -150,7 +150,12 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
     cfg = app[CONFIG].relay
     connector = aiohttp.TCPConnector(limit=cfg.max_connections, ttl_dns_cache=300)
     timeout = aiohttp.ClientTimeout(sock_connect=cfg.connect_timeout_seconds)
-    session = aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=True)
+    # No cookie jar: an upstream's cookies must not follow one caller's request into the next
+    # (new-api's Go client keeps none), and the jar's filter/update cost every call.
+    session = aiohttp.ClientSession(
+        connector=connector, timeout=timeout, auto_decompress=True,
+        cookie_jar=aiohttp.DummyCookieJar(),
+    )  # fmt: skip
     app[HTTP] = session
     opts = app[OPTIONS]
     app[OUTBOUND] = guarded = OutboundClient(

@@ -60,3 +60,21 @@ async def test_a_stream_with_forced_usage_is_re_serialised(relay_env: RelayEnv):
     status, text, _ = await relay_env.post("/v1/chat/completions", raw)
     assert status == 200 and "[DONE]" in text
     assert relay_env.up.last.json["stream_options"] == {"include_usage": True}
+
+
+async def test_upstream_cookies_never_follow_into_another_request(relay_env: RelayEnv):
+    answer = {
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"},
+                     "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+    }  # fmt: skip
+    # by host name: aiohttp's default jar ignores cookies from IP addresses
+    base = relay_env.up.base_url.replace("127.0.0.1", "localhost")
+    await relay_env.gw.add_channel(base, models="gpt-4o", priority=9)
+    relay_env.up.queue(json=answer, headers={"Set-Cookie": "session=caller-one; Path=/"})
+    status, _, _ = await relay_env.post("/v1/chat/completions", RAW)
+    assert status == 200
+    status, _, _ = await relay_env.post("/v1/chat/completions", RAW)
+    assert status == 200
+    assert "Cookie" not in relay_env.up.last.headers
