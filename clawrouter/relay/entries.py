@@ -26,6 +26,26 @@ def _json(text: Any, default: Any) -> Any:
     return value if isinstance(value, type(default)) else default
 
 
+# Columns a row's fingerprint leaves out: the balances (compared with the writer's deltas
+# instead) and what every request moves (a key's accessed_time).
+TOKEN_VOLATILE = frozenset({"remain_quota", "used_quota", "accessed_time"})
+USER_VOLATILE = frozenset({"quota", "used_quota", "request_count"})
+CHANNEL_VOLATILE = frozenset({"used_quota"})
+
+
+def fingerprint(row: dict[str, Any], volatile: frozenset[str]) -> int:
+    """A hash of a row's other columns: the resync (relay/resync.py) re-reads an entry only
+    when it differs from the one the entry was parsed from."""
+    kept = row.copy()  # copying and popping is ~2x faster than filtering the items
+    for k in volatile:
+        kept.pop(k, None)
+    values = tuple(kept.values())
+    try:
+        return hash(values)
+    except TypeError:  # an unhashable value from a driver (a list, a dict)
+        return hash(repr(values))
+
+
 def split_list(text: str | None, seps: str = ",") -> list[str]:
     for sep in seps[1:]:
         text = (text or "").replace(sep, seps[0])
@@ -59,6 +79,7 @@ class TokenEntry:
     group: str
     cross_group_retry: bool
     auto_groups: list[str]
+    fp: int = 0  # fingerprint() of the row it was parsed from
 
     @classmethod
     def from_row(cls, r: dict[str, Any]) -> TokenEntry:
@@ -78,6 +99,7 @@ class TokenEntry:
             group=r["group"] or "",
             cross_group_retry=bool(r["cross_group_retry"]),
             auto_groups=[g for g in _json(r.get("auto_groups"), []) if isinstance(g, str)],
+            fp=fingerprint(r, TOKEN_VOLATILE),
         )
 
 
@@ -94,6 +116,7 @@ class UserEntry:
     setting: dict[str, Any]
     email: str = ""  # the account's address (quota notices by e-mail fall back to it)
     notify: NotifySettings = NO_NOTIFY_SETTINGS  # parsed from `setting` (notify.watch reads it)
+    fp: int = 0  # fingerprint() of the row it was parsed from
 
     @classmethod
     def from_row(cls, r: dict[str, Any]) -> UserEntry:
@@ -110,6 +133,7 @@ class UserEntry:
             setting=setting,
             email=(r.get("email") or "").strip(),
             notify=NotifySettings.parse(setting),
+            fp=fingerprint(r, USER_VOLATILE),
         )
 
 
@@ -142,6 +166,7 @@ class ChannelEntry:
     used_quota: int = 0
     polling_index: int = field(default=0)
     responses_via_chat_until: float = 0.0  # relay.responses_route: auto found no /responses
+    fp: int = 0  # fingerprint() of the row it was parsed from
 
     @classmethod
     def from_row(cls, r: dict[str, Any]) -> ChannelEntry:
@@ -182,6 +207,7 @@ class ChannelEntry:
             other_info=_json(r.get("other_info"), {}),
             used_quota=r["used_quota"],
             polling_index=int(info.get("multi_key_polling_index") or 0),
+            fp=fingerprint(r, CHANNEL_VOLATILE),
         )
 
     @property

@@ -24,6 +24,7 @@ from clawrouter.relay.conversations import ConversationStore
 from clawrouter.relay.credentials import CredentialCache
 from clawrouter.relay.entries import ChannelEntry, TokenEntry, UserEntry
 from clawrouter.relay.ledger import Ledger, LocalLedger
+from clawrouter.relay.resync import resync
 from clawrouter.relay.selection import Tier
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,12 @@ class RelayState:
 
     # ---- loading -------------------------------------------------------------------------------
     async def load_all(self) -> None:
+        """Everything, in one locked pass at start; once loaded, relay/resync.py (paged, without
+        the writer's lock, re-reading only the entries that differ)."""
+        if self.users or self.tokens_by_id or self.channels:
+            await resync(self)
+            self._options_changed(_PRICE_KEYS)
+            return
         async with self.writer.lock:
             tokens = await tokens_repo.list_live_tokens(self.db)
             users = await users_repo.list_live_users(self.db)
@@ -179,12 +186,16 @@ class RelayState:
                 }
             else:
                 for cid in ids:
-                    row = await channels_repo.get_channel(self.db, cid)
-                    if row is None:
-                        self.channels.pop(cid, None)
-                    else:
-                        self.channels[cid] = _kept(self.channels.get(cid), self._channel(row))
+                    await self.load_channel(cid)
         self.rebuild_index()
+
+    async def load_channel(self, channel_id: int) -> None:
+        """One channel, for a caller holding the writer's lock (the index is not rebuilt)."""
+        row = await channels_repo.get_channel(self.db, channel_id)
+        if row is None:
+            self.channels.pop(channel_id, None)
+        else:
+            self.channels[channel_id] = _kept(self.channels.get(channel_id), self._channel(row))
 
     # ---- routing index --------------------------------------------------------------------------
     def rebuild_index(self) -> None:

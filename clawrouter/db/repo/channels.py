@@ -21,6 +21,13 @@ async def list_channels(db: Store) -> list[Row]:
     return await db.fetchall("SELECT * FROM channels ORDER BY id")
 
 
+async def channels_after(db: Store, after_id: int, limit: int) -> list[Row]:
+    """Channels with ids above `after_id`, by id (the relay's resync reads them in pages)."""
+    return await db.fetchall(
+        "SELECT * FROM channels WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
+    )
+
+
 async def get_channel(db: Store, channel_id: int) -> Row | None:
     return await db.fetchone("SELECT * FROM channels WHERE id = ?", (channel_id,))
 

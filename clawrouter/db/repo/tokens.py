@@ -19,6 +19,14 @@ async def list_live_tokens(db: Store) -> list[Row]:
     return await db.fetchall("SELECT * FROM tokens WHERE deleted_at IS NULL")
 
 
+async def page_live_tokens(db: Store, after_id: int, limit: int) -> list[Row]:
+    """Live keys with ids above `after_id`, by id (the relay's resync reads them in pages)."""
+    return await db.fetchall(
+        "SELECT * FROM tokens WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?",
+        (after_id, limit),
+    )
+
+
 async def get_token(db: Store, token_id: int, user_id: int | None = None) -> Row | None:
     if user_id is None:
         sql, params = "SELECT * FROM tokens WHERE id = ? AND deleted_at IS NULL", (token_id,)

@@ -114,6 +114,14 @@ async def list_live_users(db: Store) -> list[Row]:
     return await db.fetchall("SELECT * FROM users WHERE deleted_at IS NULL")
 
 
+async def page_live_users(db: Store, after_id: int, limit: int) -> list[Row]:
+    """Live users with ids above `after_id`, by id (the relay's resync reads them in pages)."""
+    return await db.fetchall(
+        "SELECT * FROM users WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?",
+        (after_id, limit),
+    )
+
+
 async def page_users(
     db: Store, offset: int, limit: int, *, keyword: str = "", group: str = ""
 ) -> tuple[list[Row], int]:
