@@ -1,1 +1,0 @@
-import{ct as e,gt as t,vt as n}from"./index-BPvCg7jH.js";import{t as r}from"./InputBase-W3mVYeI6.js";var i=n(),a=e(e=>{let n=t([`Input`,`InputWrapper`,`TextInput`],null,e);return(0,i.jsx)(r,{component:`input`,...n,__staticSelector:`TextInput`})});a.classes=r.classes,a.displayName=`@mantine/core/TextInput`;export{a as t};
