@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from typing import Any
 
@@ -89,7 +90,7 @@ def _may_be_final(data: str) -> bool:
 # error) besides `"usage` and `finish_reason` (both fine when null); a protocol not listed
 # (Gemini: usageMetadata in every chunk) has every event decoded.
 _MARKERS: dict[str, tuple[bytes, ...]] = {
-    Format.OPENAI: (b"error",),
+    Format.OPENAI: (b"error", b"event:"),  # chat streams name no events
     Format.ANTHROPIC: (b"error", b"message_start", b"message_delta", b"message_stop"),
     Format.RESPONSES: (
         b"error", b"response.completed", b"response.incomplete", b"response.failed",
@@ -97,40 +98,49 @@ _MARKERS: dict[str, tuple[bytes, ...]] = {
 }  # fmt: skip
 
 
-def plain_event(chunk: bytes, markers: tuple[bytes, ...]) -> bool:
-    """True when `chunk` is one whole event framed exactly as _forward re-frames it (an
-    optional `event: <name>` line, one `data: <text>` line, a blank line; no CR, comment or
-    id) that _forward would neither parse nor act on: no terminator, none of the protocol's
-    `markers`, usage only as `"usage":null` and finish only as `"finish_reason":null`.
-    Forwarding its bytes as they came then sends exactly what re-framing it would."""
+# Whole events framed as _forward frames them (several in one chunk: checked at once).
+_CANONICAL = re.compile(rb"(?:(?:event: [^\r\n]+\n)?data: [^\r\n]+\n\n)+")
+
+
+def plain_event(chunk: bytes, markers: tuple[bytes, ...]) -> int:
+    """The number of events in `chunk` when it is whole events, each framed exactly as
+    _forward re-frames it (an optional `event: <name>` line, one `data: <text>` line, a blank
+    line; no CR, comment or id), that _forward would neither parse nor act on: no terminator,
+    none of the protocol's `markers`, usage only as `"usage":null` and finish only as
+    `"finish_reason":null`. Forwarding its bytes as they came then sends exactly what
+    re-framing them would. Else 0."""
     if not chunk.endswith(b"\n\n") or b"\r" in chunk:
-        return False
-    if chunk.startswith(b"data: "):
-        if chunk.count(b"\n") != 2 or len(chunk) == 8 or chunk == b"data: [DONE]\n\n":
-            return False
-    elif chunk.startswith(b"event: "):
-        eol = chunk.find(b"\n")
-        if eol <= 7 or chunk.count(b"\n") != 3 or not chunk.startswith(b"data: ", eol + 1):
-            return False
-        if len(chunk) == eol + 9 or chunk.endswith(b"data: [DONE]\n\n"):
-            return False
-    else:
-        return False
-    for marker in markers:
+        return 0
+    for marker in markers:  # the cheap refusals first: the last chunks carry these
         if marker in chunk:
-            return False
+            return 0
     if b'"usage' in chunk and chunk.count(b'"usage') != chunk.count(b'"usage":null'):
-        return False
+        return 0
     if b"finish_reason" in chunk and (
         chunk.count(b"finish_reason") != chunk.count(b'"finish_reason":null')
     ):
-        return False
+        return 0
+    events = chunk.count(b"\n\n")
+    if events > 1:  # events coalesced in one read
+        if b"[DONE]" in chunk or _CANONICAL.fullmatch(chunk) is None:
+            return 0
+    elif chunk.startswith(b"data: "):
+        if chunk.count(b"\n") != 2 or len(chunk) == 8 or chunk == b"data: [DONE]\n\n":
+            return 0
+    elif chunk.startswith(b"event: "):
+        eol = chunk.find(b"\n")
+        if eol <= 7 or chunk.count(b"\n") != 3 or not chunk.startswith(b"data: ", eol + 1):
+            return 0
+        if len(chunk) == eol + 9 or chunk.endswith(b"data: [DONE]\n\n"):
+            return 0
+    else:
+        return 0
     if not chunk.isascii():
         try:
             chunk.decode()  # re-framing would replace invalid UTF-8
         except UnicodeDecodeError:
-            return False
-    return True
+            return 0
+    return events
 
 
 def usage_in(protocol: str, obj: dict[str, Any], current: Usage | None) -> Usage | None:
@@ -208,8 +218,9 @@ class Pump:
         markers = _MARKERS.get(self.protocol)
         async for chunk in resp.content.iter_any():
             self._first_byte()
-            if markers is not None and decoder.idle() and plain_event(chunk, markers):
-                self._plain(chunk)
+            plain = markers is not None and decoder.idle() and plain_event(chunk, markers)
+            if plain:
+                self._plain(chunk, plain)
                 await self.flush()
                 continue
             done = any(self._forward(ev.event, ev.data) for ev in decoder.feed(chunk))
@@ -221,11 +232,11 @@ class Pump:
             self._ended_without_terminator()
         await self.flush()
 
-    def _plain(self, chunk: bytes) -> None:
+    def _plain(self, chunk: bytes, events: int) -> None:
         if len(self.texts) < 100_000:
             self.texts.append(chunk)
         self._buf += chunk
-        self.sent += 1
+        self.sent += events
 
     def _forward(self, event: str | None, data: str) -> bool:
         """Queue one event; True once the stream's terminator was seen (later events of the

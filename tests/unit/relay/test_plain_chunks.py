@@ -35,7 +35,10 @@ def plain(chunk: bytes) -> bool:
     return plain_event(chunk, _MARKERS[fmt])
 
 
-@pytest.mark.parametrize("chunk", [CHAT, NAMED, b"data: x\n\n", b"event: ping\ndata: {}\n\n"])
+@pytest.mark.parametrize(
+    "chunk",
+    [CHAT, NAMED, b"data: x\n\n", b"event: ping\ndata: {}\n\n", CHAT * 3, NAMED * 2],
+)
 def test_plain_events_are_sent_as_reframing_would(chunk: bytes) -> None:
     assert plain(chunk)
     assert reframed(chunk) == chunk
@@ -44,8 +47,10 @@ def test_plain_events_are_sent_as_reframing_would(chunk: bytes) -> None:
 @pytest.mark.parametrize(
     "chunk",
     [
-        CHAT + b"data: [DONE]\n\n",  # two events: decoded
-        CHAT * 2,
+        CHAT + b"data: [DONE]\n\n",
+        CHAT + b"data: x\ndata: y\n\n",
+        NAMED + b"event: \ndata: x\n\n",
+        CHAT + CHAT[:-1],
         b"data: [DONE]\n\n",  # the terminator
         CHAT[:-1],  # an event not finished in this chunk
         CHAT[:40],
