@@ -4,6 +4,7 @@ their rows so the hot path never touches the database or re-parses JSON."""
 from __future__ import annotations
 
 import ipaddress
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from clawrouter.notify.settings import NotifySettings
 from clawrouter.wire.status import ChannelStatus
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+NO_NAMES: frozenset[str] = frozenset()  # one shared empty set for every key without limits
 
 
 def _json(text: Any, default: Any) -> Any:
@@ -52,6 +54,11 @@ def split_list(text: str | None, seps: str = ",") -> list[str]:
     return [p.strip() for p in (text or "").split(seps[0]) if p.strip()]
 
 
+def _names(text: str | None) -> list[str]:
+    """Model or group names, interned: 100,000 channels share one copy of each name."""
+    return [sys.intern(p) for p in split_list(text)]
+
+
 def parse_networks(text: str) -> tuple[IPNetwork, ...]:
     nets = []
     for part in split_list(text, ",\n "):
@@ -78,7 +85,7 @@ class TokenEntry:
     allow_ips: tuple[IPNetwork, ...]
     group: str
     cross_group_retry: bool
-    auto_groups: list[str]
+    auto_groups: tuple[str, ...]
     fp: int = 0  # fingerprint() of the row it was parsed from
 
     @classmethod
@@ -94,11 +101,13 @@ class TokenEntry:
             unlimited=bool(r["unlimited_quota"]),
             used_quota=r["used_quota"],
             model_limits_enabled=bool(r["model_limits_enabled"]),
-            model_limits=frozenset(split_list(r["model_limits"])),
+            model_limits=frozenset(split_list(r["model_limits"])) or NO_NAMES,
             allow_ips=parse_networks(r["allow_ips"] or ""),
-            group=r["group"] or "",
+            group=sys.intern(r["group"] or ""),
             cross_group_retry=bool(r["cross_group_retry"]),
-            auto_groups=[g for g in _json(r.get("auto_groups"), []) if isinstance(g, str)],
+            auto_groups=tuple(
+                sys.intern(g) for g in _json(r.get("auto_groups"), []) if isinstance(g, str)
+            ),
             fp=fingerprint(r, TOKEN_VOLATILE),
         )
 
@@ -126,7 +135,7 @@ class UserEntry:
             username=r["username"],
             role=r["role"],
             status=r["status"],
-            group=r["group"] or "default",
+            group=sys.intern(r["group"] or "default"),
             quota=r["quota"],
             used_quota=r["used_quota"],
             request_count=r["request_count"],
@@ -187,8 +196,8 @@ class ChannelEntry:
             keys=keys or [key],
             other=r["other"] or "",
             organization=r["openai_organization"] or "",
-            models=split_list(r["models"]),
-            groups=split_list(r["group"]),
+            models=_names(r["models"]),
+            groups=_names(r["group"]),
             priority=r["priority"] or 0,
             weight=r["weight"] or 0,
             tag=r["tag"] or "",

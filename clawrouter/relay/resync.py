@@ -15,7 +15,7 @@ channel differs the routing index is not rebuilt."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from clawrouter.db.repo import channels as channels_repo
@@ -38,6 +38,31 @@ Row = dict[str, Any]
 Pager = Callable[[int, int], Awaitable[list[Row]]]
 
 
+async def pages(page: Pager) -> AsyncIterator[list[Row]]:
+    """Every row, PAGE at a time by id (the store's reader threads keep their last result:
+    one page, not a whole table)."""
+    after = 0
+    while True:
+        rows = await page(after, PAGE)
+        if rows:
+            yield rows
+        if len(rows) < PAGE:
+            return
+        after = rows[-1]["id"]
+
+
+def users_pager(db: Any) -> Pager:
+    return lambda after, n: users_repo.page_live_users(db, after, n)
+
+
+def tokens_pager(db: Any) -> Pager:
+    return lambda after, n: tokens_repo.page_live_tokens(db, after, n)
+
+
+def channels_pager(db: Any) -> Pager:
+    return lambda after, n: channels_repo.channels_after(db, after, n)
+
+
 async def _differing(
     page: Pager,
     entries: dict[int, Any],
@@ -47,18 +72,13 @@ async def _differing(
     """Ids whose entry differs from its row, has no row any more, or has no entry yet."""
     stale: set[int] = set()
     seen: set[int] = set()
-    after = 0
-    while True:
-        rows = await page(after, PAGE)
+    async for rows in pages(page):
         for r in rows:
             i = r["id"]
             seen.add(i)
             e = entries.get(i)
             if e is None or e.fp != fingerprint(r, volatile) or not same_balance(r, e):
                 stale.add(i)
-        if len(rows) < PAGE:
-            break
-        after = rows[-1]["id"]
         await asyncio.sleep(0)
     stale.update(i for i in list(entries) if i not in seen)  # gone, or created meanwhile
     return stale
@@ -95,22 +115,12 @@ async def resync(state: RelayState) -> int:
     def channel_balance(r: Row, c: Any) -> bool:
         return c.used_quota == r["used_quota"] + writer.pending_channel(c.id)
 
-    users = await _differing(
-        lambda a, n: users_repo.page_live_users(db, a, n), state.users, USER_VOLATILE, user_balance
-    )
+    users = await _differing(users_pager(db), state.users, USER_VOLATILE, user_balance)
     await _reread(state, users, state.load_user)
-    tokens = await _differing(
-        lambda a, n: tokens_repo.page_live_tokens(db, a, n),
-        state.tokens_by_id,
-        TOKEN_VOLATILE,
-        token_balance,
-    )
+    tokens = await _differing(tokens_pager(db), state.tokens_by_id, TOKEN_VOLATILE, token_balance)
     await _reread(state, tokens, state.load_token)
     channels = await _differing(
-        lambda a, n: channels_repo.channels_after(db, a, n),
-        state.channels,
-        CHANNEL_VOLATILE,
-        channel_balance,
+        channels_pager(db), state.channels, CHANNEL_VOLATILE, channel_balance
     )
     await _reread(state, channels, state.load_channel)
     if channels:

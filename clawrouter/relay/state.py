@@ -24,7 +24,8 @@ from clawrouter.relay.conversations import ConversationStore
 from clawrouter.relay.credentials import CredentialCache
 from clawrouter.relay.entries import ChannelEntry, TokenEntry, UserEntry
 from clawrouter.relay.ledger import Ledger, LocalLedger
-from clawrouter.relay.resync import resync
+from clawrouter.relay.resync import channels_pager, resync, tokens_pager, users_pager
+from clawrouter.relay.resync import pages as resync_pages
 from clawrouter.relay.selection import Tier
 
 log = logging.getLogger(__name__)
@@ -83,18 +84,17 @@ class RelayState:
             await resync(self)
             self._options_changed(_PRICE_KEYS)
             return
-        async with self.writer.lock:
-            tokens = await tokens_repo.list_live_tokens(self.db)
-            users = await users_repo.list_live_users(self.db)
-            channels = await channels_repo.list_channels(self.db)
-            self.tokens_by_id = {
-                r["id"]: _kept(self.tokens_by_id.get(r["id"]), self._token(r)) for r in tokens
-            }
-            self.tokens = {t.key: t for t in self.tokens_by_id.values()}
-            self.users = {r["id"]: _kept(self.users.get(r["id"]), self._user(r)) for r in users}
-            self.channels = {
-                r["id"]: _kept(self.channels.get(r["id"]), self._channel(r)) for r in channels
-            }
+        async with self.writer.lock:  # nothing held yet: every row is new, one pass each
+            async for rows in resync_pages(users_pager(self.db)):
+                for r in rows:
+                    self.users[r["id"]] = self._user(r)
+            async for rows in resync_pages(tokens_pager(self.db)):
+                for r in rows:
+                    t = self._token(r)
+                    self.tokens_by_id[t.id] = self.tokens[t.key] = t
+            async for rows in resync_pages(channels_pager(self.db)):
+                for r in rows:
+                    self.channels[r["id"]] = self._channel(r)
         self.rebuild_index()
         self._options_changed(_PRICE_KEYS)
 
