@@ -6,13 +6,23 @@ usage writer's lock when nothing differs."""
 from __future__ import annotations
 
 import asyncio
+import time
+from pathlib import Path
 
+import pytest
+
+from clawrouter.config import load
 from clawrouter.db.repo import channels as channels_repo
 from clawrouter.db.repo import tokens as tokens_repo
 from clawrouter.db.repo import usage as usage_repo
 from clawrouter.db.repo import users as users_repo
+from clawrouter.db.stores import open_stores
+from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.keys import MAIN_DB, RELAY, WRITER
+from clawrouter.options.store import Options
+from clawrouter.relay import resync as resync_module
 from clawrouter.relay.resync import resync
+from clawrouter.relay.state import RelayState
 from tests.support.gateway import RelayEnv
 
 CHAT = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hello"}]}
@@ -97,3 +107,41 @@ async def test_resync_keeps_charges_made_while_it_runs(relay_env: RelayEnv) -> N
         user["request_count"],
     )
     assert u.request_count == 12
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_paged_loads_on_each_store(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages by id on SQLite and PostgreSQL: every row once, across page boundaries."""
+    monkeypatch.setattr(resync_module, "PAGE", 3)
+    overrides = {"server.data_dir": str(tmp_path / "data")}
+    if backend == "postgresql":
+        overrides["database.url"] = request.getfixturevalue("postgres_url")
+    main, logs, _ = await open_stores(load(env={}, overrides=overrides))
+    try:
+        options = Options(main)
+        await options.load()
+        writer = UsageWriter(main, logs)
+        uid = await users_repo.insert_user(main, {"username": "u", "password": "x"})
+        for i in range(7):
+            await tokens_repo.insert_token(
+                main, {"user_id": uid, "key": f"k{i}", "name": f"n{i}", "status": 1}
+            )
+        await channels_repo.insert_channels(
+            main,
+            [{"type": 1, "key": f"sk-{i}", "name": f"c{i}", "base_url": "http://127.0.0.1:9",
+              "models": "m", "group": "default", "status": 1, "created_time": 1}
+             for i in range(5)],
+        )  # fmt: skip
+        state = RelayState(main, options, writer, time.time)
+        await state.load_all()
+        assert sorted(state.tokens) == [f"k{i}" for i in range(7)]
+        assert len(state.tiers("default", "m")[0]) == 5
+        assert await resync(state) == 0
+        await state.load_all()
+        assert len(state.tokens_by_id) == 7 and uid in state.users
+    finally:
+        await main.close()
+        if logs is not main:
+            await logs.close()
