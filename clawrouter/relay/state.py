@@ -177,7 +177,9 @@ class RelayState:
             self.users[user_id] = _kept(self.users.get(user_id), self._user(row))
 
     async def reload_channels(self, ids: list[int] | None = None) -> None:
-        """Reload some channels (or all) and rebuild the routing index."""
+        """Reload some channels (or all) and rebuild the routing index (for some channels, only
+        the group/model pairs they were or are routed to)."""
+        pairs = self._pairs(ids) if ids is not None else set()
         async with self.writer.lock:
             if ids is None:
                 rows = await channels_repo.list_channels(self.db)
@@ -187,7 +189,10 @@ class RelayState:
             else:
                 for cid in ids:
                     await self.load_channel(cid)
-        self.rebuild_index()
+        if ids is None:
+            self.rebuild_index()
+        else:
+            self._reindex(pairs | self._pairs(ids))
 
     async def load_channel(self, channel_id: int) -> None:
         """One channel, for a caller holding the writer's lock (the index is not rebuilt)."""
@@ -214,6 +219,36 @@ class RelayState:
             }
             for group, models in by_pair.items()
         }
+
+    def _pairs(self, ids: list[int]) -> set[tuple[str, str]]:
+        chans = [c for c in map(self.channels.get, ids) if c is not None]
+        return {(g, m) for c in chans for g in c.groups for m in c.models}
+
+    def _reindex(self, pairs: set[tuple[str, str]]) -> None:
+        """rebuild_index for these (group, model) pairs only: the same tiers in the same order
+        (one pass over the channels, no tier built for the other pairs)."""
+        found: dict[tuple[str, str], dict[int, list[ChannelEntry]]] = {p: {} for p in pairs}
+        groups = {g for g, _ in pairs}
+        for ch in self.channels.values():
+            if ch.status != 1:
+                continue
+            for group in ch.groups:
+                if group in groups:
+                    for model in ch.models:
+                        tiers = found.get((group, model))
+                        if tiers is not None:
+                            tiers.setdefault(ch.priority, []).append(ch)
+        index = dict(self.index)  # a new index, swapped in whole: requests read the old one
+        copied: set[str] = set()
+        for (group, model), tiers in found.items():
+            if group not in copied:
+                index[group] = dict(index.get(group, {}))
+                copied.add(group)
+            if tiers:
+                index[group][model] = [Tier(tiers[p]) for p in sorted(tiers, reverse=True)]
+            else:
+                index[group].pop(model, None)
+        self.index = {g: models for g, models in index.items() if models}
 
     def tiers(self, group: str, model: str) -> Tiers:
         return self.index.get(group, {}).get(model, [])

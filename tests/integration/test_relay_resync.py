@@ -145,3 +145,35 @@ async def test_paged_loads_on_each_store(
         await main.close()
         if logs is not main:
             await logs.close()
+
+
+def _shape(index: dict) -> dict:
+    return {
+        g: {m: [[c.id for c in tier] for tier in tiers] for m, tiers in models.items()}
+        for g, models in index.items()
+    }
+
+
+async def test_one_channels_edit_reindexes_as_a_full_rebuild_would(relay_env: RelayEnv) -> None:
+    gw = relay_env.gw
+    db, state = gw.app[MAIN_DB], gw.app[RELAY]
+    base = relay_env.up.base_url
+    ids = [
+        await gw.add_channel(base, models="a,b", group="default,vip", priority=p, weight=w)
+        for p, w in ((0, 1), (5, 2), (0, 3), (5, 0))
+    ]
+    edits = [
+        {"priority": 0},  # moves tier
+        {"models": "b,c"},  # leaves a, joins c
+        {"group": "solo"},  # a group of its own
+        {"status": 2},  # disabled: leaves every pair
+        {"status": 1, "group": "vip"},
+    ]
+    for cid, fields in zip([ids[1], ids[0], ids[2], ids[3], ids[3]], edits, strict=True):
+        await channels_repo.update_channel(db, cid, fields)
+        await state.reload_channels([cid])
+        partial = _shape(state.index)
+        state.rebuild_index()
+        assert partial == _shape(state.index), fields
+    assert _shape(state.index)["solo"] == {"a": [[ids[2]]], "b": [[ids[2]]]}
+    assert "c" in _shape(state.index)["vip"]
