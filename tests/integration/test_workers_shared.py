@@ -93,11 +93,11 @@ async def test_a_telegram_login_replayed_to_the_other_worker_is_refused(tmp_path
         status, reply = await root.json("POST", "/api/user/", json=body)
         assert status == 200 and reply["success"], reply
         user = await c.login("tele", "userpass123")
+        await asyncio.sleep(1.0)  # the option changes reach both workers (the change feed)
         resp = await user.request(
             "GET", "/api/oauth/telegram/bind", params=signed(5550099), allow_redirects=False
         )
         assert resp.status == 302, await resp.text()
-        await asyncio.sleep(1.0)  # the option changes reach both workers (the change feed)
         fields = signed(5550099, age=2)
         _, _, reply = await fresh(c, "GET", "/api/oauth/telegram/login", params=fields)
         assert reply["success"] and reply["data"]["username"] == "tele", reply
