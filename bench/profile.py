@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench import gateway, scenarios
 from bench.procs import Proc, free_port, tree_usage
-from bench.run import REPO, Cpus
+from bench.run import REPO, UPSTREAM_KEY, Cpus
 from bench.scenarios import SCENARIOS, Load, Target
 
 _FRAME = re.compile(r"^(?P<func>.+?) \((?P<file>[^()]*?)(?::\d+)?\)$")
@@ -162,6 +162,12 @@ def main() -> int:
     ap.add_argument(
         "--gateway-env", action="append", default=[], metavar="VAR=VALUE", help="as make bench"
     )
+    ap.add_argument(
+        "--target",
+        choices=("clawrouter", "raw"),
+        default="clawrouter",
+        help="raw: profile the raw pass-through instead (its floor, bucket by bucket)",
+    )
     a = ap.parse_args()
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(spy).exists():
@@ -180,13 +186,22 @@ def main() -> int:
     proc = None
     try:
         up.wait_http(upstream + "/health")
-        env = dict(e.split("=", 1) for e in a.gateway_env)
-        data = work / "data"
-        proc = gateway.start(port, data, work, cpu=cpus.proxy, repo=REPO, extra_env=env)
-        key = gateway.configure(f"http://127.0.0.1:{port}", upstream)
-        proc.stop()
-        proc = gateway.start(port, data, work, cpu=cpus.proxy, repo=REPO, extra_env=env)
-        t = Target("clawrouter", f"http://127.0.0.1:{port}", key)
+        base = f"http://127.0.0.1:{port}"
+        if a.target == "raw":
+            argv = [sys.executable, "-m", "bench.rawproxy", "--port", str(port)]
+            proc = Proc(
+                "rawproxy", [*argv, "--upstream", upstream], work, cpu=cpus.proxy, cwd=str(REPO)
+            )
+            proc.wait_http(base + "/health")
+            t = Target("raw", base, UPSTREAM_KEY)
+        else:
+            env = dict(e.split("=", 1) for e in a.gateway_env)
+            data = work / "data"
+            proc = gateway.start(port, data, work, cpu=cpus.proxy, repo=REPO, extra_env=env)
+            key = gateway.configure(base, upstream)
+            proc.stop()
+            proc = gateway.start(port, data, work, cpu=cpus.proxy, repo=REPO, extra_env=env)
+            t = Target("clawrouter", base, key)
         scenarios.validate(t, s)
         conns = (a.streams if s.stream else a.conns) if s.many else 1
         scenarios.warm(t, s, load, conns)
