@@ -30,7 +30,7 @@ async def quota_notices(app: web.Application) -> AsyncIterator[None]:
     outbox = app[OUTBOX]
 
     def submit(notice: Notice) -> None:
-        outbox.submit(_send(app, notice), f"quota notice to user {notice.user_id}")
+        outbox.submit(_send(app, notice), f"quota notice to user {notice.user_id}", lane="notice")
 
     watch.sink = submit
     try:
