@@ -20,7 +20,7 @@ from clawrouter.billing.ratios import as_fraction
 from clawrouter.wire.usage import Usage
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AudioSettlement(Settlement):
     """A settlement whose log row also names the text/audio split and the audio ratios."""
 
