@@ -53,8 +53,7 @@ from clawrouter.db.stores import open_stores
 from clawrouter.http import health
 from clawrouter.http.cors import Cors
 from clawrouter.http.limits import api_limit
-from clawrouter.http.middlewares import request_context
-from clawrouter.http.observe import observer
+from clawrouter.http.middlewares import edge
 from clawrouter.http.outbound import OutboundClient
 from clawrouter.http.outbound_guard import FetchPolicy
 from clawrouter.http.ratelimit import open_limiters
@@ -259,7 +258,7 @@ def create_app(
     shared = multiprocess_dir(config.data_dir) if worker.count > 1 else None  # one per gateway
     metrics = Metrics(shared=shared) if config.metrics.enabled else None
     draining = asyncio.Event()
-    middlewares = [observer(metrics, draining), request_context]
+    middlewares = [edge(config, metrics, draining)]  # request id, errors, metrics, draining
     cors = Cors(config.cors) if Cors.enabled(config.cors) else None
     if cors is not None:
         middlewares.insert(0, cors.preflight)

@@ -1,17 +1,21 @@
 """Root middlewares: request id, error rendering in the caller's protocol, body-size limit,
-security headers. Nothing here leaks a traceback to a client."""
+security headers, and (edge) the metrics of every answer. Nothing here leaks a traceback to a
+client."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import random
 import time
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 
+from clawrouter.config import Config
 from clawrouter.db.store import DuplicateError, StoreError
 from clawrouter.errors import (
     ApiError,
@@ -20,9 +24,13 @@ from clawrouter.errors import (
     NotFoundError,
     PayloadTooLargeError,
 )
+from clawrouter.http.observe import CLIENT_GONE, METHODS, route_label
 from clawrouter.http.render import error_response, protocol_for
-from clawrouter.keys import CONFIG, REQUEST_ID, STREAMING
+from clawrouter.keys import CONFIG, JOB, REQUEST_ID, STREAMING
 from clawrouter.logs import REQUEST_ID as LOG_REQUEST_ID
+
+if TYPE_CHECKING:
+    from clawrouter.metrics import Metrics
 
 log = logging.getLogger("clawrouter.http")
 
@@ -36,7 +44,9 @@ def new_request_id() -> str:
     """UTC yyyymmddHHMMSS + 9-digit nanoseconds + 8 random hex characters (the reference's
     shape). An id, not a secret: no cryptographic randomness needed."""
     second, ns = divmod(time.time_ns(), 1_000_000_000)
-    return f"{_utc_stamp(second)}{ns:09d}{random.getrandbits(32):08x}"
+    # zero-padded by a leading digit sliced off: a third of the cost of format specs
+    nanos = str(ns + 1_000_000_000)[1:]
+    return _utc_stamp(second) + nanos + hex(random.getrandbits(32) | 0x1_0000_0000)[3:]
 
 
 def _http_error(exc: web.HTTPException, request: web.Request) -> ClawError:
@@ -63,57 +73,106 @@ def _store_error(err: StoreError) -> ClawError:
     return ApiError("the store refused this change (a related record is missing or in use)")
 
 
+def _rendered(request: web.Request, exc: Exception, rid: str) -> web.StreamResponse:
+    """The answer for an exception a handler raised, in the caller's protocol; re-raises what
+    must not be rendered (a redirect; an unexpected error once a stream began)."""
+    if isinstance(exc, ClawError):
+        err = exc
+    elif isinstance(exc, StoreError):  # a write a handler did not expect to be refused
+        err = _store_error(exc)
+    elif isinstance(exc, (RequestPayloadError, HttpProcessingError)):  # the body is broken
+        err = BadRequestError(f"the request body cannot be read ({exc.__class__.__name__})")
+    elif isinstance(exc, OverflowError):  # a number from the request past what the store holds
+        log.warning("a number out of range on %s %s", request.method, request.path)
+        err = BadRequestError("a number in the request is out of range")
+    elif isinstance(exc, web.HTTPException):
+        if exc.status < 400:
+            raise exc
+        response = error_response(
+            _http_error(exc, request), protocol_for(request.path, request.headers, request.query)
+        )
+        if "Allow" in exc.headers:  # a 405 names the methods the path does accept
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
+    else:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if request.get(STREAMING):
+            raise exc  # the status line is gone; let aiohttp drop the connection
+        err = ClawError(f"internal server error (request id: {rid})", code="internal_error")
+    return error_response(err, protocol_for(request.path, request.headers, request.query))
+
+
+def _stamped(response: web.StreamResponse, rid: str) -> web.StreamResponse:
+    if not response.prepared:
+        response.headers["X-Request-Id"] = rid
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
 @web.middleware
 async def request_context(request: web.Request, handler):
-    """Assign the request id, render every error, stamp X-Request-Id on every response."""
+    """Assign the request id, render every error, stamp X-Request-Id on every response (the
+    edge() middleware below does this too, with the metrics; this one serves bare test apps)."""
     rid = new_request_id()
     request[REQUEST_ID] = rid
     token = LOG_REQUEST_ID.set(rid)
     try:
         try:
             limit = request.app[CONFIG].max_body_bytes  # the root app: this is its middleware
-            if request.content_length is not None and request.content_length > limit:
+            length = request.content_length
+            if length is not None and length > limit:
                 raise PayloadTooLargeError(f"request body too large (limit {limit} bytes)")
             response = await handler(request)
-        except ClawError as err:
-            response = error_response(
-                err, protocol_for(request.path, request.headers, request.query)
-            )
-        except StoreError as err:  # a write a handler did not expect to be refused
-            response = error_response(
-                _store_error(err), protocol_for(request.path, request.headers, request.query)
-            )
-        except (RequestPayloadError, HttpProcessingError) as err:  # the body itself is broken
-            response = error_response(
-                BadRequestError(f"the request body cannot be read ({err.__class__.__name__})"),
-                protocol_for(request.path, request.headers, request.query),
-            )
-        except OverflowError:  # a number from the request past what the store can hold
-            log.warning("a number out of range on %s %s", request.method, request.path)
-            response = error_response(
-                BadRequestError("a number in the request is out of range"),
-                protocol_for(request.path, request.headers, request.query),
-            )
-        except web.HTTPException as exc:
-            if exc.status < 400:
-                raise
-            response = error_response(
-                _http_error(exc, request),
-                protocol_for(request.path, request.headers, request.query),
-            )
-            if "Allow" in exc.headers:  # a 405 names the methods the path does accept
-                response.headers["Allow"] = exc.headers["Allow"]
-        except Exception:
-            log.exception("unhandled error on %s %s", request.method, request.path)
-            if request.get(STREAMING):
-                raise  # the status line is gone; let aiohttp drop the connection
-            err = ClawError(f"internal server error (request id: {rid})", code="internal_error")
-            response = error_response(
-                err, protocol_for(request.path, request.headers, request.query)
-            )
-        if not response.prepared:
-            response.headers["X-Request-Id"] = rid
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
+        except Exception as exc:
+            response = _rendered(request, exc, rid)
+        return _stamped(response, rid)
     finally:
         LOG_REQUEST_ID.reset(token)
+
+
+def edge(config: Config, metrics: Metrics | None, draining: asyncio.Event):
+    """The application's outermost middleware (after CORS preflight): request_context's work
+    and the observation of every request's final status (http/observe.py) in one layer, one
+    coroutine frame fewer on every request than the two apart."""
+    limit = config.max_body_bytes
+
+    @web.middleware
+    async def edge_middleware(request: web.Request, handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        rid = new_request_id()
+        request[REQUEST_ID] = rid
+        token = LOG_REQUEST_ID.set(rid)
+        status = 500
+        try:
+            try:
+                length = request.content_length
+                if length is not None and length > limit:
+                    raise PayloadTooLargeError(f"request body too large (limit {limit} bytes)")
+                response = await handler(request)
+            except Exception as exc:
+                response = _rendered(request, exc, rid)
+            _stamped(response, rid)
+            status = response.status
+            if draining.is_set() and not response.prepared:
+                response.force_close()
+            return response
+        except asyncio.CancelledError:
+            status = CLIENT_GONE
+            raise
+        except web.HTTPException as exc:  # a redirect, re-raised by _rendered
+            status = exc.status
+            raise
+        finally:
+            LOG_REQUEST_ID.reset(token)
+            if metrics is not None:
+                try:
+                    job = request[JOB]  # (request.get: two Python calls more)
+                except KeyError:
+                    job = None
+                method = request.method
+                metrics.observe(
+                    route_label(request), method if method in METHODS else "other", status,
+                    time.perf_counter() - started, job,
+                )  # fmt: skip
+
+    return edge_middleware
