@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from clawrouter.auth.roles import ADMIN
 from clawrouter.errors import BadRequestError, ForbiddenError, UnauthorizedError
@@ -34,7 +34,7 @@ def _is_gemini_path(path: str) -> bool:
 def raw_key(request: web.Request) -> str:
     """The key as the client sent it, honouring each protocol's place for it."""
     headers, path = request.headers, request.path
-    proto = headers.get("Sec-WebSocket-Protocol", "")
+    proto = headers.get(hdrs.SEC_WEBSOCKET_PROTOCOL)  # istr names: no case folding per lookup
     if proto and _REALTIME_PREFIX in proto:
         for part in proto.split(","):
             part = part.strip()
@@ -46,7 +46,7 @@ def raw_key(request: web.Request) -> str:
             return key
     if ("/v1/messages" in path or path.startswith("/v1/models")) and headers.get("x-api-key"):
         return headers["x-api-key"]
-    return bearer(headers.get("Authorization", "")) or headers.get("x-api-key", "").strip()
+    return bearer(headers.get(hdrs.AUTHORIZATION, "")) or headers.get("x-api-key", "").strip()
 
 
 def split_key(raw: str) -> tuple[str, str | None]:

@@ -18,8 +18,12 @@ TOTAL = "您已达到总请求数限制：{m}分钟内最多请求{n}次，包�
 SUCCESS = "您已达到请求数限制：{m}分钟内最多请求{n}次"
 
 
-def _limits(options: Any, group: str) -> tuple[int, int, int] | None:
-    """(minutes, total, success) when the limits apply, else None."""
+Limits = tuple[int, int, int]  # (minutes, total, success)
+
+
+def limits_for(options: Any, group: str) -> Limits | None:
+    """(minutes, total, success) when the limits apply, else None: decided without awaiting,
+    so a request under no limit (the default) pays no coroutine for them."""
     if not options["ModelRequestRateLimitEnabled"]:
         return None
     minutes = int(options["ModelRequestRateLimitDurationMinutes"])
@@ -31,11 +35,8 @@ def _limits(options: Any, group: str) -> tuple[int, int, int] | None:
     return (minutes, total, success) if minutes > 0 else None
 
 
-async def check(windows: Windows, options: Any, user_id: int, group: str) -> None:
-    """Before a relay request: count it against the total and check the successes."""
-    limits = _limits(options, group)
-    if limits is None:
-        return
+async def check(windows: Windows, limits: Limits, user_id: int) -> None:
+    """Before a relay request under `limits`: count it against the total, check the successes."""
     minutes, total, success = limits
     window = minutes * 60.0
     if total > 0 and not await windows.take(f"mrrl:{user_id}", total, window):
@@ -44,8 +45,7 @@ async def check(windows: Windows, options: Any, user_id: int, group: str) -> Non
         raise RateLimitedError(SUCCESS.format(m=minutes, n=success), retry_after=None)
 
 
-async def succeeded(windows: Windows, options: Any, user_id: int, group: str) -> None:
-    """After a relay request answered successfully: count it as a success."""
-    limits = _limits(options, group)
-    if limits is not None and limits[2] > 0:
+async def succeeded(windows: Windows, limits: Limits, user_id: int) -> None:
+    """After a relay request under `limits` answered successfully: count it as a success."""
+    if limits[2] > 0:
         await windows.add(f"mrrls:{user_id}", limits[0] * 60.0)

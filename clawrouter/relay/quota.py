@@ -11,6 +11,8 @@ from clawrouter.relay.state import RelayState
 class Charge:
     """Reserve before the call; then exactly one of settle() or refund()."""
 
+    __slots__ = ("done", "reserved", "settled", "state", "token", "user")
+
     def __init__(self, state: RelayState, token: TokenEntry, user: UserEntry) -> None:
         self.state, self.token, self.user = state, token, user
         self.reserved = 0
