@@ -38,6 +38,10 @@ def redact(text: str) -> str:
     return _SECRETS.sub(sub, text)
 
 
+# The console's level column, padded (logging.getLevelName and the padding, once).
+_LEVEL_NAMES = {logging.INFO: "INFO   ", logging.WARNING: "WARNING"}
+
+
 class _Context(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = REQUEST_ID.get()
@@ -105,13 +109,10 @@ class _Stream(logging.StreamHandler):
         """An access-log line without building a LogRecord (console format only)."""
         fmt = self.formatter
         assert isinstance(fmt, _Console)
-        name = logging.getLevelName(level)
-        line = f"{fmt.stamp(time.time())} {name:<7} [{request_id}] {message}\n"
-        self.acquire()
-        try:
+        name = _LEVEL_NAMES.get(level) or f"{logging.getLevelName(level):<7}"
+        line = f"{fmt.stamp(time.time())} {name} [{request_id}] {message}\n"
+        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
             self.stream.write(line)
-        finally:
-            self.release()
         self._after_write(level)
 
     def _after_write(self, level: int) -> None:
@@ -162,8 +163,26 @@ class AccessLogger(AbstractAccessLogger):
     WARNING for a 5xx (a client's mistake is no warning). In JSON each is a field, with the
     ones fields() adds (who and what: http/observe.py)."""
 
+    def __init__(self, logger: logging.Logger, log_format: str) -> None:
+        super().__init__(logger, log_format)
+        self._paths: dict[str, str] = {}  # raw path (no query) -> as logged; see _path
+
     def fields(self, request: Any) -> dict[str, Any]:
         return {}
+
+    def _path(self, request: Any) -> str:
+        """The path and query as logged (secrets redacted). str(request.rel_url) costs about a
+        microsecond per request and is a function of the raw path, so a path without a query
+        (most relay calls) is formatted once; a query (a key may be in it) never memoised."""
+        raw = request.raw_path
+        path = self._paths.get(raw)
+        if path is None:
+            path = redact(request.path_qs)
+            if "?" not in raw:
+                if len(self._paths) >= 256:
+                    self._paths.clear()
+                self._paths[raw] = path
+        return path
 
     def log(self, request, response, time: float) -> None:
         status = response.status
@@ -171,7 +190,7 @@ class AccessLogger(AbstractAccessLogger):
         if not self.logger.isEnabledFor(level):
             return
         rid = response.headers.get("X-Request-Id", "-")
-        path = redact(request.path_qs)
+        path = self._path(request)
         handlers = logging.getLogger().handlers
         fast = handlers[0] if len(handlers) == 1 else None
         if isinstance(fast, _Stream) and isinstance(fast.formatter, _Console):

@@ -91,6 +91,7 @@ class Metrics:
     def __init__(self, *, process: bool = True, shared: Path | None = None) -> None:
         self.registry = r = CollectorRegistry(auto_describe=True)
         self._children: dict[tuple[Any, ...], Any] = {}  # see _child
+        self._answers: dict[tuple[Any, ...], tuple[Any, Any]] = {}  # see observe
         self._scraped = r  # what exposition() encodes
         if shared is not None:
             values.ValueClass = values.MultiProcessValue()  # this process's values: mmap files
@@ -176,15 +177,23 @@ class Metrics:
 
     def observe(self, route: str, method: str, status: int, seconds: float, job: Any) -> None:
         """One answered request; `job` is the relay's Job when the request reached one."""
-        child = self._child
         if job is None:
-            child(self.requests, route, method, status, "", "").inc()
-            child(self.duration, route, "").observe(seconds)
+            model, channel = "", ""
+        else:
+            model = job.model
+            channel = job.channel.id if job.channel is not None else ""
+        key = (route, method, status, model, channel)
+        answer = self._answers.get(key)  # both children of an answer in one lookup
+        if answer is None:
+            answer = self._answers[key] = (
+                self._child(self.requests, *key),
+                self._child(self.duration, route, model),
+            )
+        answer[0].inc()
+        answer[1].observe(seconds)
+        if job is None:
             return
-        model = job.model
-        channel = job.channel.id if job.channel is not None else ""
-        child(self.requests, route, method, status, model, channel).inc()
-        child(self.duration, route, model).observe(seconds)
+        child = self._child
         if job.frt_ms:
             child(self.first_byte, model, channel).observe(job.frt_ms / 1000)
         tried = job.tried
