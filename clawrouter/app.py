@@ -58,6 +58,7 @@ from clawrouter.http.outbound import OutboundClient
 from clawrouter.http.outbound_guard import FetchPolicy
 from clawrouter.http.ratelimit import open_limiters
 from clawrouter.http.static import add_spa_routes
+from clawrouter.http.upstream_client import UpstreamClient
 from clawrouter.jobs.channel_tests import BackgroundRun
 from clawrouter.jobs.outbox import Outbox
 from clawrouter.jobs.task_poller import task_poller
@@ -81,6 +82,7 @@ from clawrouter.keys import (
     RELAY,
     SESSIONS,
     STARTED_AT,
+    UPSTREAM,
     WORKER,
     WRITER,
 )
@@ -156,6 +158,10 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
         cookie_jar=aiohttp.DummyCookieJar(),
     )  # fmt: skip
     app[HTTP] = session
+    lean = None
+    if cfg.upstream_client == "lean":  # relay.upstream.send decides which client sends a call
+        # aiohttp's keepalive_timeout (15 s) and ttl_dns_cache (300 s), the same limit
+        app[UPSTREAM] = lean = UpstreamClient(cfg.max_connections, idle_timeout=15.0, dns_ttl=300)
     opts = app[OPTIONS]
     app[OUTBOUND] = guarded = OutboundClient(
         lambda: FetchPolicy.from_options(opts), aiohttp.DefaultResolver()
@@ -164,6 +170,8 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await guarded.close()
+        if lean is not None:
+            await lean.close()
         await session.close()
 
 

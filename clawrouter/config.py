@@ -292,6 +292,10 @@ def _validate(cfg: Config) -> Config:
         )
     if cfg.server.workers < 0:
         raise ConfigError('server.workers must be 1 or more, or "auto" (one per core)')
+    if cfg.relay.upstream_client not in ("lean", "aiohttp"):
+        raise ConfigError(
+            f'relay.upstream_client must be "lean" or "aiohttp", got {cfg.relay.upstream_client!r}'
+        )
     if cfg.changes.feed not in ("", "sql"):
         raise ConfigError(f'changes.feed must be "" (automatic) or "sql", got {cfg.changes.feed!r}')
     if cfg.changes.poll_interval_seconds <= 0 or cfg.changes.keep_seconds < 10:

@@ -77,6 +77,7 @@ class RelayConfig:
     first_byte_timeout_seconds: float = 300.0
     stream_idle_timeout_seconds: float = 300.0
     max_connections: int = 1000
+    upstream_client: str = "lean"  # "lean" (clawrouter.http.upstream_client) or "aiohttp"
     sync_interval_seconds: float = 60.0
     log_flush_interval_seconds: float = 1.0
     models_metadata_url: str = "https://basellm.github.io/llm-metadata"

@@ -17,6 +17,7 @@ from clawrouter.config import Config
 from clawrouter.db.store import Store
 from clawrouter.http.outbound import OutboundClient
 from clawrouter.http.ratelimit import Limiters
+from clawrouter.http.upstream_client import UpstreamClient
 from clawrouter.jobs.channel_tests import BackgroundRun
 from clawrouter.jobs.outbox import Outbox
 from clawrouter.jobs.usage_writer import UsageWriter
@@ -31,6 +32,8 @@ LOG_DB = web.AppKey("log_db", Store)
 OPTIONS = web.AppKey("options", Options)
 SESSIONS = web.AppKey("sessions", SessionCodec)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+# the relay's lean client for JSON calls upstream (absent when relay.upstream_client = "aiohttp")
+UPSTREAM = web.AppKey("upstream", UpstreamClient)
 # fetches a user controls (notification URLs), checked against the fetch_setting.* options
 OUTBOUND = web.AppKey("outbound", OutboundClient)
 LIMITERS = web.AppKey("limiters", Limiters)

@@ -13,6 +13,7 @@ import aiohttp
 from aiohttp import web
 
 from clawrouter.config import RelayConfig
+from clawrouter.keys import UPSTREAM
 from clawrouter.relay import (
     answers,
     conversations,
@@ -222,7 +223,8 @@ async def attempt(
     )
     try:
         limits = upstream.timeout_for(cfg, job.stream)
-        resp = await upstream.send(http, call, limits)
+        lean = request.app.get(UPSTREAM)
+        resp = await upstream.send(http, call, limits, lean)
         if resp.status != 200:
             err = await upstream.read_error(resp, adapter)
             if not (job.responses_fallback and responses_route.endpoint_missing(err)):
@@ -230,7 +232,7 @@ async def attempt(
             adapter, conv, ctx, call = await prepare_call(
                 state, job, ch, http, request.headers, request.query, fallback=True
             )
-            resp = await upstream.send(http, call, limits)
+            resp = await upstream.send(http, call, limits, lean)
             if resp.status != 200:
                 raise await upstream.read_error(resp, adapter)
             _learnt_chat_only(state, job, ch, err)

@@ -8,9 +8,12 @@ import functools
 import aiohttp
 
 from clawrouter.config import RelayConfig
+from clawrouter.http.upstream_client import Response, UpstreamClient
 from clawrouter.relay.providers.base import ProviderAdapter, UpstreamCall, UpstreamError
 
 MAX_ERROR_BODY = 1 << 20
+# What send returns: aiohttp's response, or the lean client's with the same surface.
+UpstreamResponse = aiohttp.ClientResponse | Response
 
 
 @functools.lru_cache(maxsize=8)  # a pure function of the frozen config: two values per app
@@ -23,9 +26,21 @@ def timeout_for(cfg: RelayConfig, stream: bool) -> aiohttp.ClientTimeout:
 
 
 async def send(
-    http: aiohttp.ClientSession, call: UpstreamCall, limits: aiohttp.ClientTimeout
-) -> aiohttp.ClientResponse:
+    http: aiohttp.ClientSession,
+    call: UpstreamCall,
+    limits: aiohttp.ClientTimeout,
+    lean: UpstreamClient | None = None,
+) -> UpstreamResponse:
+    """Send `call`; the one place that decides the client: the lean one (when the app has it:
+    relay.upstream_client = "lean") for a bytes body or none to an http(s) URL, else aiohttp
+    (multipart and other bodies, anything the lean client does not send). Both raise aiohttp's
+    exception types."""
     try:
+        if lean is not None and isinstance(call.body, bytes | None) and lean.can_send(call.url):
+            return await lean.request(
+                call.method, call.url, call.headers, call.body, limits.sock_connect,
+                limits.sock_read,
+            )  # fmt: skip
         return await http.request(
             call.method,
             call.url,
@@ -63,7 +78,7 @@ def network_problem(e: aiohttp.ClientError) -> str:
     return "the connection to the upstream failed"
 
 
-async def read_error(resp: aiohttp.ClientResponse, adapter: ProviderAdapter) -> UpstreamError:
+async def read_error(resp: UpstreamResponse, adapter: ProviderAdapter) -> UpstreamError:
     try:
         body = await resp.content.read(MAX_ERROR_BODY)
     except (aiohttp.ClientError, TimeoutError):
@@ -77,7 +92,7 @@ async def read_error(resp: aiohttp.ClientResponse, adapter: ProviderAdapter) -> 
     return err
 
 
-async def read_body(resp: aiohttp.ClientResponse) -> bytes:
+async def read_body(resp: UpstreamResponse) -> bytes:
     try:
         return await resp.read()
     except TimeoutError:
