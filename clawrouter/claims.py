@@ -47,8 +47,12 @@ class StoreClaims:
         self._db, self._clock = db, clock
 
     def _times(self, ttl: float) -> tuple[int, int]:
-        now = int(self._clock())
-        return now, now + max(1, math.ceil(ttl))
+        """(now, expires_at) in whole seconds. A row holds while expires_at > now, so the
+        expiry is rounded up from clock + ttl: a claim holds for at least `ttl` (rounding `now`
+        down first let a 1 s claim lapse a moment after it was made, at a second boundary)."""
+        t = self._clock()
+        now = int(t)
+        return now, max(now + 1, math.ceil(t + ttl))
 
     async def claim(self, name: str, ttl: float, holder: str = "") -> bool:
         now, until = self._times(ttl)
