@@ -4,6 +4,8 @@ it is refused with a 503 rather than let a replay through."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 from typing import Any
 
@@ -58,4 +60,7 @@ class RedisClaims:
         return None if value is None else value.decode()
 
     async def close(self) -> None:
-        await self._r.aclose()
+        """Bounded whatever Redis does (gone, or paused and never answering)."""
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(1.0):
+                await self._r.aclose()

@@ -5,6 +5,8 @@ PUBLISHes it on one Redis channel; a listener task applies what the other proces
 Pub/sub keeps nothing: while the subscription is down, changes are missed, so after every
 (re)subscription the listener applies Change("all") (a full resync). A publish Redis refuses is
 logged and not retried: the periodic resync (relay.sync_interval_seconds) is the safety net.
+close() is bounded whatever Redis does (gone, restarting, or paused and never answering): every
+wait on a connection at shutdown has a deadline (CLOSE_TIMEOUT).
 `redis` (redis-py's asyncio client) is imported here only, when redis.url is set.
 """
 
@@ -26,6 +28,7 @@ from clawrouter.changes.change import Change, ChangeError, Subscriber
 log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT = 2.0  # seconds; a publish that takes longer is given up (and logged)
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)  # between attempts to subscribe again
+CLOSE_TIMEOUT = 1.0  # seconds; closing one client at shutdown waits no longer than this
 
 
 class RedisFeed:
@@ -70,8 +73,8 @@ class RedisFeed:
                 await self._listener
             self._listener = None
         if self._publisher is not None:
-            await self._publisher.aclose()
-            self._publisher = None
+            publisher, self._publisher = self._publisher, None
+            await _close_client(publisher)
 
     # ---- the listener ------------------------------------------------------------------------
     async def _try_subscribe(self) -> tuple[Any, Any] | None:
@@ -97,6 +100,9 @@ class RedisFeed:
             log.error("change feed: cannot subscribe to Redis at %s: %s", _where(self.url), e)
             await _close(pubsub, client)
             return None
+        except BaseException:  # cancelled (shutting down): nothing is left open behind
+            await _close(pubsub, client)
+            raise
         self.subscribed.set()
         return pubsub, client
 
@@ -143,10 +149,17 @@ class RedisFeed:
 
 
 async def _close(pubsub: Any, client: Any) -> None:
+    await _close_client(pubsub)
+    await _close_client(client)
+
+
+async def _close_client(client: Any) -> None:
+    """aclose() a redis-py client or pubsub within CLOSE_TIMEOUT; errors and a Redis that does
+    not answer are ignored (the connection is dropped either way). Also called from a task
+    being cancelled: the deadline still holds."""
     with contextlib.suppress(Exception):
-        await pubsub.aclose()
-    with contextlib.suppress(Exception):
-        await client.aclose()
+        async with asyncio.timeout(CLOSE_TIMEOUT):
+            await client.aclose()
 
 
 def _where(url: str) -> str:

@@ -6,6 +6,8 @@ take the site down with it. redis-py is imported only here, and only when config
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import math
 import uuid
@@ -66,7 +68,10 @@ class RedisRateLimiter(RateLimiter):
         return max(1, math.ceil(int(wait_ms) / 1000)) if wait_ms else None
 
     async def close(self) -> None:
-        await self._client.aclose()
+        """Bounded whatever Redis does (gone, or paused and never answering)."""
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(1.0):
+                await self._client.aclose()
 
 
 # KEYS: the set; ARGV: now (ms), window (ms), limit, member, mode ('take', 'room' or 'add')

@@ -48,6 +48,7 @@ DIRTY_U, DIRTY_T = PREFIX + "dirty:u", PREFIX + "dirty:t"
 CREDIT_TTL = 30 * 86400  # seconds a credited claim key is remembered
 MISSING_WALLET, MISSING_KEY = 1, 2  # a script's answer: that balance is not in Redis
 BATCH = 1000
+CLOSE_TIMEOUT = 3.0  # seconds for the last sends and flushes at shutdown, whatever Redis does
 
 # KEYS: wallet, key, dirty:u, dirty:t; ARGV: amount, unlimited, uid, tid, remain (no stored key)
 _RESERVE = """
@@ -135,6 +136,7 @@ class RedisLedger(LocalLedger):
         self.redis: Any = None
         self._moves: dict[tuple[int, int], int] = {}  # (uid, tid) -> delta not yet sent
         self._wake = asyncio.Event()
+        self._flushing = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -152,19 +154,33 @@ class RedisLedger(LocalLedger):
         ]
 
     async def close(self) -> None:
+        """Send what is queued and write Redis's balances to the store, within CLOSE_TIMEOUT:
+        shutdown is bounded whatever Redis does (a paused Redis never answers; a socket timeout
+        alone would let each command wait socket_timeout twice)."""
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         try:
-            await self._send()
-            while await self.flush():
-                pass
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await self._send()
+                while await self.flush():
+                    pass
+        except TimeoutError:
+            log.error("shared ledger: Redis did not answer within %ss at shutdown", CLOSE_TIMEOUT)
         except (RedisError, OSError) as e:
             log.error("shared ledger: could not finish its writes at shutdown: %s", e)
+        if self._moves:  # balances the columns and Redis never got: say exactly which
+            log.error(
+                "shared ledger: %d settlements not sent to Redis at shutdown (wallet/key ids and"
+                " quota deltas: %s)",
+                len(self._moves), sorted(self._moves.items())[:50],
+            )  # fmt: skip
         if self.redis is not None:
-            await self.redis.aclose()
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(1.0):
+                    await self.redis.aclose()
 
     # ---- the relay ---------------------------------------------------------------------------
     async def reserve(self, token: TokenEntry, user: UserEntry, amount: int) -> None:
@@ -253,22 +269,30 @@ class RedisLedger(LocalLedger):
 
     async def flush(self) -> bool:
         """Write the balances Redis marked as moved to their columns; True when a full batch
-        was written (more may wait)."""
-        uids = [int(i) for i in await self.redis.spop(DIRTY_U, BATCH) or []]
-        tids = [int(i) for i in await self.redis.spop(DIRTY_T, BATCH) or []]
-        if not uids and not tids:
-            return False
-        try:
-            async with self._state.db.transaction() as tx:
-                await self._write_back(tx, uids, tids)
-        except BaseException:
-            with contextlib.suppress(RedisError, OSError):  # marked again: the next turn retries
+        was written (more may wait). Flushes run one at a time, so once one returns, what this
+        process popped before it is in the store."""
+        async with self._flushing:  # one at a time: a flush that returns has written them
+            uids = [int(i) for i in await self.redis.spop(DIRTY_U, BATCH) or []]
+            tids = [int(i) for i in await self.redis.spop(DIRTY_T, BATCH) or []]
+            if not uids and not tids:
+                return False
+            try:
+                async with self._state.db.transaction() as tx:
+                    await self._write_back(tx, uids, tids)
+            except BaseException:
+                await self._mark_again(uids, tids)
+                raise
+            return len(uids) == BATCH or len(tids) == BATCH
+
+    async def _mark_again(self, uids: list[int], tids: list[int]) -> None:
+        """Put back the ids a failed (or cancelled) flush popped, so the next turn writes them;
+        bounded, as it may run in a task being cancelled at shutdown."""
+        with contextlib.suppress(RedisError, OSError, TimeoutError):
+            async with asyncio.timeout(1.0):
                 if uids:
                     await self.redis.sadd(DIRTY_U, *uids)
                 if tids:
                     await self.redis.sadd(DIRTY_T, *tids)
-            raise
-        return len(uids) == BATCH or len(tids) == BATCH
 
     async def _write_back(self, tx: Tx, uids: Sequence[int], tids: Sequence[int]) -> None:
         uids, tids = sorted(set(uids)), sorted(set(tids))

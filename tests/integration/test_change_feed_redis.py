@@ -20,7 +20,7 @@ from clawrouter.changes.change import Change
 from clawrouter.changes.redis_feed import RedisFeed
 from clawrouter.config import Config, load, replace
 from clawrouter.db.repo import channels as channels_repo
-from clawrouter.keys import CHANGES, MAIN_DB, RELAY
+from clawrouter.keys import CHANGES, CLAIMS, MAIN_DB, RELAY
 from tests.integration.test_change_feed import MESSAGES, chat_status, new_key
 from tests.support.gateway import Client, Gateway
 from tests.support.redis_server import RedisServer, find_redis
@@ -260,3 +260,53 @@ async def test_a_gateway_starts_without_redis_and_catches_up_when_it_comes(
     finally:
         await gw.stop()
         late.remove()
+
+
+@pytest.mark.parametrize("redis_is", ["paused", "gone"])
+async def test_shutdown_is_bounded_whatever_redis_does(
+    tmp_path: Path, redis_is: str, caplog: pytest.LogCaptureFixture
+):
+    """Redis paused (SIGSTOP: its connections stay open and nothing is ever answered) or gone
+    at shutdown, with a settlement queued for it: the gateway still stops within its grace
+    period, and says which settlement Redis never got. Before the fix a paused Redis held the
+    shared ledger's close for two socket timeouts per command (10 s and more)."""
+    program = find_redis()
+    if program is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server): skipped")
+    server = RedisServer(program)
+    server.start()
+    grace = 8.0
+    overrides = {
+        "server.data_dir": str(tmp_path / "data"),
+        "server.shutdown_grace_seconds": grace,
+        "redis.url": server.url,
+        "redis.channel": f"test-{uuid.uuid4().hex}",
+    }
+    gw = Gateway(load(env={}, overrides=overrides))  # rate limits on: their client is in use
+    stopped = False
+    try:
+        await gw.start()
+        async with FakeUpstream() as up:
+            await gw.setup_root()
+            await gw.add_channel(up.base_url)
+            key = await gw.add_token(remain_quota=10**6, unlimited_quota=0)
+            assert await chat_status(gw.base, key) == 200  # the ledger, the limits: connected
+            assert await gw.app[CLAIMS].claim(f"test:{uuid.uuid4().hex}", 30, "t")
+            state = gw.app[RELAY]
+            token, user = state.tokens[key.removeprefix("sk-")], state.users[1]
+            if redis_is == "paused":
+                server.pause()
+            else:
+                server.stop()
+            state.ledger.move(token, user, 40)  # a settlement Redis will never get
+            await asyncio.sleep(0.2)  # the ledger's sender is on it (waiting, or refused)
+            started = time.monotonic()
+            await gw.stop()
+            stopped = True
+            took = time.monotonic() - started
+        assert took < grace, f"shutdown took {took:.1f} s with Redis {redis_is}"
+        assert f"({user.id}, {token.id}), 40)" in caplog.text, "the lost settlement is named"
+    finally:
+        if not stopped:
+            await gw.stop()
+        server.remove()

@@ -5,6 +5,7 @@ in a temp directory, nothing saved to disk, stopped and removed at the end. With
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -57,9 +58,20 @@ class RedisServer:
         except OSError:
             return False
 
+    def pause(self) -> None:
+        """SIGSTOP: connections stay open and new ones are accepted by the kernel, but nothing
+        is ever answered (a hung Redis, or one behind a network that drops packets)."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         """Stop the server (the directory stays, so start() brings it back on the same port)."""
         if self.proc is not None:
+            self.resume()  # a paused server would not act on SIGTERM
             self.proc.terminate()
             try:
                 self.proc.wait(10)
