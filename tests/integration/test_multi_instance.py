@@ -2,9 +2,14 @@
 PostgreSQL and one real Redis, behind a round-robin proxy, loaded concurrently with the official
 OpenAI SDK. Quota stays exact across them (Σ log rows == Σ wallet spent == Σ key spent), a small
 key is never overspent beyond the bound docs/scaling.md states, a session made on one is valid
-on all, a key revoked, an option changed or a channel disabled on one is obeyed by all within
-1 s, and kill -9 of one mid-load loses nothing acknowledged beyond the flush window. Skipped,
-saying why, when redis-server or PostgreSQL is not installed."""
+on all, a key revoked, an option changed or a channel disabled on one is obeyed by all, and
+kill -9 of one mid-load loses nothing acknowledged beyond the flush window. Skipped, saying why,
+when redis-server or PostgreSQL is not installed.
+
+What travels between instances is polled for (up to DEADLINE), never slept on: a test acts
+through the other instances only once each of them shows the change (a new key is listed by
+GET /v1/models on every instance, which spends nothing). The 1 s bound itself is measured in
+one process, where a loaded machine cannot stretch it (test_change_feed_redis.py)."""
 
 from __future__ import annotations
 
@@ -28,7 +33,9 @@ from tests.support.upstreams import FakeUpstream
 
 pytestmark = pytest.mark.timeout(300)
 MESSAGES = [{"role": "user", "content": "hi"}]
-BOUND = 1.0  # seconds for a change on one instance to be obeyed by all (docs/scaling.md)
+# seconds to poll for a change to reach every instance: the bound is 1 s (docs/scaling.md);
+# this is what a starved CI machine may take, and a change that never arrives still fails
+DEADLINE = 10.0
 FLUSH = 1.0  # relay.log_flush_interval_seconds: what kill -9 may lose (docs/scaling.md)
 
 
@@ -57,8 +64,24 @@ class Cluster:
         return reply.get("data")
 
     async def new_key(self, **fields: Any) -> tuple[int, str]:
+        """A key made on instance 0, once every instance knows it and routes its model (and so
+        every change made before it: each instance applies the feed in order)."""
         data = await self.api("POST", "/api/token/", json={"name": "multi", **fields})
-        return data["id"], "sk-" + data["key"].removeprefix("sk-")
+        key = "sk-" + data["key"].removeprefix("sk-")
+        for inst in self.instances:
+            if inst.alive:
+                client = Client(inst.base)
+                try:
+
+                    async def listed(client: Client = client) -> bool:
+                        auth = {"Authorization": f"Bearer {key}"}
+                        resp = await client.request("GET", "/v1/models", headers=auth)
+                        return resp.status == 200 and "gpt-4o-mini" in await resp.text()
+
+                    await within(DEADLINE, listed)
+                finally:
+                    await client.close()
+        return data["id"], key
 
 
 @pytest.fixture
@@ -89,8 +112,7 @@ async def cluster(tmp_path: Path, redis_url: str, postgres_url: str) -> AsyncIte
                             "models": "gpt-4o-mini", "group": "default"},
             }  # fmt: skip
             await c.api("POST", "/api/channel/", json=body)
-            await asyncio.sleep(BOUND)  # the channel reached every instance
-            yield c
+            yield c  # the tests wait for their keys (made later) on every instance
             await c.root.close()
     finally:
         await proxy.close()
@@ -172,7 +194,6 @@ async def test_quota_is_exact_across_instances(cluster: Cluster):
     assert uid is not None
     wallet_before = (await c.api("GET", f"/api/user/{uid}"))["quota"]
     token_id, key = await c.new_key(remain_quota=50_000_000, unlimited_quota=False)
-    await asyncio.sleep(BOUND)
     statuses = await load(c.proxy.base, key, 90)
     assert statuses.count(200) == 90, statuses
     b = await settled(c, token_id, uid, 90)
@@ -192,7 +213,6 @@ async def test_a_small_key_is_not_overspent(cluster: Cluster):
     cost = 1000
     small = cost * 5 + cost // 2  # room for five calls and a half
     token_id, key = await c.new_key(remain_quota=small, unlimited_quota=False)
-    await asyncio.sleep(BOUND)
     statuses = await load(c.proxy.base, key, 40, concurrency=12)
     assert set(statuses) <= {200, 403}, statuses
     b = await settled(c, token_id, uid, 5)
@@ -214,7 +234,6 @@ async def test_sessions_and_changes_reach_every_instance(cluster: Cluster):
         await other.close()
         assert status == 200 and reply["success"] and reply["data"]["username"] == "root"
     token_id, key = await c.new_key(unlimited_quota=True)
-    await asyncio.sleep(BOUND)
     for inst in c.instances:
         assert await chat(inst.base, key) == 200
     await c.api("DELETE", f"/api/token/{token_id}")  # revoked on instance 0
@@ -223,22 +242,20 @@ async def test_sessions_and_changes_reach_every_instance(cluster: Cluster):
         got = await asyncio.gather(*(chat(i.base, key) for i in c.instances))
         return all(s == want for s in got)
 
-    assert await within(BOUND, lambda: refused_everywhere(401)) <= BOUND
+    await within(DEADLINE, lambda: refused_everywhere(401))
     # an option changed on instance 0: a call now costs more than this key holds
     _, key = await c.new_key(remain_quota=1_000_000, unlimited_quota=False)
-    await asyncio.sleep(BOUND)
     for inst in c.instances:
         assert await chat(inst.base, key) == 200
     price = {"key": "ModelPrice", "value": json.dumps({"gpt-4o-mini": 100})}
     await c.api("PUT", "/api/option/", json=price)
-    assert await within(BOUND, lambda: refused_everywhere(403)) <= BOUND
+    await within(DEADLINE, lambda: refused_everywhere(403))
     await c.api("PUT", "/api/option/", json={"key": "ModelPrice", "value": "{}"})
     _, key = await c.new_key(unlimited_quota=True)
-    await asyncio.sleep(BOUND)
     channels = await c.api("GET", "/api/channel/?p=1&page_size=10")
     (cid,) = [ch["id"] for ch in channels["items"]]
     await c.api("PUT", "/api/channel/", json={"id": cid, "status": 2})
-    assert await within(BOUND, lambda: refused_everywhere(503)) <= BOUND
+    await within(DEADLINE, lambda: refused_everywhere(503))
 
 
 async def test_kill_9_loses_nothing_acknowledged_beyond_the_flush_window(cluster: Cluster):
@@ -247,7 +264,6 @@ async def test_kill_9_loses_nothing_acknowledged_beyond_the_flush_window(cluster
     assert uid is not None
     wallet_before = (await c.api("GET", f"/api/user/{uid}"))["quota"]
     token_id, key = await c.new_key(remain_quota=10**9, unlimited_quota=False)
-    await asyncio.sleep(BOUND)
     acks: list[float] = []  # when each call was acknowledged through the proxy
     stop = asyncio.Event()
 
@@ -266,8 +282,10 @@ async def test_kill_9_loses_nothing_acknowledged_beyond_the_flush_window(cluster
     await asyncio.gather(*workers)
     b = await settled(c, token_id, uid, 1)
     lost = len(acks) - b["log_rows"]
-    # what the killed instance acknowledged in its last flush window, at most
-    window = [t for t in acks if killed_at - FLUSH - 0.5 <= t <= killed_at]
+    # what the killed instance acknowledged in its last flush window, at most: the rows taken
+    # by a flush still writing when it died are lost too, so the window reaches back one more
+    # interval (and half a second for a slow write on a loaded machine)
+    window = [t for t in acks if killed_at - 2 * FLUSH - 0.5 <= t <= killed_at]
     assert 0 <= lost <= len(window), (lost, len(window), b)
     # the balances live in Redis: the wallet and the key moved by the same amount, and by at
     # least what the stored rows say

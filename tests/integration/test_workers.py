@@ -1,9 +1,15 @@
 """`python -m clawrouter --workers 2` as a real subprocess on 127.0.0.1, with a fake upstream in
 this process: both workers answer (X-ClawRouter-Worker, two pids), a session made on one is
-valid on the other, a key deleted or a channel disabled through one worker is obeyed by both
-within 1 s, spend on one worker is seen by the other after a flush, balances are exact under
-concurrent load across both (Σ log quota == Σ wallet spent == Σ key spent), SIGTERM under load
-loses no acknowledged request and every process exits, and a killed worker is restarted."""
+valid on the other, a key deleted or a channel disabled through one worker is obeyed by both,
+spend on one worker is seen by the other after a flush, balances are exact under concurrent
+load across both (Σ log quota == Σ wallet spent == Σ key spent), SIGTERM under load loses no
+acknowledged request and every process exits, and a killed worker is restarted.
+
+Nothing here depends on luck. Which worker accepts a fresh connection is the kernel's choice
+(and it may pick one many times running), so a test that needs a given worker sends through a
+WorkerClient: a keep-alive connection that worker accepted. A change made through one worker
+reaches the other through the change feed; tests poll for it (up to DEADLINE) rather than sleep
+for its bound. The 1 s bound itself is measured in process (test_change_feed_sql.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +19,11 @@ import signal
 import sqlite3
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import openai
 import pytest
 
@@ -25,12 +32,12 @@ from tests.support.gateway import Client
 from tests.support.sdk import openai_client
 from tests.support.upstreams import FakeUpstream
 
-BOUND = 1.0  # seconds: a change made through one worker is obeyed by every worker
+# seconds a test polls for a change to reach every worker: the bound is 1 s (docs/scaling.md),
+# this is what a starved CI machine may take; a change that never arrives still fails
+DEADLINE = 10.0
 HEADER = "X-ClawRouter-Worker"
 MESSAGES = [{"role": "user", "content": "hi"}]
-# requests a wallet pays for in the spend test: each fresh connection lands on a worker the
-# kernel picks, so all of them on one worker has odds 2**(1-SPENDS) (1 in 2,048 at 12)
-SPENDS = 12
+SPENDS = 6  # requests a wallet pays for in the spend test, alternating between the workers
 
 
 def children(pid: int) -> set[int]:
@@ -66,6 +73,7 @@ class Cluster:
             **ENV,
             "CLAWROUTER_SECURITY_API_RATE_LIMIT": "0",
             "CLAWROUTER_SECURITY_WEB_RATE_LIMIT": "0",
+            "CLAWROUTER_SECURITY_CRITICAL_RATE_LIMIT": "0",  # polled: /api/usage/token/
             "CLAWROUTER_SERVER_SHUTDOWN_GRACE_SECONDS": "20",
         }
         with self.log.open("wb") as log:
@@ -116,6 +124,31 @@ class Cluster:
         c = Client(self.base)
         self.clients.append(c)
         return c
+
+    async def pin(self, user: Client | None = None) -> dict[str, WorkerClient]:
+        """A WorkerClient for each worker ("0" and "1"): connections are opened, a few at a
+        time, until each worker has accepted one (the others are closed). With `user`, they
+        carry its session."""
+        pinned: dict[str, WorkerClient] = {}
+        deadline = time.monotonic() + 60
+        while len(pinned) < 2:
+            assert time.monotonic() < deadline, f"only worker(s) {sorted(pinned)} answered"
+            batch = [WorkerClient(self.base) for _ in range(4)]
+            await asyncio.gather(*(c.request("GET", "/readyz") for c in batch))
+            for c in batch:
+                assert c.worker is not None
+                if c.worker in pinned:
+                    await c.close()
+                else:
+                    pinned[c.worker] = c
+                    self.clients.append(c)
+        if user is not None:
+            for c in pinned.values():
+                c.user_id = user.user_id
+                c.session.cookie_jar.update_cookies(
+                    {k.key: k.value for k in user.session.cookie_jar}
+                )
+        return pinned
 
     async def close(self) -> None:
         for c in self.clients:
@@ -186,16 +219,67 @@ async def chat(base: str, key: str, **kw: Any) -> tuple[int, str]:
         await client.close()
 
 
-async def obeyed_by_both(base: str, key: str, status: int) -> None:
-    """Every answer, from either worker, is `status` once BOUND has passed; both answered."""
-    seen: set[str] = set()
-    for _ in range(10):
-        answers = await asyncio.gather(*(chat(base, key) for _ in range(6)))
-        assert all(s == status for s, _ in answers), answers
-        seen |= {w for _, w in answers}
-        if seen == {"0", "1"}:
-            return
-    raise AssertionError(f"only workers {seen} answered")
+class WorkerClient(Client):
+    """A Client on one keep-alive connection: whatever it sends is served by the worker that
+    accepted that connection (`worker`, from the first answer); every answer is checked to come
+    from it, so a closed connection (reopened to whichever worker) cannot go unnoticed."""
+
+    def __init__(self, base: str, user_id: int | None = None) -> None:  # its own session
+        self.base, self.user_id, self.headers = base, user_id, {}
+        self.worker: str | None = None
+        connector = aiohttp.TCPConnector(limit=1, keepalive_timeout=600)
+        self.session = aiohttp.ClientSession(
+            connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True)
+        )
+
+    async def request(self, method: str, path: str, **kw: Any) -> aiohttp.ClientResponse:
+        resp = await super().request(method, path, **kw)
+        worker = resp.headers.get(HEADER)
+        if self.worker is None:
+            self.worker = worker
+        assert worker == self.worker, f"worker {self.worker}'s connection answered by {worker}"
+        return resp
+
+
+async def chat_on(c: WorkerClient, key: str, **kw: Any) -> int:
+    """One chat call through a worker's own connection: its status."""
+    body = {"model": "gpt-4o-mini", "messages": MESSAGES, **kw}
+    resp = await c.request(
+        "POST", "/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"}
+    )
+    return resp.status
+
+
+async def polled(what: str, check: Callable[[], Awaitable[bool]]) -> None:
+    """Poll `check` until it holds; fail, saying `what`, after DEADLINE."""
+    deadline = time.monotonic() + DEADLINE
+    while not await check():
+        assert time.monotonic() < deadline, f"{what}: not within {DEADLINE} s"
+        await asyncio.sleep(0.05)
+
+
+async def obeyed_by_both(pinned: dict[str, WorkerClient], key: str, status: int) -> None:
+    """Each worker answers `status` for `key` (polled: the change may still be on its way),
+    and keeps answering it."""
+    for worker, c in sorted(pinned.items()):
+
+        async def answers(c: WorkerClient = c) -> bool:
+            return await chat_on(c, key) == status
+
+        await polled(f"worker {worker} answering {status}", answers)
+    for c in pinned.values():
+        assert await chat_on(c, key) == status
+
+
+async def key_known_by_both(pinned: dict[str, WorkerClient], key: str) -> None:
+    """Both workers know `key` and route its model (GET /v1/models: nothing is spent)."""
+    for worker, c in sorted(pinned.items()):
+
+        async def listed(c: WorkerClient = c) -> bool:
+            resp = await c.request("GET", "/v1/models", headers={"Authorization": f"Bearer {key}"})
+            return resp.status == 200 and "gpt-4o-mini" in await resp.text()
+
+        await polled(f"worker {worker} knowing the key", listed)
 
 
 @pytest.fixture
@@ -209,37 +293,29 @@ async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
             await c.close()
 
 
-async def test_both_workers_serve_share_sessions_and_obey_changes_within_1s(cluster: Cluster):
+async def test_both_workers_serve_share_sessions_and_obey_changes(cluster: Cluster):
     assert cluster.proc is not None
     pids = children(cluster.proc.pid)
     assert len(pids) == 2, "two worker processes"
     root = await cluster.root()
     # a session made on one worker is valid on both: each answers /api/user/self for it
-    assert await cluster.workers_answering("/api/status") == {"0", "1"}
-    answered = set()
-    for _ in range(40):
-        resp = await root.request("GET", "/api/user/self", headers={"Connection": "close"})
-        assert resp.status == 200
-        answered.add(resp.headers[HEADER])
-        if len(answered) == 2:
-            break
-    assert answered == {"0", "1"}
+    pinned = await cluster.pin(root)
+    for c in pinned.values():
+        status, reply = await c.json("GET", "/api/user/self")
+        assert status == 200 and reply["data"]["username"] == "root", reply
     cid = await cluster.channel(root)
     token_id, key = await new_key(root)
-    other_id, other = await new_key(root)
-    await asyncio.sleep(BOUND)
-    await obeyed_by_both(cluster.base, key, 200)
-    # a key deleted through one worker: refused by both within BOUND
+    _, other = await new_key(root)
+    await obeyed_by_both(pinned, key, 200)
+    # a key deleted through one worker: refused by both
     status, reply = await root.json("DELETE", f"/api/token/{token_id}")
     assert status == 200 and reply["success"], reply
-    await asyncio.sleep(BOUND)
-    await obeyed_by_both(cluster.base, key, 401)
-    await obeyed_by_both(cluster.base, other, 200)
-    # a channel disabled through one worker: nothing routed by either within BOUND
+    await obeyed_by_both(pinned, key, 401)
+    await obeyed_by_both(pinned, other, 200)
+    # a channel disabled through one worker: nothing routed by either
     status, reply = await root.json("PUT", "/api/channel/", json={"id": cid, "status": 2})
     assert reply["success"], reply
-    await asyncio.sleep(BOUND)
-    await obeyed_by_both(cluster.base, other, 503)
+    await obeyed_by_both(pinned, other, 503)
     assert "with 2 workers" in cluster.text()
     assert await cluster.stop() == 0
     assert not children(cluster.proc.pid)
@@ -274,8 +350,10 @@ async def test_balances_exact_under_load_and_sigterm_loses_nothing(cluster: Clus
     start_quota, start_remain = 10**9, 10**8
     user = await cluster.user_with_quota(root, "loaded", start_quota)
     token_id, key = await new_key(user, unlimited_quota=False, remain_quota=start_remain)
-    await asyncio.sleep(BOUND)
-    results: list[tuple[int, str]] = []
+    pinned = await cluster.pin()
+    await key_known_by_both(pinned, key)
+    # one call on each worker's own connection: both take load, whatever the kernel does next
+    results: list[tuple[int, str]] = [(await chat_on(c, key), w) for w, c in pinned.items()]
 
     async def worker_loop() -> None:
         while True:
@@ -303,35 +381,54 @@ async def test_balances_exact_under_load_and_sigterm_loses_nothing(cluster: Clus
     assert sums["logged"] == sums["key_used"] == start_remain - sums["remain"]
 
 
+async def _available(c: WorkerClient, key: str) -> int:
+    """What this worker's memory says the key has left (GET /api/usage/token/)."""
+    resp = await c.request("GET", "/api/usage/token/", headers={"Authorization": f"Bearer {key}"})
+    assert resp.status == 200, await resp.text()
+    return int((await resp.json())["data"]["total_available"])
+
+
 async def test_spend_on_one_worker_is_seen_by_the_other(cluster: Cluster):
-    """Without propagation each worker would let the wallet be spent once more on its own."""
+    """Without propagation each worker would let the wallet be spent once more on its own. The
+    calls alternate between the workers; before each, both agree on what the key has left
+    (the charge was flushed by one and read by the other)."""
     root = await cluster.root()
     await cluster.channel(root)
     # reserve no more than a request costs: the wallet below is spent to exactly 0
     body = {"key": "PreConsumedQuota", "value": "0"}
     status, reply = await root.json("PUT", "/api/option/", json=body)
     assert status == 200 and reply["success"], reply
+    pinned = await cluster.pin()
     probe = await cluster.user_with_quota(root, "probe", 10**9)
     _, probe_key = await new_key(probe)
-    await asyncio.sleep(BOUND)
-    assert (await chat(cluster.base, probe_key, max_tokens=1))[0] == 200
-    await asyncio.sleep(1.5)  # flushed and read by the other worker
+    await key_known_by_both(pinned, probe_key)  # changes apply in commit order: the option too
+    assert await chat_on(pinned["0"], probe_key, max_tokens=1) == 200
+
+    async def flushed() -> bool:
+        return _wallet(cluster.data, probe.user_id or 0)[0] < 10**9
+
+    await polled("the probe's charge flushed", flushed)
     cost = 10**9 - _wallet(cluster.data, probe.user_id or 0)[0]
-    assert cost > 0
     wallet = SPENDS * cost
     user = await cluster.user_with_quota(root, "spender", wallet)
-    _, key = await new_key(user)
-    await asyncio.sleep(BOUND)
+    _, key = await new_key(user, unlimited_quota=False, remain_quota=10**9)  # the wallet limits
+    await key_known_by_both(pinned, key)
     served: list[str] = []
-    for _ in range(30):
-        status, worker = await chat(cluster.base, key, max_tokens=1)
+    for turn in range(SPENDS + 1):
+        worker = "01"[turn % 2]
+        before = await _available(pinned[worker], key)
+        status = await chat_on(pinned[worker], key, max_tokens=1)
         if status != 200:
             assert status == 403, status
             break
         served.append(worker)
-        await asyncio.sleep(1.5)  # > flush interval + poll interval: the bound is 0 here
-    assert set(served) == {"0", "1"}, "both workers charged the wallet"
-    assert len(served) == SPENDS, f"{len(served)} requests on a wallet for {SPENDS}"
+
+        async def agreed(before: int = before) -> bool:
+            seen = {await _available(c, key) for c in pinned.values()}
+            return len(seen) == 1 and seen.pop() < before
+
+        await polled("both workers seeing the charge", agreed)
+    assert len(served) == SPENDS, f"{len(served)} requests on a wallet for {SPENDS}: {served}"
     await cluster.stop()
     assert _wallet(cluster.data, user.user_id or 0)[0] == 0
 

@@ -2,7 +2,9 @@
 a real subprocess: a Telegram login replayed to the other worker is refused (the claims, in
 the store); the "test all channels" lease is obeyed by both workers; each worker counts its
 share, ceil(limit / 2), of a rate limit without Redis; host "" accepts IPv4 and IPv6 as a single
-process does; and the whole thing once on PostgreSQL."""
+process does; and the whole thing once on PostgreSQL. Each worker is reached through its own
+keep-alive connection (test_workers.WorkerClient), never by hoping the kernel spreads fresh
+connections; what must travel between workers is polled for, not slept on."""
 
 from __future__ import annotations
 
@@ -20,7 +22,15 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration.test_cli import ENV
 from tests.integration.test_oauth_telegram import BOT_TOKEN, signed
-from tests.integration.test_workers import HEADER, Cluster, chat, new_key
+from tests.integration.test_workers import (
+    HEADER,
+    Cluster,
+    WorkerClient,
+    chat_on,
+    key_known_by_both,
+    new_key,
+    polled,
+)
 from tests.support.gateway import Client
 from tests.support.oauth_cases import set_options
 from tests.support.upstreams import FakeUpstream
@@ -93,7 +103,14 @@ async def test_a_telegram_login_replayed_to_the_other_worker_is_refused(tmp_path
         status, reply = await root.json("POST", "/api/user/", json=body)
         assert status == 200 and reply["success"], reply
         user = await c.login("tele", "userpass123")
-        await asyncio.sleep(1.0)  # the option changes reach both workers (the change feed)
+        pinned = await c.pin()
+        for worker, w in sorted(pinned.items()):  # the options reached both (set last: enabled)
+
+            async def enabled(w: WorkerClient = w) -> bool:
+                _, reply = await w.json("GET", "/api/status")
+                return reply["data"]["telegram_oauth"] is True
+
+            await polled(f"worker {worker} seeing Telegram enabled", enabled)
         resp = await user.request(
             "GET", "/api/oauth/telegram/bind", params=signed(5550099), allow_redirects=False
         )
@@ -101,42 +118,39 @@ async def test_a_telegram_login_replayed_to_the_other_worker_is_refused(tmp_path
         fields = signed(5550099, age=2)
         _, _, reply = await fresh(c, "GET", "/api/oauth/telegram/login", params=fields)
         assert reply["success"] and reply["data"]["username"] == "tele", reply
-        refused_by, calls = set(), 1
-        for _ in range(40):
-            calls += 1
-            worker, _, reply = await fresh(c, "GET", "/api/oauth/telegram/login", params=fields)
+        for w in pinned.values():  # the same widget data again, on each worker
+            _, reply = await w.json("GET", "/api/oauth/telegram/login", params=fields)
             assert reply["success"] is False and "used to sign in already" in reply["message"]
-            refused_by.add(worker)
-            if refused_by == {"0", "1"}:
-                break
-        assert refused_by == {"0", "1"}, "the replay reached both workers, and both refused it"
-        await metrics_count_every_worker(c, "/api/oauth/telegram/login", calls)
+        await metrics_count_every_worker(pinned, "/api/oauth/telegram/login", 1 + len(pinned))
     finally:
         await c.close()
 
 
-async def metrics_count_every_worker(c: Workers, route: str, calls: int) -> None:
+async def metrics_count_every_worker(
+    pinned: dict[str, WorkerClient], route: str, calls: int
+) -> None:
     """Whichever worker answers the scrape, /metrics counts the calls both workers served."""
-    scraped_by = set()
-    for _ in range(40):
-        client = Client(c.base)
-        try:
-            resp = await client.request("GET", "/metrics", headers={"Connection": "close"})
+    for worker, w in sorted(pinned.items()):
+        counted: list[float] = []
+
+        async def complete(
+            w: WorkerClient = w, counted: list[float] = counted, worker: str = worker
+        ) -> bool:
+            resp = await w.request("GET", "/metrics")
             assert resp.status == 200
-            text = await resp.text()
-        finally:
-            await client.close()
-        counted = sum(
-            sample.value
-            for family in text_string_to_metric_families(text)
-            for sample in family.samples
-            if sample.name == "clawrouter_http_requests_total" and sample.labels["route"] == route
-        )
-        assert counted == calls, (counted, calls, resp.headers[HEADER])
-        scraped_by.add(resp.headers[HEADER])
-        if scraped_by == {"0", "1"}:
-            return
-    raise AssertionError(f"only workers {scraped_by} answered /metrics")
+            counted.append(
+                sum(
+                    sample.value
+                    for family in text_string_to_metric_families(await resp.text())
+                    for sample in family.samples
+                    if sample.name == "clawrouter_http_requests_total"
+                    and sample.labels["route"] == route
+                )
+            )
+            assert counted[-1] <= calls, (counted, calls, worker)
+            return counted[-1] == calls
+
+        await polled(f"worker {worker}'s /metrics counting {calls} calls", complete)
 
 
 async def test_one_channel_test_run_per_gateway_and_a_share_of_each_rate_limit(tmp_path, up):
@@ -151,35 +165,31 @@ async def test_one_channel_test_run_per_gateway_and_a_share_of_each_rate_limit(t
                     "INSERT INTO claims (name, holder, expires_at) VALUES (?, 'elsewhere', ?)",
                     (LEASE, int(time.time()) + 60),
                 )
-            answered = set()
-            for _ in range(40):
-                worker, _, reply = await fresh(c, "GET", "/api/channel/test", root)
+            pinned = await c.pin(root)
+            for w in pinned.values():  # refused by each worker while the lease is held
+                _, reply = await w.json("GET", "/api/channel/test")
                 assert reply["success"] is False and "already running" in reply["message"]
-                answered.add(worker)
-                if answered == {"0", "1"}:
-                    break
-            assert answered == {"0", "1"}
             with db:
                 db.execute("DELETE FROM claims WHERE name = ?", (LEASE,))
             status, reply = await root.json("GET", "/api/channel/test")
             assert reply["success"] is True, reply
-            await asyncio.sleep(0.5)  # no channels: the run is over at once, the lease let go
-            assert (
-                db.execute("SELECT COUNT(*) FROM claims WHERE name = ?", (LEASE,)).fetchone()[0]
-                == 0
-            )
+
+            async def let_go() -> bool:  # no channels: the run is over at once
+                row = db.execute("SELECT COUNT(*) FROM claims WHERE name = ?", (LEASE,))
+                return row.fetchone()[0] == 0
+
+            await polled("the lease let go", let_go)
         finally:
             db.close()
-        allowed = {"0": 0, "1": 0}
-        seen = {"0": 0, "1": 0}
-        for _ in range(40):
-            body = {"username": "nobody", "password": "wrong-password"}
-            worker, status, _ = await fresh(c, "POST", "/api/user/login", json=body)
-            seen[worker] += 1
-            allowed[worker] += status != 429
-            if min(seen.values()) >= 5:
-                break
-        assert min(seen.values()) >= 5, seen
+        allowed = {}
+        for worker, w in sorted(pinned.items()):  # five wrong logins on each worker
+            answers = []
+            for _ in range(5):
+                body = {"username": "nobody", "password": "wrong-password"}
+                resp = await w.request("POST", "/api/user/login", json=body)
+                answers.append(resp.status)
+            assert 429 in answers, (worker, answers)
+            allowed[worker] = sum(status != 429 for status in answers)
         assert sum(allowed.values()) <= limit, allowed  # the gateway's limit, not 2 × it
         assert all(n <= limit // 2 for n in allowed.values()), allowed
     finally:
@@ -204,17 +214,11 @@ async def test_two_workers_on_postgresql_end_to_end(tmp_path, up, postgres_url):
         root = await c.root()
         await c.channel(root)
         _, key = await new_key(root)
-        await asyncio.sleep(1.0)  # the new channel and key reach both workers
-        served: set[str] = set()
-        calls = 0
-        for _ in range(10):
-            answers = await asyncio.gather(*(chat(c.base, key) for _ in range(6)))
-            assert all(status == 200 for status, _ in answers), answers
-            served |= {worker for _, worker in answers}
-            calls += len(answers)
-            if served == {"0", "1"}:
-                break
-        assert served == {"0", "1"}
+        pinned = await c.pin()
+        await key_known_by_both(pinned, key)  # the new channel and key reached both workers
+        answers = await asyncio.gather(*(chat_on(w, key) for w in pinned.values() for _ in "ab"))
+        assert answers == [200] * 4, answers  # two calls served by each worker
+        calls = len(answers)
         deadline = time.monotonic() + 10
         while True:  # both usage writers flush their log rows into the one PostgreSQL
             status, reply = await root.json("GET", "/api/log/?p=1&page_size=100&type=2")
