@@ -15,9 +15,9 @@ import orjson
 from aiohttp import web
 
 from clawrouter.keys import STREAMING
-from clawrouter.relay import estimate
 from clawrouter.relay.job import Job
 from clawrouter.relay.providers.base import ProviderAdapter
+from clawrouter.relay.stream_text import StreamText
 from clawrouter.wire import usage as usage_mod
 from clawrouter.wire.error_types import anthropic_type, google_status
 from clawrouter.wire.formats import Format
@@ -114,19 +114,21 @@ def plain_event(chunk: bytes, markers: tuple[bytes, ...]) -> int:
     for marker in markers:  # the cheap refusals first: the last chunks carry these
         if marker in chunk:
             return 0
-    if b'"usage' in chunk and chunk.count(b'"usage') != chunk.count(b'"usage":null'):
+    found = chunk.count(b'"usage')
+    if found and found != chunk.count(b'"usage":null'):
         return 0
-    if b"finish_reason" in chunk and (
-        chunk.count(b"finish_reason") != chunk.count(b'"finish_reason":null')
-    ):
+    found = chunk.count(b"finish_reason")
+    if found and found != chunk.count(b'"finish_reason":null'):
         return 0
-    events = chunk.count(b"\n\n")
-    if events > 1:  # events coalesced in one read
+    if chunk.startswith(b"data: ") and chunk.find(b"\n") == len(chunk) - 2:  # one data line
+        if len(chunk) == 8 or chunk == b"data: [DONE]\n\n":
+            return 0
+        events = 1
+    elif (events := chunk.count(b"\n\n")) > 1:  # events coalesced in one read
         if b"[DONE]" in chunk or _CANONICAL.fullmatch(chunk) is None:
             return 0
     elif chunk.startswith(b"data: "):
-        if chunk.count(b"\n") != 2 or len(chunk) == 8 or chunk == b"data: [DONE]\n\n":
-            return 0
+        return 0  # one event of several data lines
     elif chunk.startswith(b"event: "):
         eol = chunk.find(b"\n")
         if eol <= 7 or chunk.count(b"\n") != 3 or not chunk.startswith(b"data: ", eol + 1):
@@ -168,15 +170,17 @@ def usage_in(protocol: str, obj: dict[str, Any], current: Usage | None) -> Usage
 
 
 class Pump:
-    """Copies one upstream stream to the client response."""
+    """Copies one upstream stream to the client response. A stream that ends (its terminator,
+    or the upstream's end) leaves its last events in the buffer: _finish_stream sends them
+    with the ending in one write."""
 
     def __init__(
         self, job: Job, out: web.StreamResponse, protocol: str, converter: Any | None
     ) -> None:
         self.job, self.out, self.protocol, self.conv = job, out, protocol, converter
         self.usage: Usage | None = None
-        # events (or plain events' bytes) kept to estimate a missing usage
-        self.texts: list[str | bytes | dict[str, Any]] = []
+        # what the stream generated, kept (bounded) to estimate a missing usage
+        self.texts = StreamText()
         self.client_gone = False
         self.complete = False  # the upstream said the answer is finished (is_final_event)
         self.sent = 0  # events queued for the client (a Responses error's sequence_number)
@@ -192,15 +196,11 @@ class Pump:
 
     def output_text(self) -> str:
         """What the stream generated, for estimating usage the upstream did not report."""
-        parts: list[str] = []
-        for item in _events_of(self.texts):
-            if isinstance(item, str):
-                try:
-                    item = orjson.loads(item)
-                except orjson.JSONDecodeError:
-                    continue
-            estimate.output_text(item, parts)
-        return " ".join(parts)
+        return self.texts.text()
+
+    def _usage_known(self) -> bool:
+        usage = self.conv.usage if self.conv is not None else self.usage
+        return usage is not None and not usage.is_empty()
 
     async def write(self, data: bytes) -> None:
         self.last_write = time.monotonic()
@@ -212,31 +212,32 @@ class Pump:
 
     # ---- pass-through --------------------------------------------------------------------------
     # Events of one upstream chunk are re-framed into a buffer and written with one write; a
-    # plain event (see plain_event) that starts on an event boundary is written as it came.
+    # plain chunk (see plain_event) that starts on an event boundary is written as it came.
     async def passthrough(self, resp: aiohttp.ClientResponse) -> None:
         decoder = SSEDecoder()
         markers = _MARKERS.get(self.protocol)
+        job, texts, out = self.job, self.texts, self.out
         async for chunk in resp.content.iter_any():
-            self._first_byte()
-            plain = markers is not None and decoder.idle() and plain_event(chunk, markers)
-            if plain:
-                self._plain(chunk, plain)
-                await self.flush()
-                continue
-            done = any(self._forward(ev.event, ev.data) for ev in decoder.feed(chunk))
-            await self.flush()
-            if done:
+            if not job.frt_ms:
+                self._first_byte()
+            if markers is not None and decoder.idle():
+                events = plain_event(chunk, markers)
+                if events:  # the buffer is empty here: every chunk before was flushed
+                    if texts.add_plain(chunk):
+                        texts.settle(self._usage_known())
+                    self.sent += events
+                    self.last_write = time.monotonic()
+                    try:
+                        await out.write(chunk)
+                    except (ConnectionError, aiohttp.ClientConnectionResetError):
+                        self.client_gone = True
+                        raise
+                    continue
+            if any(self._forward(ev.event, ev.data) for ev in decoder.feed(chunk)):
                 return
-        done = any(self._forward(ev.event, ev.data) for ev in decoder.finish())
-        if not done:
+            await self.flush()
+        if not any(self._forward(ev.event, ev.data) for ev in decoder.finish()):
             self._ended_without_terminator()
-        await self.flush()
-
-    def _plain(self, chunk: bytes, events: int) -> None:
-        if len(self.texts) < 100_000:
-            self.texts.append(chunk)
-        self._buf += chunk
-        self.sent += events
 
     def _forward(self, event: str | None, data: str) -> bool:
         """Queue one event; True once the stream's terminator was seen (later events of the
@@ -244,8 +245,8 @@ class Pump:
         if data == "[DONE]":
             self.job.end_reason = "done"
             return True
-        if len(self.texts) < 100_000:
-            self.texts.append(data)
+        if self.texts.add(data):
+            self.texts.settle(self._usage_known())
         # Parsed only when it may carry usage or the end (OpenAI sends "usage":null in every
         # chunk when include_usage is on): most events are forwarded as they came.
         usage = '"usage' in data and '"usage":null' not in data
@@ -279,15 +280,13 @@ class Pump:
         decoder yields the events, forwarded as SSE in the same format."""
         decoder = adapter.stream_decoder()
         async for chunk in resp.content.iter_any():
-            self._first_byte()
-            done = self._forward_decoded(decoder.feed(chunk))
-            await self.flush()
-            if done:
+            if not self.job.frt_ms:
+                self._first_byte()
+            if self._forward_decoded(decoder.feed(chunk)):
                 return
-        done = self._forward_decoded(decoder.finish())
-        if not done:
+            await self.flush()
+        if not self._forward_decoded(decoder.finish()):
             self._ended_without_terminator()
-        await self.flush()
 
     def _forward_decoded(self, events: list[dict[str, Any]]) -> bool:
         for obj in events:
@@ -323,23 +322,22 @@ class Pump:
     # ---- converted -----------------------------------------------------------------------------
     async def converted(self, resp: aiohttp.ClientResponse, adapter: ProviderAdapter) -> None:
         decoder = adapter.stream_decoder()
+        job = self.job
         async for chunk in resp.content.iter_any():
-            self._first_byte()
-            done = any(self._convert_one(obj) for obj in decoder.feed(chunk))
-            await self.flush()
-            if done:
+            if not job.frt_ms:
+                self._first_byte()
+            if any(self._convert_one(obj) for obj in decoder.feed(chunk)):
                 return
             if decoder.done:
                 break
-        if any(self._convert_one(obj) for obj in decoder.finish()):
             await self.flush()
+        if any(self._convert_one(obj) for obj in decoder.finish()):
             return
         if decoder.done or self.complete:
-            self.job.end_reason = "done"
+            job.end_reason = "done"
             self._emit(self.conv.finish())
         else:  # the upstream stopped short: no normal ending for the client (see _finish_stream)
-            self.job.end_reason = "eof"
-        await self.flush()
+            job.end_reason = "eof"
 
     def _convert_one(self, obj: dict[str, Any]) -> bool:
         if ("error" in obj and not obj.get("choices")) or obj.get("type") == "error":
@@ -348,8 +346,8 @@ class Pump:
             self._buf += error_event(self.job.client_format, 500, message, seq=self.sent)
             self.job.end_reason = "upstream_error"
             return True
-        if len(self.texts) < 100_000:
-            self.texts.append(obj)
+        if self.texts.add(obj):
+            self.texts.settle(self._usage_known())
         self.complete = self.complete or is_final_event(self.protocol, obj)
         self._emit(self.conv.feed(obj))
         return False
@@ -362,31 +360,24 @@ class Pump:
 
     async def flush(self) -> None:
         if self._buf:
-            data, self._buf = bytes(self._buf), bytearray()
-            await self.write(data)
+            await self.write(self.take())
+
+    def take(self) -> bytes:
+        """The buffered events, emptying the buffer."""
+        data, self._buf = bytes(self._buf), bytearray()
+        return data
 
     # ---- shared --------------------------------------------------------------------------------
     def _first_byte(self) -> None:
         if not self.job.frt_ms:
             self.job.frt_ms = max(1, int((time.perf_counter() - self.job.started) * 1000))
 
-    async def terminate(self, usage_chunk: dict[str, Any] | None) -> None:
-        """Close the client stream the way its format expects."""
-        if self.job.client_format == Format.OPENAI:
-            if usage_chunk is not None:
-                await self.write(encode_data(usage_chunk))
-            await self.write(encode_done())
-
-
-def _events_of(items: list[str | bytes | dict[str, Any]]) -> list[str | dict[str, Any]]:
-    """The kept events, a plain event's bytes decoded into its events' data."""
-    out: list[str | dict[str, Any]] = []
-    for item in items:
-        if isinstance(item, bytes):
-            out.extend(ev.data for ev in SSEDecoder().feed(item))
-        else:
-            out.append(item)
-    return out
+    def terminator(self, usage_chunk: dict[str, Any] | None) -> bytes:
+        """How the client stream ends in its format (after the usage chunk, for chat)."""
+        if self.job.client_format != Format.OPENAI:
+            return b""
+        done = encode_done()
+        return done if usage_chunk is None else encode_data(usage_chunk) + done
 
 
 async def open_stream(request: web.Request, job: Job) -> web.StreamResponse:

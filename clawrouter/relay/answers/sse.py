@@ -93,15 +93,17 @@ def _stream_usage(pump: Pump) -> Usage | None:
 
 
 async def _finish_stream(pump: Pump, job: Job, usage: Usage) -> None:
-    """Close the client's stream: an error event when it broke, else the synthetic usage chunk
-    a chat client expects when the upstream sent none; then the format's terminator."""
+    """Close the client's stream in one write: the last events the pump left in its buffer,
+    then an error event when it broke, else the synthetic usage chunk a chat client expects
+    when the upstream sent none, then the format's terminator."""
     if job.end_reason == "client_gone":
         return
     try:
+        tail = pump.take()
         chunk = None
         text = _END_MESSAGES.get(job.end_reason)
         if text is not None:
-            await pump.write(error_event(job.client_format, 502, text, job.end_reason, pump.sent))
+            tail += error_event(job.client_format, 502, text, job.end_reason, pump.sent)
         elif _needs_usage_chunk(pump, job):
             chunk = {
                 "id": f"chatcmpl-{job.request_id}", "object": "chat.completion.chunk",
@@ -109,7 +111,7 @@ async def _finish_stream(pump: Pump, job: Job, usage: Usage) -> None:
                 "usage": usage_mod.to_openai(usage),
             }  # fmt: skip
         if job.end_reason != "upstream_error":
-            await pump.terminate(chunk)
-        await pump.out.write_eof()
+            tail += pump.terminator(chunk)
+        await pump.out.write_eof(tail)
     except (ConnectionError, aiohttp.ClientConnectionResetError):
         job.end_reason = "client_gone"
