@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from typing import Any
 
@@ -16,6 +15,8 @@ from aiohttp import web
 
 from clawrouter.keys import STREAMING
 from clawrouter.relay.job import Job
+from clawrouter.relay.plain_chunks import MARKERS as _MARKERS
+from clawrouter.relay.plain_chunks import gemini_plain, plain_event
 from clawrouter.relay.providers.base import ProviderAdapter
 from clawrouter.relay.stream_text import StreamText
 from clawrouter.wire import usage as usage_mod
@@ -86,65 +87,6 @@ def _may_be_final(data: str) -> bool:
     )
 
 
-# Per upstream protocol, bytes that make _forward act on an event (its usage, the end, an
-# error) besides `"usage` and `finish_reason` (both fine when null); a protocol not listed
-# (Gemini: usageMetadata in every chunk) has every event decoded.
-_MARKERS: dict[str, tuple[bytes, ...]] = {
-    Format.OPENAI: (b"error", b"event:"),  # chat streams name no events
-    Format.ANTHROPIC: (b"error", b"message_start", b"message_delta", b"message_stop"),
-    Format.RESPONSES: (
-        b"error", b"response.completed", b"response.incomplete", b"response.failed",
-    ),
-}  # fmt: skip
-
-
-# Whole events framed as _forward frames them (several in one chunk: checked at once).
-_CANONICAL = re.compile(rb"(?:(?:event: [^\r\n]+\n)?data: [^\r\n]+\n\n)+")
-
-
-def plain_event(chunk: bytes, markers: tuple[bytes, ...]) -> int:
-    """The number of events in `chunk` when it is whole events, each framed exactly as
-    _forward re-frames it (an optional `event: <name>` line, one `data: <text>` line, a blank
-    line; no CR, comment or id), that _forward would neither parse nor act on: no terminator,
-    none of the protocol's `markers`, usage only as `"usage":null` and finish only as
-    `"finish_reason":null`. Forwarding its bytes as they came then sends exactly what
-    re-framing them would. Else 0."""
-    if not chunk.endswith(b"\n\n") or b"\r" in chunk:
-        return 0
-    for marker in markers:  # the cheap refusals first: the last chunks carry these
-        if marker in chunk:
-            return 0
-    found = chunk.count(b'"usage')
-    if found and found != chunk.count(b'"usage":null'):
-        return 0
-    found = chunk.count(b"finish_reason")
-    if found and found != chunk.count(b'"finish_reason":null'):
-        return 0
-    if chunk.startswith(b"data: ") and chunk.find(b"\n") == len(chunk) - 2:  # one data line
-        if len(chunk) == 8 or chunk == b"data: [DONE]\n\n":
-            return 0
-        events = 1
-    elif (events := chunk.count(b"\n\n")) > 1:  # events coalesced in one read
-        if b"[DONE]" in chunk or _CANONICAL.fullmatch(chunk) is None:
-            return 0
-    elif chunk.startswith(b"data: "):
-        return 0  # one event of several data lines
-    elif chunk.startswith(b"event: "):
-        eol = chunk.find(b"\n")
-        if eol <= 7 or chunk.count(b"\n") != 3 or not chunk.startswith(b"data: ", eol + 1):
-            return 0
-        if len(chunk) == eol + 9 or chunk.endswith(b"data: [DONE]\n\n"):
-            return 0
-    else:
-        return 0
-    if not chunk.isascii():
-        try:
-            chunk.decode()  # re-framing would replace invalid UTF-8
-        except UnicodeDecodeError:
-            return 0
-    return events
-
-
 def usage_in(protocol: str, obj: dict[str, Any], current: Usage | None) -> Usage | None:
     """Fold the usage a stream event carries into what is known so far."""
     if protocol == Format.ANTHROPIC:
@@ -178,7 +120,10 @@ class Pump:
         self, job: Job, out: web.StreamResponse, protocol: str, converter: Any | None
     ) -> None:
         self.job, self.out, self.protocol, self.conv = job, out, protocol, converter
-        self.usage: Usage | None = None
+        self.usage: Usage | None = None  # with read_usage() when Gemini chunks were plain
+        self._markers = _MARKERS.get(protocol)
+        self._gemini = protocol == Format.GEMINI
+        self._usage_lines: list[bytes] = []  # plain Gemini events with usageMetadata, unread
         # what the stream generated, kept (bounded) to estimate a missing usage
         self.texts = StreamText()
         self.client_gone = False
@@ -199,7 +144,7 @@ class Pump:
         return self.texts.text()
 
     def _usage_known(self) -> bool:
-        usage = self.conv.usage if self.conv is not None else self.usage
+        usage = self.conv.usage if self.conv is not None else self.read_usage()
         return usage is not None and not usage.is_empty()
 
     async def write(self, data: bytes) -> None:
@@ -212,23 +157,20 @@ class Pump:
 
     # ---- pass-through --------------------------------------------------------------------------
     # Events of one upstream chunk are re-framed into a buffer and written with one write; a
-    # plain chunk (see plain_event) that starts on an event boundary is written as it came.
+    # plain chunk (see plain_chunks) that starts on an event boundary is written as it came.
     async def passthrough(self, resp: aiohttp.ClientResponse) -> None:
         decoder = SSEDecoder()
-        markers = _MARKERS.get(self.protocol)
-        job, texts, out = self.job, self.texts, self.out
+        plain = self._plain if self._markers is not None or self._gemini else None
+        job, out = self.job, self.out
         async for chunk in resp.content.iter_any():
             if not job.frt_ms:
                 self._first_byte()
-            if markers is not None and decoder.idle():
-                events = plain_event(chunk, markers)
-                if events:  # the buffer is empty here: every chunk before was flushed
-                    if texts.add_plain(chunk):
-                        texts.settle(self._usage_known())
-                    self.sent += events
+            if plain is not None and decoder.idle():
+                data = plain(chunk)
+                if data is not None:  # the buffer is empty here: every chunk before was flushed
                     self.last_write = time.monotonic()
                     try:
-                        await out.write(chunk)
+                        await out.write(data)
                     except (ConnectionError, aiohttp.ClientConnectionResetError):
                         self.client_gone = True
                         raise
@@ -239,9 +181,48 @@ class Pump:
         if not any(self._forward(ev.event, ev.data) for ev in decoder.finish()):
             self._ended_without_terminator()
 
+    def _plain(self, chunk: bytes) -> bytes | None:
+        """The bytes to send for a plain chunk (its events counted and kept), else None."""
+        if self._markers is not None:
+            events = plain_event(chunk, self._markers)
+            if not events:
+                return None
+            data = chunk
+        else:
+            line = gemini_plain(chunk)
+            if line is None:
+                return None
+            data, events = line, 1
+            if b"usageMetadata" in line:
+                self._usage_lines.append(line)
+                if len(self._usage_lines) >= 16:
+                    self.read_usage()
+        if self.texts.add_plain(data):
+            self.texts.settle(self._usage_known())
+        self.sent += events
+        return data
+
+    def read_usage(self) -> Usage | None:
+        """The usage so far, after reading the usageMetadata of the plain Gemini chunks not
+        read yet: the newest that parses wins, as it would have read one by one."""
+        lines = self._usage_lines
+        for line in reversed(lines):
+            try:
+                obj = orjson.loads(line[6:])
+            except orjson.JSONDecodeError:
+                continue
+            found = usage_mod.from_gemini(obj.get("usageMetadata")) if type(obj) is dict else None
+            if found is not None:
+                self.usage = found
+                break
+        lines.clear()
+        return self.usage
+
     def _forward(self, event: str | None, data: str) -> bool:
         """Queue one event; True once the stream's terminator was seen (later events of the
         same chunk are then ignored, as `any` stops at the first True)."""
+        if self._usage_lines:
+            self.read_usage()  # plain chunks' usage first, as it came before this event's
         if data == "[DONE]":
             self.job.end_reason = "done"
             return True

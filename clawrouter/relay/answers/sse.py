@@ -89,7 +89,7 @@ def _needs_usage_chunk(pump: Pump, job: Job) -> bool:
 
 
 def _stream_usage(pump: Pump) -> Usage | None:
-    return pump.conv.usage if pump.conv is not None else pump.usage
+    return pump.conv.usage if pump.conv is not None else pump.read_usage()
 
 
 async def _finish_stream(pump: Pump, job: Job, usage: Usage) -> None:
