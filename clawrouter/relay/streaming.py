@@ -334,9 +334,17 @@ class Pump:
         return False
 
     def _emit(self, events: list[dict[str, Any]]) -> None:
-        named = self.job.client_format in (Format.ANTHROPIC, Format.RESPONSES)
-        for ev in events:
-            self._buf += encode_named(ev) if named else encode_data(ev)
+        if not events:
+            return
+        buf = self._buf
+        if self.job.client_format in (Format.ANTHROPIC, Format.RESPONSES):
+            for ev in events:
+                buf += encode_named(ev)
+        else:
+            for ev in events:  # encode_data's framing, written into the buffer
+                buf += b"data: "
+                buf += orjson.dumps(ev)
+                buf += b"\n\n"
         self.sent += len(events)
 
     async def flush(self) -> None:

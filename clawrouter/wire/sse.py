@@ -44,11 +44,13 @@ class SSEDecoder:
         lines = buf.split(b"\n")
         self._buf = lines.pop()  # the unfinished line, if any
         out: list[SSEEvent] = []
-        for line in lines:  # the common lines inline: `data: ...` and the blank line
+        for line in lines:  # the common lines inline: `data: `, `event: ` and the blank line
             if line.endswith(b"\r"):
                 line = line[:-1]
             if line.startswith(b"data: "):
                 self._data.append(line[6:].decode("utf-8", "replace"))
+            elif line.startswith(b"event: "):
+                self._event = line[7:].decode("utf-8", "replace")
             elif line:
                 self._line(line.decode("utf-8", "replace"))
             elif self._data or self._event is not None:
