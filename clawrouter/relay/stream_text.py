@@ -1,6 +1,7 @@
 """What a stream generated, kept only for estimating a usage the upstream did not report: its
-events are held in small batches; a full batch is dropped when the stream's usage is already
-known, else reduced to its generated text. Memory stays flat however long the stream."""
+events as they came, up to a budget of bytes; a full budget is dropped when the stream's usage
+is already known, else reduced to its generated text. Memory is bounded however long the
+stream, and a stream whose usage arrives pays for no parsing."""
 
 from __future__ import annotations
 
@@ -11,42 +12,45 @@ import orjson
 from clawrouter.relay import estimate
 from clawrouter.wire.sse import SSEDecoder
 
-# Events held before a batch is dropped or reduced to its text.
-BATCH = 256
-# Plain chunks are the upstream's bytes (held for the write anyway, never parsed): reducing
-# them costs a decode per event, so a pass-through stream keeps up to this many bytes of them.
-PLAIN_BYTES = 4 << 20
+# Bytes of events a stream keeps as they came (SSE chunks, events' JSON text) before they are
+# dropped, when the usage is known by then, or reduced to their generated text.
+BUDGET = 4 << 20
+_OBJECT_SIZE = 1024  # what a parsed event that cannot be serialised again is counted as
 
 Item = str | bytes | dict[str, Any]
 
 
 class StreamText:
-    """Items: an event's data (str), a plain chunk of whole events (bytes) or a parsed event
-    (dict). add and add_plain say when the batch is full; the pump then calls settle, saying
-    whether the stream's usage is known so far: if it is, the batch is dropped (that usage is
-    what settles, and a usage once known stays known: an upstream that reported tokens and
-    then zeros would have only its later events estimated), else reduced to its text."""
+    """Items: a plain chunk of whole SSE events (bytes), an event's data (str) or a parsed event
+    (kept as its JSON text: a quarter of the dict's memory, and no walk through it unless an
+    estimate is made). add and add_event say when BUDGET is reached; the pump then calls
+    settle, saying whether the stream's usage is known so far: if it is, what is held is
+    dropped (that usage is what settles, and a usage once known stays known: an upstream that
+    reported tokens and then zeros would have only its later events estimated), else it is
+    reduced to its text. A stream holds at most BUDGET, whatever its length."""
 
-    __slots__ = ("_bytes", "_items", "_n", "_texts")
+    __slots__ = ("_items", "_size", "_texts")
 
     def __init__(self) -> None:
         self._items: list[Item] = []
         self._texts: list[str] = []  # the reduced batches' text, each of one part or more
-        self._bytes = 0  # plain chunks' bytes held
-        self._n = 0  # other items held
+        self._size = 0  # bytes held in _items
 
-    def add(self, item: str | dict[str, Any]) -> bool:
+    def add(self, item: str | bytes) -> bool:
         self._items.append(item)
-        self._n += 1
-        return self._n >= BATCH
+        self._size += len(item)
+        return self._size >= BUDGET
 
-    def add_plain(self, chunk: bytes) -> bool:
-        self._items.append(chunk)
-        self._bytes += len(chunk)
-        return self._bytes >= PLAIN_BYTES
+    def add_event(self, obj: dict[str, Any]) -> bool:
+        try:
+            return self.add(orjson.dumps(obj).decode())
+        except orjson.JSONEncodeError:  # not from JSON (a decoder's own value): kept as is
+            self._items.append(obj)
+            self._size += _OBJECT_SIZE
+            return self._size >= BUDGET
 
     def settle(self, usage_known: bool) -> None:
-        items, self._items, self._bytes, self._n = self._items, [], 0, 0
+        items, self._items, self._size = self._items, [], 0
         if usage_known:
             return
         parts = _parts(items)
@@ -58,7 +62,7 @@ class StreamText:
         return " ".join([*self._texts, *_parts(self._items)])
 
     def __len__(self) -> int:
-        """Items held now (bounded)."""
+        """Items held now (bounded by BUDGET)."""
         return len(self._items)
 
 

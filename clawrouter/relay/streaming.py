@@ -197,7 +197,7 @@ class Pump:
                 self._usage_lines.append(line)
                 if len(self._usage_lines) >= 16:
                     self.read_usage()
-        if self.texts.add_plain(data):
+        if self.texts.add(data):
             self.texts.settle(self._usage_known())
         self.sent += events
         return data
@@ -327,7 +327,7 @@ class Pump:
             self._buf += error_event(self.job.client_format, 500, message, seq=self.sent)
             self.job.end_reason = "upstream_error"
             return True
-        if self.texts.add(obj):
+        if self.texts.add_event(obj):
             self.texts.settle(self._usage_known())
         self.complete = self.complete or is_final_event(self.protocol, obj)
         self._emit(self.conv.feed(obj))

@@ -1,12 +1,12 @@
-"""StreamText: what a stream generated, kept in bounded batches for a usage estimate. Its text
-must be exactly what one join over every kept event gave (the estimate is billed)."""
+"""StreamText: what a stream generated, kept (bounded) for a usage estimate. Its text must be
+exactly what one join over every kept event gave (the estimate is billed)."""
 
 from __future__ import annotations
 
 import orjson
 
 from clawrouter.relay import estimate
-from clawrouter.relay.stream_text import BATCH, PLAIN_BYTES, StreamText
+from clawrouter.relay.stream_text import BUDGET, StreamText
 from clawrouter.wire.sse import SSEDecoder
 
 
@@ -31,41 +31,42 @@ def _one_join(items: list) -> str:
 
 def _feed(kept: StreamText, items: list, usage_known: bool = False) -> None:
     for item in items:
-        full = kept.add_plain(item) if isinstance(item, bytes) else kept.add(item)
-        if full:
+        if kept.add_event(item) if isinstance(item, dict) else kept.add(item):
             kept.settle(usage_known)
 
 
-def test_text_equals_one_join_across_batches() -> None:
+def _mixed(n: int, pad: int) -> list:
     items: list = []
-    for i in range(3 * BATCH + 7):
-        word = ["héllo", "世界", "", "plain words"][i % 4]
+    for i in range(n):
+        word = ["héllo", "世界", "", "plain words"][i % 4] + "x" * pad
         if i % 3 == 0:
             items.append(_chat(word))
         elif i % 3 == 1:
             items.append(orjson.dumps(_chat(word)).decode())
         else:
             items.append(b"data: " + orjson.dumps(_chat(word)) + b"\n\n")
-    items += ["not json", {"type": "ping"}] * BATCH  # batches with no text at all
-    items.append(_chat("the end"))
+    return items
+
+
+def test_text_equals_one_join_across_budgets() -> None:
+    items = _mixed(3 * 64 + 7, pad=BUDGET // 64)  # about three budgets' worth
+    items += ["not json", {"type": "ping"}] * 8  # nothing generated in these
+    items += [{"bytes": b"x"}, _chat("the end")]  # a value orjson cannot write: kept as is
     kept = StreamText()
     _feed(kept, items)
+    assert len(kept) < 80  # bounded: each full budget was reduced to its text
     assert kept.text() == _one_join(items)
-    assert len(kept) < BATCH  # bounded: the full batches were reduced to their text
-    text = kept.text()
-    assert estimate.text_tokens(text) == estimate.text_tokens(_one_join(items))
+    assert estimate.text_tokens(kept.text()) == estimate.text_tokens(_one_join(items))
 
 
-def test_batches_are_dropped_once_usage_is_known() -> None:
+def test_small_streams_keep_their_events_as_they_came() -> None:
+    items = _mixed(50, pad=0)
     kept = StreamText()
-    _feed(kept, [_chat("x" * 100)] * (10 * BATCH), usage_known=True)
-    assert len(kept) == 0 and kept.text() == ""
+    _feed(kept, items)
+    assert len(kept) == 50 and kept.text() == _one_join(items)
 
 
-def test_plain_chunks_are_kept_as_bytes_up_to_the_budget() -> None:
-    chunk = b"data: " + orjson.dumps(_chat("y" * 1000)) + b"\n\n"
+def test_what_is_held_is_dropped_once_usage_is_known() -> None:
     kept = StreamText()
-    n = -(-PLAIN_BYTES // len(chunk)) + 10  # the budget is reached at the ceiling
-    _feed(kept, [chunk] * n)
-    assert len(kept) == 10  # one budget's worth reduced to text, the rest held as bytes
-    assert kept.text() == " ".join(["y" * 1000] * n)
+    _feed(kept, _mixed(10 * 64, pad=BUDGET // 64), usage_known=True)
+    assert len(kept) < 70 and len(kept.text()) < BUDGET
