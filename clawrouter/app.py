@@ -79,6 +79,7 @@ from clawrouter.keys import (
     OUTBOUND,
     OUTBOX,
     REALTIME_SESSIONS,
+    REDIS,
     RELAY,
     SESSIONS,
     STARTED_AT,
@@ -90,6 +91,7 @@ from clawrouter.logs import ServerLog
 from clawrouter.metrics import Metrics, multiprocess_dir
 from clawrouter.notify.notifier import quota_notices
 from clawrouter.options.store import Options
+from clawrouter.redis_link import open_link
 from clawrouter.relay import playground
 from clawrouter.relay import routes as relay_routes
 from clawrouter.relay.ledger import open_ledger
@@ -138,7 +140,7 @@ async def _stores(app: web.Application) -> AsyncIterator[None]:
     opts = Options(main)
     await opts.load()
     app[OPTIONS] = opts
-    app[CLAIMS] = claims = open_claims(cfg, main, app[CLOCK])
+    app[CLAIMS] = claims = open_claims(cfg, main, app[CLOCK], app.get(REDIS))
     try:
         yield
     finally:
@@ -191,10 +193,11 @@ async def _relay(app: web.Application) -> AsyncIterator[None]:
     writer = UsageWriter(app[MAIN_DB], app[LOG_DB], interval=cfg.log_flush_interval_seconds)
     state = RelayState(app[MAIN_DB], app[OPTIONS], writer, app[CLOCK])
     await state.load_all()
-    state.ledger = open_ledger(app[CONFIG], state)  # shared through Redis when redis.url is set
+    # shared through Redis when redis.url is set
+    state.ledger = open_ledger(app[CONFIG], state, app.get(REDIS))
     await state.ledger.start()
     app[WRITER], app[RELAY] = writer, state
-    feed = open_feed(app[CONFIG], app[MAIN_DB])
+    feed = open_feed(app[CONFIG], app[MAIN_DB], app.get(REDIS))
     feed.subscribe(state.apply)
     await feed.start()
     app[CHANGES] = state.feed = feed
@@ -235,6 +238,10 @@ async def _stamp_worker(index: str, _request: web.Request, response: web.StreamR
 
 async def _close_limiters(app: web.Application) -> None:
     await app[LIMITERS].close()
+
+
+async def _close_redis(app: web.Application) -> None:
+    await app[REDIS].close()  # last: the ledger, feed, claims and limits all used it
 
 
 @web.middleware
@@ -287,8 +294,12 @@ def create_app(
     app.on_shutdown.append(_mark_draining)
     app[CLOCK] = clock
     app[STARTED_AT] = int(clock())
-    app[LIMITERS] = open_limiters(config, clock, worker.count)  # a share of each per worker
+    link = open_link(config.redis)  # the process's Redis client when redis.url is set
+    app[LIMITERS] = open_limiters(config, clock, worker.count, link)  # a share of each per worker
     app.on_cleanup.append(_close_limiters)
+    if link is not None:
+        app[REDIS] = link
+        app.on_cleanup.append(_close_redis)
     app.cleanup_ctx.append(_stores)
     app.cleanup_ctx.append(_http_client)
     app.cleanup_ctx.append(_relay)

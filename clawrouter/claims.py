@@ -12,11 +12,14 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from clawrouter.config import Config
 from clawrouter.db.repo import claims as repo
 from clawrouter.db.store import Store
+
+if TYPE_CHECKING:
+    from clawrouter.redis_link import RedisLink
 
 
 class Claims(Protocol):
@@ -72,10 +75,14 @@ class StoreClaims:
         return None
 
 
-def open_claims(config: Config, db: Store, clock: Callable[[], float]) -> Claims:
-    """In the store by default; in Redis, beside the other shared state, when redis.url is set."""
+def open_claims(
+    config: Config, db: Store, clock: Callable[[], float], link: RedisLink | None = None
+) -> Claims:
+    """In the store by default; in Redis, beside the other shared state, when redis.url is set
+    (on the process's Redis `link`)."""
     if not config.redis.url:
         return StoreClaims(db, clock)
     from clawrouter.claims_redis import RedisClaims  # redis-py only when configured
 
-    return RedisClaims(config.redis.url)
+    assert link is not None, "redis.url is set: app.py opens the link first"
+    return RedisClaims(link)

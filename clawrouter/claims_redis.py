@@ -1,20 +1,17 @@
 """RedisClaims: clawrouter/claims.py's interface in Redis (SET NX PX; renew and release by
-small scripts that check the holder). Redis unreachable: a claim cannot be proved unique, so
-it is refused with a 503 rather than let a replay through."""
+small scripts that check the holder), on the process's RedisLink. Redis unreachable or hung (no
+answer within the link's bound): a claim cannot be proved unique, so it is refused with a 503
+(claims_unavailable) rather than let a replay through, and never holds a request longer."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import math
 from typing import Any
 
-import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from clawrouter.errors import ServiceUnavailableError
+from clawrouter.redis_link import RedisLink
 
 PREFIX = "clawrouter:claim:"
 _RENEW = (
@@ -32,14 +29,14 @@ def _ms(ttl: float) -> int:
 
 
 class RedisClaims:
-    def __init__(self, url: str) -> None:
-        self._r: Any = aioredis.from_url(
-            url, socket_connect_timeout=2, socket_timeout=2, retry=Retry(NoBackoff(), 1)
-        )
+    def __init__(self, link: RedisLink) -> None:
+        self._link = link
+        self._r: Any = link.client
 
     async def _call(self, *args: Any) -> Any:
         try:
-            return await self._r.execute_command(*args)
+            async with self._link.deadline():
+                return await self._r.execute_command(*args)
         except (RedisError, OSError) as e:
             raise ServiceUnavailableError(
                 "the shared state (Redis) is unreachable: try again in a moment",
@@ -60,7 +57,4 @@ class RedisClaims:
         return None if value is None else value.decode()
 
     async def close(self) -> None:
-        """Bounded whatever Redis does (gone, or paused and never answering)."""
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(1.0):
-                await self._r.aclose()
+        return None  # the client is the link's, closed by its owner (app.py)

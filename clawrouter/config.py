@@ -317,6 +317,10 @@ def _validate(cfg: Config) -> Config:
             "redis.url must be redis://[user:password@]host:port/db (or rediss://, unix://),"
             f" got {redact_url(cfg.redis.url)!r}"
         )
+    if cfg.redis.command_timeout_seconds <= 0 or cfg.redis.connect_timeout_seconds <= 0:
+        raise ConfigError(
+            "redis.command_timeout_seconds and redis.connect_timeout_seconds must be positive"
+        )
     sec = cfg.security
     for name in ("api", "web", "critical", "search", "email_verification"):
         if getattr(sec, f"{name}_rate_limit") < 0:

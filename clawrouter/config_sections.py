@@ -38,6 +38,8 @@ class DatabaseConfig:
 class RedisConfig:
     url: str = ""  # redis://[user:password@]host:port/db; empty: one process, no Redis
     channel: str = "clawrouter:changes"  # the pub/sub channel of the change feed
+    command_timeout_seconds: float = 1.0  # a command unanswered this long: Redis is hung (503)
+    connect_timeout_seconds: float = 1.0  # opening a connection to Redis, at most
 
 
 @dataclass(frozen=True, slots=True)

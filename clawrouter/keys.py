@@ -23,6 +23,7 @@ from clawrouter.jobs.outbox import Outbox
 from clawrouter.jobs.usage_writer import UsageWriter
 from clawrouter.metrics import Metrics
 from clawrouter.options.store import Options
+from clawrouter.redis_link import RedisLink
 from clawrouter.relay.state import RelayState
 from clawrouter.worker import Worker
 
@@ -37,6 +38,8 @@ UPSTREAM = web.AppKey("upstream", UpstreamClient)
 # fetches a user controls (notification URLs), checked against the fetch_setting.* options
 OUTBOUND = web.AppKey("outbound", OutboundClient)
 LIMITERS = web.AppKey("limiters", Limiters)
+# the one Redis client of this process, with its deadlines (present only when redis.url is set)
+REDIS = web.AppKey("redis", RedisLink)
 CLOCK = web.AppKey("clock", Callable[[], float])
 STARTED_AT = web.AppKey("started_at", int)
 RELAY = web.AppKey("relay", RelayState)

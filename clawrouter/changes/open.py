@@ -6,9 +6,11 @@ from __future__ import annotations
 from clawrouter.changes.change import ChangeFeed, LocalFeed
 from clawrouter.config import Config, ConfigError
 from clawrouter.db.store import Store
+from clawrouter.redis_link import RedisLink
 
 
-def open_feed(config: Config, db: Store) -> ChangeFeed:
+def open_feed(config: Config, db: Store, link: RedisLink | None = None) -> ChangeFeed:
+    """`link`: the process's Redis link (app.py), needed when the feed is Redis's."""
     kind = config.feed_kind
     if kind == "sql":
         from clawrouter.changes.sql_feed import SqlFeed
@@ -23,4 +25,5 @@ def open_feed(config: Config, db: Store) -> ChangeFeed:
         raise ConfigError(
             "redis.url is set but the redis package is missing: pip install 'clawrouter[redis]'"
         ) from e
-    return RedisFeed(config.redis.url, config.redis.channel)
+    assert link is not None, "redis.url is set: app.py opens the link first"
+    return RedisFeed(link, config.redis.channel)

@@ -3,10 +3,13 @@
 publish() applies a change to this process's subscribers first (awaited, as LocalFeed does), then
 PUBLISHes it on one Redis channel; a listener task applies what the other processes publish.
 Pub/sub keeps nothing: while the subscription is down, changes are missed, so after every
-(re)subscription the listener applies Change("all") (a full resync). A publish Redis refuses is
-logged and not retried: the periodic resync (relay.sync_interval_seconds) is the safety net.
-close() is bounded whatever Redis does (gone, restarting, or paused and never answering): every
-wait on a connection at shutdown has a deadline (CLOSE_TIMEOUT).
+(re)subscription the listener applies Change("all") (a full resync). A subscription that hears
+nothing for PING_EVERY seconds is pinged; no answer within the link's bound (a hung Redis: the
+connection stays open, nothing comes) counts as lost, like a dropped one: logged once, then
+subscribed again with backoff and resynced. A publish Redis refuses, or does not answer within
+the link's bound, is logged and not retried: the periodic resync (relay.sync_interval_seconds)
+is the safety net. close() is bounded whatever Redis does (gone, restarting, or paused and never
+answering): every wait on a connection at shutdown has a deadline (CLOSE_TIMEOUT).
 `redis` (redis-py's asyncio client) is imported here only, when redis.url is set.
 """
 
@@ -15,25 +18,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from typing import Any
 
-import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from clawrouter.changes.change import Change, ChangeError, Subscriber
+from clawrouter.redis_link import CLOSE_TIMEOUT, RedisLink, close_client
 
 log = logging.getLogger(__name__)
-PUBLISH_TIMEOUT = 2.0  # seconds; a publish that takes longer is given up (and logged)
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)  # between attempts to subscribe again
-CLOSE_TIMEOUT = 1.0  # seconds; closing one client at shutdown waits no longer than this
+PING_EVERY = 2.0  # seconds of silence on the subscription before it is pinged
+__all__ = ["CLOSE_TIMEOUT", "PING_EVERY", "RETRY_DELAYS", "RedisFeed"]
+
+
+class Hung(Exception):
+    """The subscription's connection is open but Redis answers nothing (paused, or packets
+    dropped on the way)."""
 
 
 class RedisFeed:
-    def __init__(self, url: str, channel: str) -> None:
-        self.url, self.channel = url, channel
+    def __init__(self, link: RedisLink, channel: str) -> None:
+        self.link, self.url, self.channel = link, link.url, channel
         self.origin = uuid.uuid4().hex  # this process: its own messages come back and are skipped
         self._subscribers: list[Subscriber] = []
         self._publisher: Any = None
@@ -50,9 +57,9 @@ class RedisFeed:
         if self._publisher is None:  # closed (shutting down): the resync covers the rest
             return
         try:
-            async with asyncio.timeout(PUBLISH_TIMEOUT):
+            async with self.link.deadline():
                 await self._publisher.publish(self.channel, change.encode(self.origin))
-        except (RedisError, OSError, TimeoutError) as e:
+        except (RedisError, OSError) as e:
             log.warning(
                 "change feed: could not publish %s %s to Redis (%s); other processes see it at"
                 " their next periodic resync",
@@ -62,8 +69,8 @@ class RedisFeed:
     async def start(self) -> None:
         """Connect and subscribe; returns once the subscription is live (or, when Redis cannot
         be reached, after one failed attempt: the listener keeps trying in the background)."""
-        self._publisher = aioredis.from_url(self.url, socket_connect_timeout=5)
-        live = await self._try_subscribe()
+        self._publisher = self.link.client  # the link's: closed by its owner (app.py)
+        live = await self._try_subscribe(quiet=False)
         self._listener = asyncio.create_task(self._listen(live), name="change-feed")
 
     async def close(self) -> None:
@@ -72,32 +79,27 @@ class RedisFeed:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
             self._listener = None
-        if self._publisher is not None:
-            publisher, self._publisher = self._publisher, None
-            await _close_client(publisher)
+        self._publisher = None
 
     # ---- the listener ------------------------------------------------------------------------
-    async def _try_subscribe(self) -> tuple[Any, Any] | None:
+    async def _try_subscribe(self, quiet: bool) -> tuple[Any, Any] | None:
         """A live subscription (confirmed by the server) and its client, or None when Redis
-        cannot be reached."""
-        # No retry inside redis-py: a dropped subscription must surface here, so that what was
-        # missed while it was down is made good by a full resync.
-        client = aioredis.from_url(
-            self.url,
-            socket_connect_timeout=5,
-            health_check_interval=15,
-            retry=Retry(NoBackoff(), 0),
-        )
+        cannot be reached or does not answer within the link's bound (`quiet`: a retry, the
+        failure was logged already)."""
+        client = self.link.pubsub_client()
         pubsub = client.pubsub()
         try:
-            async with asyncio.timeout(10):
+            async with asyncio.timeout(self.link.bound):
                 await pubsub.subscribe(self.channel)
                 while True:  # the server confirms before anything published later reaches us
-                    msg = await pubsub.get_message(timeout=1.0)
+                    msg = await pubsub.get_message(timeout=self.link.bound)
                     if msg is not None and msg["type"] == "subscribe":
                         break
         except (RedisError, OSError, TimeoutError) as e:
-            log.error("change feed: cannot subscribe to Redis at %s: %s", _where(self.url), e)
+            why = str(e) or "no answer in time"
+            (log.debug if quiet else log.error)(
+                "change feed: cannot subscribe to Redis at %s: %s", _where(self.url), why
+            )
             await _close(pubsub, client)
             return None
         except BaseException:  # cancelled (shutting down): nothing is left open behind
@@ -112,7 +114,7 @@ class RedisFeed:
             if live is None:
                 await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
                 attempt += 1
-                live = await self._try_subscribe()
+                live = await self._try_subscribe(quiet=True)
                 if live is None:
                     continue
                 log.info("change feed: subscribed to Redis again; resyncing everything")
@@ -120,16 +122,37 @@ class RedisFeed:
             attempt = 0
             pubsub, client = live
             try:
-                async for msg in pubsub.listen():
-                    if msg.get("type") == "message":
-                        await self._received(msg["data"])
-                raise ConnectionError("subscription ended")
-            except (RedisError, OSError) as e:
-                log.warning("change feed: Redis subscription lost (%s); reconnecting", e)
+                await self._pump(pubsub)
+            except (RedisError, OSError, Hung) as e:
+                log.warning(
+                    "change feed: Redis subscription lost (%s); reconnecting, then resyncing",
+                    str(e) or type(e).__name__,
+                )
             finally:
                 self.subscribed.clear()
                 await _close(pubsub, client)
             live = None
+
+    async def _pump(self, pubsub: Any) -> None:
+        """Apply what arrives; ping after PING_EVERY of silence and raise Hung when the answer
+        (or anything else) does not come within the link's bound."""
+        bound = self.link.bound
+        heard = time.monotonic()
+        pinged: float | None = None
+        while True:
+            wait = PING_EVERY if pinged is None else max(0.0, pinged + bound - time.monotonic())
+            msg = await pubsub.get_message(timeout=wait)
+            now = time.monotonic()
+            if msg is not None:
+                heard, pinged = now, None
+                if msg.get("type") == "message":
+                    await self._received(msg["data"])
+            elif pinged is not None and now - pinged >= bound:
+                raise Hung(f"no answer to a ping within {bound:.1f}s")
+            elif pinged is None and now - heard >= PING_EVERY:
+                async with asyncio.timeout(bound):  # writing to a hung peer can block too
+                    await pubsub.ping()
+                pinged = now
 
     async def _received(self, data: bytes) -> None:
         try:
@@ -149,17 +172,8 @@ class RedisFeed:
 
 
 async def _close(pubsub: Any, client: Any) -> None:
-    await _close_client(pubsub)
-    await _close_client(client)
-
-
-async def _close_client(client: Any) -> None:
-    """aclose() a redis-py client or pubsub within CLOSE_TIMEOUT; errors and a Redis that does
-    not answer are ignored (the connection is dropped either way). Also called from a task
-    being cancelled: the deadline still holds."""
-    with contextlib.suppress(Exception):
-        async with asyncio.timeout(CLOSE_TIMEOUT):
-            await client.aclose()
+    await close_client(pubsub)
+    await close_client(client)
 
 
 def _where(url: str) -> str:

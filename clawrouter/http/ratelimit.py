@@ -11,9 +11,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from clawrouter.config import Config, SecurityConfig
+
+if TYPE_CHECKING:
+    from clawrouter.redis_link import RedisLink
 
 # The limits a route may declare (Routes.add(..., limit=...)), and whom each one counts:
 # the client's IP address, or the logged-in user (so rotating proxies does not help).
@@ -176,7 +179,9 @@ def _share(
     return RateLimiter(math.ceil(limit / workers) if limit > 0 else limit, window, clock, per)
 
 
-def open_limiters(config: Config, clock: Callable[[], float], workers: int = 1) -> Limiters:
+def open_limiters(
+    config: Config, clock: Callable[[], float], workers: int = 1, link: RedisLink | None = None
+) -> Limiters:
     """In this process by default; in Redis, shared by every process, when redis.url is set.
     One of `workers` (--workers N) without Redis counts ceil(limit / N) of each named limit,
     so the gateway as a whole allows about the limit, not N times it (docs/scaling.md)."""
@@ -186,4 +191,5 @@ def open_limiters(config: Config, clock: Callable[[], float], workers: int = 1) 
         return Limiters.from_config(config.security, clock)
     from clawrouter.http.ratelimit_redis import shared_limiters  # redis-py only when configured
 
-    return shared_limiters(config.security, clock, config.redis.url)
+    assert link is not None, "redis.url is set: app.py opens the link first"
+    return shared_limiters(config.security, clock, link)

@@ -37,6 +37,7 @@ from clawrouter.errors import ForbiddenError
 from clawrouter.relay.entries import TokenEntry, UserEntry
 
 if TYPE_CHECKING:
+    from clawrouter.redis_link import RedisLink
     from clawrouter.relay.state import RelayState
 
 Claim = Callable[[Tx], Awaitable[int | None]]
@@ -237,15 +238,16 @@ class LocalLedger(Ledger):
                 await state.load_user(user_id)
 
 
-def open_ledger(config: Config, state: RelayState) -> Ledger:
-    """LocalLedger for one process; RedisLedger when `redis.url` is set (every process and
-    machine sharing that Redis then shares the balances)."""
+def open_ledger(config: Config, state: RelayState, link: RedisLink | None = None) -> Ledger:
+    """LocalLedger for one process; RedisLedger on the process's Redis `link` when `redis.url`
+    is set (every process and machine sharing that Redis then shares the balances)."""
     if not config.redis.url:
         return LocalLedger(state)
+    assert link is not None, "redis.url is set: app.py opens the link first"
     try:
         from clawrouter.relay.ledger_redis import RedisLedger  # redis-py only when configured
     except ImportError as e:
         raise ConfigError(
             "redis.url is set but the redis package is missing: pip install 'clawrouter[redis]'"
         ) from e
-    return RedisLedger(state, config.redis.url)
+    return RedisLedger(state, link)

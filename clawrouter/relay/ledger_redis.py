@@ -26,9 +26,6 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from clawrouter.db.repo import tokens as tokens_repo
@@ -36,8 +33,10 @@ from clawrouter.db.repo import usage as usage_repo
 from clawrouter.db.repo import users as users_repo
 from clawrouter.db.store import Tx
 from clawrouter.errors import ServiceUnavailableError
+from clawrouter.redis_link import RedisLink
 from clawrouter.relay.entries import TokenEntry, UserEntry
 from clawrouter.relay.ledger import Claim, CreditRefused, LocalLedger, refusal
+from clawrouter.relay.ledger_redis_scripts import CREDIT, LATE, MOVE, RESERVE, UNCREDIT
 
 if TYPE_CHECKING:
     from clawrouter.relay.state import RelayState
@@ -50,65 +49,6 @@ MISSING_WALLET, MISSING_KEY = 1, 2  # a script's answer: that balance is not in 
 BATCH = 1000
 CLOSE_TIMEOUT = 3.0  # seconds for the last sends and flushes at shutdown, whatever Redis does
 
-# KEYS: wallet, key, dirty:u, dirty:t; ARGV: amount, unlimited, uid, tid, remain (no stored key)
-_RESERVE = """
-local w = redis.call('GET', KEYS[1])
-if not w then return {1, 0, 0} end
-w = tonumber(w)
-local has_t = ARGV[4] ~= '0'
-local t = tonumber(ARGV[5])
-if has_t then
-  local v = redis.call('GET', KEYS[2])
-  if not v then return {2, w, 0} end
-  t = tonumber(v)
-end
-local amount = tonumber(ARGV[1])
-if w <= 0 then return {3, w, t} end
-if amount > 0 and ARGV[2] == '0' and t < amount then return {4, w, t} end
-if amount > 0 and w < amount then return {5, w, t} end
-if amount ~= 0 then
-  w = redis.call('DECRBY', KEYS[1], ARGV[1])
-  redis.call('SADD', KEYS[3], ARGV[3])
-  if has_t then
-    t = redis.call('DECRBY', KEYS[2], ARGV[1])
-    redis.call('SADD', KEYS[4], ARGV[4])
-  end
-end
-return {0, w, t}
-"""
-# KEYS: wallet, key, dirty:u, dirty:t; ARGV: delta, uid, tid ('0': no key)
-_MOVE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return {1, 0, 0} end
-local has_t = ARGV[3] ~= '0'
-if has_t and redis.call('EXISTS', KEYS[2]) == 0 then return {2, 0, 0} end
-local w = redis.call('INCRBY', KEYS[1], ARGV[1])
-redis.call('SADD', KEYS[3], ARGV[2])
-local t = 0
-if has_t then
-  t = redis.call('INCRBY', KEYS[2], ARGV[1])
-  redis.call('SADD', KEYS[4], ARGV[3])
-end
-return {0, w, t}
-"""
-# KEYS: wallet, dirty:u, claim; ARGV: amount, uid, ttl
-_CREDIT = """
-if redis.call('EXISTS', KEYS[3]) == 1 then return 2 end
-if redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
-redis.call('INCRBY', KEYS[1], ARGV[1])
-redis.call('SET', KEYS[3], ARGV[1], 'EX', ARGV[3])
-redis.call('SADD', KEYS[2], ARGV[2])
-return 0
-"""
-# KEYS: wallet, dirty:u, claim; ARGV: uid
-_UNCREDIT = """
-local a = redis.call('GET', KEYS[3])
-if not a then return 0 end
-redis.call('DEL', KEYS[3])
-redis.call('DECRBY', KEYS[1], a)
-redis.call('SADD', KEYS[2], ARGV[1])
-return 1
-"""
-
 
 def _u(uid: int) -> str:
     return f"{PREFIX}u:{uid}"
@@ -118,8 +58,9 @@ def _t(tid: int) -> str:
     return f"{PREFIX}t:{tid}"
 
 
-def _unavailable(e: Exception) -> ServiceUnavailableError:
-    log.error("shared ledger: Redis failed: %s", e)
+def _unavailable(e: Exception, link: RedisLink | None = None) -> ServiceUnavailableError:
+    if link is None or not link.hung:  # a hung Redis: the link said so once, not per request
+        log.error("shared ledger: Redis failed: %s", e)
     return ServiceUnavailableError(
         "the shared balance store (Redis) cannot be reached; try again shortly",
         code="ledger_unavailable",
@@ -129,9 +70,9 @@ def _unavailable(e: Exception) -> ServiceUnavailableError:
 class RedisLedger(LocalLedger):
     in_memory = False
 
-    def __init__(self, state: RelayState, url: str) -> None:
+    def __init__(self, state: RelayState, link: RedisLink) -> None:
         super().__init__(state)
-        self.url = url
+        self.link = link
         self.interval = state.writer.interval
         self.redis: Any = None
         self._moves: dict[tuple[int, int], int] = {}  # (uid, tid) -> delta not yet sent
@@ -140,14 +81,13 @@ class RedisLedger(LocalLedger):
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        # fail fast (a reservation answers 503 rather than hang): one retry, short timeouts
-        r = self.redis = aioredis.from_url(
-            self.url, socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 1)
-        )
-        self._reserve = r.register_script(_RESERVE)
-        self._move = r.register_script(_MOVE)
-        self._credit = r.register_script(_CREDIT)
-        self._uncredit = r.register_script(_UNCREDIT)
+        # fail fast: a reservation answers 503 within the link's bound, never after two waits
+        r = self.redis = self.link.client
+        self._reserve = r.register_script(RESERVE)
+        self._move = r.register_script(MOVE)
+        self._credit = r.register_script(CREDIT)
+        self._uncredit = r.register_script(UNCREDIT)
+        await self.link.sync_clock()  # the scripts' deadlines are in Redis's clock
         self._tasks = [
             asyncio.create_task(self._send_loop(), name="ledger-send"),
             asyncio.create_task(self._flush_loop(), name="ledger-flush"),
@@ -177,19 +117,19 @@ class RedisLedger(LocalLedger):
                 " quota deltas: %s)",
                 len(self._moves), sorted(self._moves.items())[:50],
             )  # fmt: skip
-        if self.redis is not None:
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(1.0):
-                    await self.redis.aclose()
+        # the client is the link's: closed by its owner (app.py), after everyone using it
 
     # ---- the relay ---------------------------------------------------------------------------
     async def reserve(self, token: TokenEntry, user: UserEntry, amount: int) -> None:
         tid = token.id
         keys = [_u(user.id), _t(tid), DIRTY_U, DIRTY_T]
-        args = [amount, int(token.unlimited), user.id, tid, token.remain_quota]
+        link = self.link
+        args = [amount, int(token.unlimited), user.id, tid, token.remain_quota, 0]
         try:
             for _ in range(3):
-                why, wallet, remain = await self._reserve(keys=keys, args=args)
+                async with link.deadline():
+                    args[5] = link.not_after()
+                    why, wallet, remain = await self._reserve(keys=keys, args=args)
                 if why == MISSING_WALLET:
                     await self._load_user(user.id)
                 elif why == MISSING_KEY:
@@ -197,9 +137,11 @@ class RedisLedger(LocalLedger):
                 else:
                     break
         except (RedisError, OSError) as e:
-            raise _unavailable(e) from None
+            raise _unavailable(e, self.link) from None
         if why in (MISSING_WALLET, MISSING_KEY):  # loaded three times and gone again: flushed?
             raise _unavailable(RuntimeError("a balance keeps disappearing from Redis"))
+        if why == LATE:  # Redis's clock moved past the deadline: sync_clock() puts that right
+            raise _unavailable(RuntimeError("a reservation ran after its deadline"), link)
         user.quota = wallet
         if tid:
             token.remain_quota = remain
@@ -232,10 +174,11 @@ class RedisLedger(LocalLedger):
         while self._moves:
             batch, self._moves = self._moves, {}
             try:
-                async with self.redis.pipeline(transaction=True) as pipe:
+                async with self.link.deadline(), self.redis.pipeline(transaction=True) as pipe:
+                    late = self.link.not_after()  # a batch run later changes nothing: resent
                     for (uid, tid), delta in batch.items():
                         keys = [_u(uid), _t(tid), DIRTY_U, DIRTY_T]
-                        await self._move(keys=keys, args=[delta, uid, tid], client=pipe)
+                        await self._move(keys=keys, args=[delta, uid, tid, late], client=pipe)
                     results = await pipe.execute()
             except BaseException:
                 for k, d in batch.items():
@@ -246,21 +189,27 @@ class RedisLedger(LocalLedger):
                 if why:
                     self._moves[uid, tid] = self._moves.get((uid, tid), 0) + delta
                     missing.append((why, uid, tid))
+            if any(why == LATE for why, _, _ in missing):  # Redis's clock: resync, send again
+                await self.link.sync_clock()
+                raise RedisError("settlements ran after their deadline; sent again")
             for why, uid, tid in missing:
                 await (self._load_user(uid) if why == MISSING_WALLET else self._load_token(tid))
 
     async def _load_user(self, uid: int) -> None:
         row = await users_repo.get_user(self._state.db, uid)
-        await self.redis.set(_u(uid), int(row["quota"]) if row else 0, nx=True)
+        async with self.link.deadline():
+            await self.redis.set(_u(uid), int(row["quota"]) if row else 0, nx=True)
 
     async def _load_token(self, tid: int) -> None:
         row = await tokens_repo.get_token(self._state.db, tid)
-        await self.redis.set(_t(tid), int(row["remain_quota"]) if row else 0, nx=True)
+        async with self.link.deadline():
+            await self.redis.set(_t(tid), int(row["remain_quota"]) if row else 0, nx=True)
 
     # ---- the store follows Redis -------------------------------------------------------------
     async def _flush_loop(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
+            await self.link.sync_clock(every=60.0)
             try:
                 while await self.flush():
                     pass
@@ -272,8 +221,9 @@ class RedisLedger(LocalLedger):
         was written (more may wait). Flushes run one at a time, so once one returns, what this
         process popped before it is in the store."""
         async with self._flushing:  # one at a time: a flush that returns has written them
-            uids = [int(i) for i in await self.redis.spop(DIRTY_U, BATCH) or []]
-            tids = [int(i) for i in await self.redis.spop(DIRTY_T, BATCH) or []]
+            async with self.link.deadline():
+                uids = [int(i) for i in await self.redis.spop(DIRTY_U, BATCH) or []]
+                tids = [int(i) for i in await self.redis.spop(DIRTY_T, BATCH) or []]
             if not uids and not tids:
                 return False
             try:
@@ -288,7 +238,7 @@ class RedisLedger(LocalLedger):
         """Put back the ids a failed (or cancelled) flush popped, so the next turn writes them;
         bounded, as it may run in a task being cancelled at shutdown."""
         with contextlib.suppress(RedisError, OSError, TimeoutError):
-            async with asyncio.timeout(1.0):
+            async with asyncio.timeout(1.0):  # not the link's deadline: bounded even when hung
                 if uids:
                     await self.redis.sadd(DIRTY_U, *uids)
                 if tids:
@@ -297,16 +247,21 @@ class RedisLedger(LocalLedger):
     async def _write_back(self, tx: Tx, uids: Sequence[int], tids: Sequence[int]) -> None:
         uids, tids = sorted(set(uids)), sorted(set(tids))
         await usage_repo.lock_balances(tx, uids, tids)
-        values = await self.redis.mget([_u(i) for i in uids] + [_t(i) for i in tids])
+        try:
+            async with self.link.deadline():  # the rows stay locked no longer than the bound
+                values = await self.redis.mget([_u(i) for i in uids] + [_t(i) for i in tids])
+        except (RedisError, OSError) as e:
+            raise _unavailable(e, self.link) from None
         pairs = [(int(v), i) for v, i in zip(values, [*uids, *tids], strict=True) if v is not None]
         await usage_repo.set_balances(tx, pairs[: len(uids)], pairs[len(uids) :])
 
     # ---- the management side -----------------------------------------------------------------
     async def forget_user(self, user_id: int) -> None:
         try:
-            await self.redis.delete(_u(user_id))
+            async with self.link.deadline():
+                await self.redis.delete(_u(user_id))
         except (RedisError, OSError) as e:
-            raise _unavailable(e) from None
+            raise _unavailable(e, self.link) from None
 
     async def update_token(self, token_id: int, changes: dict[str, Any]) -> None:
         fields = dict(changes)
@@ -324,10 +279,10 @@ class RedisLedger(LocalLedger):
 
     async def _set(self, key: str, dirty: str, entity: int, value: int) -> None:
         try:
-            async with self.redis.pipeline(transaction=True) as pipe:
+            async with self.link.deadline(), self.redis.pipeline(transaction=True) as pipe:
                 await pipe.set(key, value).sadd(dirty, entity).execute()
         except (RedisError, OSError) as e:
-            raise _unavailable(e) from None
+            raise _unavailable(e, self.link) from None
 
     async def add_user_quota(self, user_id: int, delta: int) -> None:
         await self._moved(user_id, 0, delta)
@@ -345,13 +300,17 @@ class RedisLedger(LocalLedger):
         """Move a balance now (awaited), write it to the store, refresh the entries."""
         try:
             for _ in range(3):
-                why, _, _ = await self._move(keys=[_u(uid), _t(tid), DIRTY_U, DIRTY_T],
-                                             args=[delta, uid, tid])  # fmt: skip
+                keys = [_u(uid), _t(tid), DIRTY_U, DIRTY_T]
+                async with self.link.deadline():
+                    args = [delta, uid, tid, self.link.not_after()]
+                    why, _, _ = await self._move(keys=keys, args=args)
                 if not why:
                     break
+                if why == LATE:
+                    raise RedisError("a balance move ran after its deadline")
                 await (self._load_user(uid) if why == MISSING_WALLET else self._load_token(tid))
         except (RedisError, OSError) as e:
-            raise _unavailable(e) from None
+            raise _unavailable(e, self.link) from None
         async with self._writing(token_id=tid, user_id=uid) as tx:
             await self._write_back(tx, [uid], [tid] if tid else [])
 
@@ -369,7 +328,11 @@ class RedisLedger(LocalLedger):
                     if quota <= 0 or await users_repo.get_user(tx, user_id) is None:  # type: ignore[arg-type]
                         raise CreditRefused(f"cannot credit {quota} to user {user_id}")
                     for _ in range(2):
-                        done = await self._credit(keys=keys, args=[quota, user_id, CREDIT_TTL])
+                        async with self.link.deadline():
+                            args = [quota, user_id, CREDIT_TTL, self.link.not_after()]
+                            done = await self._credit(keys=keys, args=args)
+                        if done == LATE:
+                            raise RedisError("a credit ran after its deadline")
                         if done != MISSING_WALLET:
                             break
                         await self._load_user(user_id)
@@ -377,7 +340,7 @@ class RedisLedger(LocalLedger):
                     await self._write_back(tx, [user_id], [])
                 committed = True
             except (RedisError, OSError) as e:
-                raise _unavailable(e) from None
+                raise _unavailable(e, self.link) from None
             finally:
                 if credited and not committed:  # the claim rolled back: so does the credit
                     await self._undo_credit(keys, user_id)
@@ -386,7 +349,8 @@ class RedisLedger(LocalLedger):
 
     async def _undo_credit(self, keys: list[str], user_id: int) -> None:
         try:
-            await self._uncredit(keys=keys, args=[user_id])
+            async with self.link.deadline():
+                await self._uncredit(keys=keys, args=[user_id])
         except (RedisError, OSError) as e:
             log.error(
                 "shared ledger: a credit to user %s stays in Redis though its claim rolled back"

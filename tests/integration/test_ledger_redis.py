@@ -101,7 +101,8 @@ async def test_a_crash_between_the_credit_and_the_commit_credits_once(gateway: G
         ledger_redis.PREFIX + "credit:" + ledger_redis.hashlib.sha256(b"topup:T2").hexdigest()
     )
     keys = [ledger_redis._u(1), ledger_redis.DIRTY_U, claim_key]
-    assert await ledger._credit(keys=keys, args=[100, 1, 60]) == 0  # ...and then the crash
+    args = [100, 1, 60, ledger.link.not_after()]
+    assert await ledger._credit(keys=keys, args=args) == 0  # ...and then the crash
     assert await ledger.credit(1, Claims(), "topup:T2") == 100  # the replayed notice
     assert await balances(gateway, 1) == (start + 100, start + 100)
 

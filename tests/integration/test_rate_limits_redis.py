@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis.asyncio as aioredis
 
 from clawrouter.changes.change import Change
 from clawrouter.config import load, replace
-from clawrouter.http.ratelimit_redis import RedisRateLimiter, RedisWindows
+from clawrouter.config_sections import RedisConfig
+from clawrouter.http.ratelimit_redis import FailOpen, RedisRateLimiter, RedisWindows
 from clawrouter.keys import OPTIONS, RELAY
+from clawrouter.redis_link import RedisLink
 from tests.integration.test_change_feed import chat_status
 from tests.support.gateway import Gateway
 from tests.support.redis_server import RedisServer, find_redis
@@ -95,11 +96,12 @@ async def test_model_request_limits_are_shared(tmp_path: Path, redis_server: Red
 
 async def test_an_unreachable_redis_lets_requests_through():
     """A rate limit must not take the site down with it: Redis unreachable, the hit passes."""
-    client = aioredis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
+    link = RedisLink(RedisConfig(url="redis://127.0.0.1:1/0"))
     try:
-        limiter = RedisRateLimiter(1, 60, lambda: 1000.0, client=client, name="critical")
+        redis = FailOpen(link)
+        limiter = RedisRateLimiter(1, 60, lambda: 1000.0, redis=redis, name="critical")
         assert [await limiter.acquire("ip:1.2.3.4") for _ in range(3)] == [None, None, None]
-        windows = RedisWindows(client, lambda: 1000.0)
+        windows = RedisWindows(redis, lambda: 1000.0)
         assert await windows.take("mrrl:1", 1, 60) and await windows.take("mrrl:1", 1, 60)
     finally:
-        await client.aclose()
+        await link.close()
