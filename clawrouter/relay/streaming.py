@@ -327,8 +327,9 @@ class Pump:
             self._buf += error_event(self.job.client_format, 500, message, seq=self.sent)
             self.job.end_reason = "upstream_error"
             return True
-        if self.texts.add_event(obj):
-            self.texts.settle(self._usage_known())
+        usage = self.conv.usage  # known: the event is not kept (see StreamText.settle)
+        if (usage is None or usage.is_empty()) and self.texts.add_event(obj):
+            self.texts.settle(False)
         self.complete = self.complete or is_final_event(self.protocol, obj)
         self._emit(self.conv.feed(obj))
         return False
