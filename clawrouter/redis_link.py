@@ -91,6 +91,11 @@ class RedisLink:
     def hung(self) -> bool:
         return self._clock() < self._hung_until
 
+    def try_again(self) -> None:
+        """Let the next command wait for Redis even within the cool-down (shutdown's last
+        writes, bounded by their own deadline)."""
+        self._hung_until = 0.0
+
     def _timed_out(self) -> None:
         self._hung_until = self._clock() + COOLDOWN_SECONDS
         if not self._warned:  # once per outage; _answered() re-arms it

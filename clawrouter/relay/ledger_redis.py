@@ -102,6 +102,7 @@ class RedisLedger(LocalLedger):
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self.link.try_again()  # a timeout a moment ago must not cost the last settlements
         try:
             async with asyncio.timeout(CLOSE_TIMEOUT):
                 await self._send()
@@ -159,15 +160,22 @@ class RedisLedger(LocalLedger):
         self._wake.set()
 
     async def _send_loop(self) -> None:
+        waiting = False  # logged once per outage, not every 0.5 s
         while True:
             await self._wake.wait()
             self._wake.clear()
             try:
                 await self._send()
             except Exception as e:  # Redis (or the store, loading a balance): kept, retried
-                log.warning("shared ledger: settlements wait (%s)", e)
+                if not waiting:
+                    log.warning("shared ledger: settlements wait, retried every 0.5 s (%s)", e)
+                waiting = True
                 await asyncio.sleep(0.5)
                 self._wake.set()
+            else:
+                if waiting:
+                    log.info("shared ledger: the settlements that waited are sent")
+                waiting = False
 
     async def _send(self) -> None:
         """Send the queued moves in MULTI/EXEC batches (all of a batch or none of it)."""
@@ -207,12 +215,18 @@ class RedisLedger(LocalLedger):
 
     # ---- the store follows Redis -------------------------------------------------------------
     async def _flush_loop(self) -> None:
+        redis_down = False  # a Redis outage is logged once, not every interval
         while True:
             await asyncio.sleep(self.interval)
             await self.link.sync_clock(every=60.0)
             try:
                 while await self.flush():
                     pass
+                redis_down = False
+            except (RedisError, OSError, ServiceUnavailableError) as e:
+                if not redis_down:
+                    log.warning("shared ledger: balances not written to the store (%s)", e)
+                redis_down = True
             except Exception:
                 log.exception("shared ledger: writing balances to the store failed; will retry")
 
