@@ -155,14 +155,22 @@ def new_id(prefix: str, nbytes: int = 12) -> str:
 
 @dataclass(frozen=True)
 class Frame:
-    """One SSE event; `crlf` ends lines with CRLF (Gemini does)."""
+    """One SSE event, framed as the provider frames it: `crlf` ends lines with CRLF and
+    spaces the JSON as json.dumps does by default (Gemini); otherwise compact JSON with UTF-8
+    as is, as OpenAI and Anthropic send it (so the relay's byte-level fast paths, which look
+    for `"finish_reason":null` and the like, see what they see in production)."""
 
     data: Any
     event: str | None = None
     crlf: bool = False
 
     def encode(self) -> bytes:
-        data = self.data if isinstance(self.data, str) else json.dumps(self.data)
+        if isinstance(self.data, str):
+            data = self.data
+        elif self.crlf:
+            data = json.dumps(self.data)
+        else:
+            data = json.dumps(self.data, separators=(",", ":"), ensure_ascii=False)
         nl = "\r\n" if self.crlf else "\n"
         head = f"event: {self.event}{nl}" if self.event else ""
         return f"{head}data: {data}{nl}{nl}".encode()
