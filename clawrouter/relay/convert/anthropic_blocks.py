@@ -183,37 +183,43 @@ def block_texts(blocks: Any, kind: str = "text", field: str = "text") -> list[st
     ]
 
 
-def tool_calls_from_blocks(blocks: list[Any]) -> list[dict[str, Any]]:
-    """Anthropic tool_use blocks -> chat `tool_calls` (input JSON-encoded into `arguments`)."""
-    return [
-        {
-            "id": b.get("id", ""),
-            "type": "function",
-            "function": {"name": b.get("name", ""), "arguments": dump_input(b.get("input"))},
-        }
-        for b in blocks
-        if isinstance(b, dict) and b.get("type") == "tool_use"
-    ]
-
-
 def assistant_message(
     blocks: list[Any], *, reasoning: bool = True, signature: bool = True
 ) -> dict[str, Any]:
-    """Anthropic assistant content -> chat assistant message.
+    """Anthropic assistant content -> chat assistant message, in one pass over the blocks.
 
-    Text blocks are concatenated as-is (citations split one text into several blocks). With
-    `reasoning`, thinking goes to `reasoning_content`; with `signature` too, its signature goes
-    to `reasoning_signature` (the last one when there are several thinking blocks).
+    Text blocks are concatenated as-is (citations split one text into several blocks); tool_use
+    blocks become `tool_calls` (input JSON-encoded into `arguments`). With `reasoning`, thinking
+    goes to `reasoning_content`; with `signature` too, its signature goes to
+    `reasoning_signature` (the last one when there are several thinking blocks).
     """
-    calls = tool_calls_from_blocks(blocks)
-    text = "".join(block_texts(blocks))
+    texts: list[str] = []
+    thinking: list[str] = []
+    calls: list[dict[str, Any]] = []
+    last_signature = ""
+    for b in blocks:
+        if not isinstance(b, dict):
+            continue
+        kind = b.get("type")
+        if kind == "text":
+            text = b.get("text")
+            if isinstance(text, str):
+                texts.append(text)
+        elif kind == "tool_use":
+            fn = {"name": b.get("name", ""), "arguments": dump_input(b.get("input"))}
+            calls.append({"id": b.get("id", ""), "type": "function", "function": fn})
+        elif kind == "thinking":
+            text, sig = b.get("thinking"), b.get("signature")
+            if isinstance(text, str):
+                thinking.append(text)
+            if isinstance(sig, str) and sig:
+                last_signature = sig
+    text = texts[0] if len(texts) == 1 else "".join(texts)
     message: dict[str, Any] = {"role": "assistant", "content": text or (None if calls else "")}
-    thinking = block_texts(blocks, "thinking", "thinking")
     if reasoning and thinking:
         message["reasoning_content"] = "".join(thinking)
-        signatures = [s for s in block_texts(blocks, "thinking", "signature") if s]
-        if signature and signatures:
-            message["reasoning_signature"] = signatures[-1]
+        if signature and last_signature:
+            message["reasoning_signature"] = last_signature
     if calls:
         message["tool_calls"] = calls
     return message

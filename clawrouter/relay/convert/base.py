@@ -29,6 +29,9 @@ class ConvertContext:
     include_usage: bool = True  # chat clients: emit a usage chunk at the end of a stream
     stream: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # The upstream answer's usage when the caller has already read it (a converter need not
+    # read it again); None: read it from the answer.
+    usage: Usage | None = None
 
     @property
     def echo_model(self) -> str:

@@ -9,6 +9,8 @@ context. `n > 1` is not supported by Anthropic and is ignored; sampling knobs An
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from clawrouter.relay.convert import messages_request as mr
@@ -21,6 +23,15 @@ from clawrouter.relay.convert.anthropic_blocks import (
 )
 from clawrouter.relay.convert.base import ConvertContext
 from clawrouter.wire.usage import Usage, from_anthropic, to_openai
+
+# Anthropic delta type -> (its field, the chat delta field that carries it).
+_DELTA_FIELDS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "text_delta": ("text", "content"),
+        "thinking_delta": ("thinking", "reasoning_content"),
+        "signature_delta": ("signature", "reasoning_signature"),
+    }
+)
 
 # ---------------------------------------------------------------- request
 
@@ -81,13 +92,15 @@ def _stop_sequences(stop: Any) -> list[str]:
 
 def request(body: dict[str, Any], ctx: ConvertContext) -> dict[str, Any]:
     """Chat completions request -> Anthropic Messages request."""
-    chat_messages = body.get("messages") if isinstance(body.get("messages"), list) else []
+    chat_messages = body.get("messages")
+    system_blocks: list[dict[str, Any]] = []
+    turns = mr.messages(chat_messages if isinstance(chat_messages, list) else [], system_blocks)
     instruction = mr.format_instruction(body.get("response_format"))
     out: dict[str, Any] = {"model": ctx.model}
-    system = mr.system_prompt(chat_messages, [instruction] if instruction else [])
+    system = mr.system_prompt(system_blocks, [instruction] if instruction else [])
     if system:
         out["system"] = system
-    out["messages"] = mr.messages(chat_messages)
+    out["messages"] = turns
     out["max_tokens"] = _max_tokens(body) or ctx.default_max_tokens
     _add_tools(out, body)
     _add_sampling(out, body, thinking=_add_thinking(out, body, ctx))
@@ -105,8 +118,8 @@ def request(body: dict[str, Any], ctx: ConvertContext) -> dict[str, Any]:
 
 def response(body: dict[str, Any], ctx: ConvertContext) -> dict[str, Any]:
     """Anthropic message object -> chat.completion object."""
-    content = body.get("content") if isinstance(body.get("content"), list) else []
-    message = assistant_message(content)
+    content = body.get("content")
+    message = assistant_message(content if isinstance(content, list) else [])
     out: dict[str, Any] = {
         "id": ctx.id,
         "object": "chat.completion",
@@ -121,7 +134,7 @@ def response(body: dict[str, Any], ctx: ConvertContext) -> dict[str, Any]:
             }
         ],
     }
-    usage = from_anthropic(body.get("usage"))
+    usage = ctx.usage if ctx.usage is not None else from_anthropic(body.get("usage"))
     if usage is not None:
         out["usage"] = to_openai(usage)
     return out
@@ -139,16 +152,31 @@ class Stream:
         self._raw_usage: dict[str, Any] = {}
         self._tool_index: dict[int, int] = {}  # Anthropic block index -> chat tool_calls index
         self._failed = False
+        # Every chunk starts with these fields, in this order (built once per stream).
+        self._head = {
+            "id": ctx.id,
+            "object": "chat.completion.chunk",
+            "created": ctx.created,
+            "model": ctx.echo_model,
+        }
 
     def feed(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         kind = event.get("type")
+        if kind == "content_block_delta":  # by far the most frequent, text deltas above all
+            delta = event.get("delta")
+            if isinstance(delta, dict) and delta.get("type") == "text_delta":
+                text = delta.get("text")
+                if not text:
+                    return []
+                delta = {"content": text}
+                choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}
+                return [{**self._head, "choices": [choice]}]
+            return self._block_delta(event)
+        if kind == "content_block_start":
+            return self._block_start(event)
         if kind == "message_start":
             self._merge_usage(as_dict(event.get("message")).get("usage"))
             return [self._chunk({"role": "assistant", "content": ""})]
-        if kind == "content_block_start":
-            return self._block_start(event)
-        if kind == "content_block_delta":
-            return self._block_delta(event)
         if kind == "message_delta":
             self._merge_usage(event.get("usage"))
             reason = as_dict(event.get("delta")).get("stop_reason")
@@ -162,37 +190,31 @@ class Stream:
     def finish(self) -> list[dict[str, Any]]:
         if not self.ctx.include_usage or self.usage is None or self._failed:
             return []
-        chunk = self._chunk({})
-        chunk["choices"] = []
-        chunk["usage"] = to_openai(self.usage)
-        return [chunk]
+        return [{**self._head, "choices": [], "usage": to_openai(self.usage)}]
 
     def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-        return {
-            "id": self.ctx.id,
-            "object": "chat.completion.chunk",
-            "created": self.ctx.created,
-            "model": self.ctx.echo_model,
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
-        }
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+        return {**self._head, "choices": [choice]}
 
     def _merge_usage(self, usage: Any) -> None:
         """message_delta counts are cumulative; a zero never overwrites a known count."""
         if not isinstance(usage, dict):
             return
+        raw = self._raw_usage
         for key, value in usage.items():
-            if value is None or (key != "output_tokens" and not value and key in self._raw_usage):
+            if value is None or (key != "output_tokens" and not value and key in raw):
                 continue
-            self._raw_usage[key] = value
-        self.usage = from_anthropic(self._raw_usage)
+            raw[key] = value
+        self.usage = from_anthropic(raw)
 
     def _block_start(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         block = as_dict(event.get("content_block"))
         kind = block.get("type")
-        if kind == "text" and block.get("text"):
-            return [self._chunk({"content": block["text"]})]
-        if kind == "thinking" and block.get("thinking"):
-            return [self._chunk({"reasoning_content": block["thinking"]})]
+        if kind == "text":
+            return [self._chunk({"content": block["text"]})] if block.get("text") else []
+        if kind == "thinking":
+            thinking = block.get("thinking")
+            return [self._chunk({"reasoning_content": thinking})] if thinking else []
         if kind != "tool_use":
             return []  # redacted_thinking and server tools have no chat form
         index = len(self._tool_index)
@@ -209,14 +231,14 @@ class Stream:
         return [self._chunk({"tool_calls": [call]})]
 
     def _block_delta(self, event: dict[str, Any]) -> list[dict[str, Any]]:
-        delta = as_dict(event.get("delta"))
+        delta = event.get("delta")
+        if not isinstance(delta, dict):
+            return []
         kind = delta.get("type")
-        if kind == "text_delta" and delta.get("text"):
-            return [self._chunk({"content": delta["text"]})]
-        if kind == "thinking_delta" and delta.get("thinking"):
-            return [self._chunk({"reasoning_content": delta["thinking"]})]
-        if kind == "signature_delta" and delta.get("signature"):
-            return [self._chunk({"reasoning_signature": delta["signature"]})]
+        field = _DELTA_FIELDS.get(kind) if isinstance(kind, str) else None
+        if field is not None:
+            value = delta.get(field[0])
+            return [self._chunk({field[1]: value})] if value else []
         index = self._tool_index.get(event.get("index", -1))
         if kind == "input_json_delta" and index is not None and delta.get("partial_json"):
             call = {"index": index, "function": {"arguments": delta["partial_json"]}}

@@ -21,6 +21,7 @@ from clawrouter.relay.convert.anthropic_blocks import (
 
 Block = dict[str, Any]
 Turn = dict[str, Any]  # {"role": "user"|"assistant", "content": [blocks]}
+_SYSTEM_ROLES = ("system", "developer")
 
 
 def text_block(text: str, part: dict[str, Any] | None = None) -> Block:
@@ -51,16 +52,11 @@ def content_blocks(content: Any) -> list[Block]:
     return blocks
 
 
-def system_prompt(messages: list[Any], extra: list[str]) -> str | list[Block] | None:
-    """All system/developer messages (wherever they are) plus `extra` instructions.
-
-    A plain string joined with blank lines, or text blocks when any part carries cache_control.
-    """
-    blocks: list[Block] = []
-    for m in messages:
-        if isinstance(m, dict) and m.get("role") in ("system", "developer"):
-            blocks += [b for b in content_blocks(m.get("content")) if b["type"] == "text"]
-    blocks += [text_block(t) for t in extra]
+def system_prompt(blocks: list[Block], extra: list[str]) -> str | list[Block] | None:
+    """The system text blocks (from `messages`) plus `extra` instructions: a plain string joined
+    with blank lines, or text blocks when any of them carries cache_control."""
+    if extra:
+        blocks += [text_block(t) for t in extra]
     if not blocks:
         return None
     if any("cache_control" in b for b in blocks):
@@ -107,9 +103,7 @@ def _tool_result(msg: dict[str, Any]) -> Block:
     return block
 
 
-def _turn(msg: Any) -> Turn | None:
-    if not isinstance(msg, dict):
-        return None
+def _turn(msg: dict[str, Any]) -> Turn | None:
     role = msg.get("role")
     if role == "tool":
         return {"role": "user", "content": [_tool_result(msg)]}
@@ -122,45 +116,65 @@ def _turn(msg: Any) -> Turn | None:
     return {"role": role, "content": blocks} if blocks else None
 
 
-def _merge(turns: list[Turn]) -> list[Turn]:
-    """Anthropic needs alternating roles: merge neighbours, tool results first in a user turn."""
-    merged: list[Turn] = []
-    for turn in turns:
-        if merged and merged[-1]["role"] == turn["role"]:
-            merged[-1]["content"] = merged[-1]["content"] + turn["content"]
-        else:
-            merged.append({"role": turn["role"], "content": list(turn["content"])})
-    for turn in merged:
-        if turn["role"] == "user":
-            content = turn["content"]
-            turn["content"] = [b for b in content if b["type"] == "tool_result"] + [
-                b for b in content if b["type"] != "tool_result"
-            ]
-    return merged
+def _tool_results_first(content: list[Block]) -> list[Block]:
+    """Anthropic wants a user turn's tool results before its other blocks."""
+    return [b for b in content if b["type"] == "tool_result"] + [
+        b for b in content if b["type"] != "tool_result"
+    ]
 
 
-def _trim_prefill(turns: list[Turn]) -> list[Turn]:
+def _trim_prefill(turns: list[Turn]) -> None:
     """A final assistant turn (prefill) must not end with whitespace."""
     if not turns or turns[-1]["role"] != "assistant":
-        return turns
+        return
     content = turns[-1]["content"]
     last = content[-1]
     if last["type"] == "text":
         text = last["text"].rstrip()
         content[-1:] = [{**last, "text": text}] if text else []
-    return turns if content else turns[:-1]
+    if not content:
+        turns.pop()
 
 
-def _simplify(turn: Turn) -> Turn:
-    content = turn["content"]
-    if len(content) == 1 and content[0].keys() == {"type", "text"}:
-        return {"role": turn["role"], "content": content[0]["text"]}
-    return turn
+def _simplify(turns: list[Turn]) -> None:
+    """A turn of one plain text block is sent as a string."""
+    for turn in turns:
+        content = turn["content"]
+        if len(content) == 1 and len(content[0]) == 2 and content[0]["type"] == "text":
+            turn["content"] = content[0]["text"]
 
 
-def messages(chat_messages: list[Any]) -> list[Turn]:
-    turns = [t for t in (_turn(m) for m in chat_messages) if t is not None]
-    return [_simplify(t) for t in _trim_prefill(_merge(turns))]
+def messages(chat_messages: list[Any], system: list[Block]) -> list[Turn]:
+    """Chat messages -> alternating Anthropic turns, in one pass: neighbours of one role are
+    merged, tool results come first in a user turn, a prefill is trimmed; a turn of one plain
+    text block becomes a string. The text of system/developer messages (wherever they are) is
+    added to `system`. Every list and block is new (the client's body is not shared)."""
+    turns: list[Turn] = []
+    unordered: list[Turn] = []  # user turns where a tool result follows another block
+    prev: Turn | None = None
+    for msg in chat_messages:
+        if not isinstance(msg, dict):
+            continue
+        if msg.get("role") in _SYSTEM_ROLES:
+            system += [b for b in content_blocks(msg.get("content")) if b["type"] == "text"]
+            continue
+        turn = _turn(msg)
+        if turn is None:
+            continue
+        role, content = turn["role"], turn["content"]
+        if prev is not None and prev["role"] == role:
+            tool_result = content[0]["type"] == "tool_result"
+            if tool_result and role == "user" and (not unordered or unordered[-1] is not prev):
+                unordered.append(prev)
+            prev["content"] += content
+        else:
+            turns.append(turn)
+            prev = turn
+    for turn in unordered:
+        turn["content"] = _tool_results_first(turn["content"])
+    _trim_prefill(turns)
+    _simplify(turns)
+    return turns
 
 
 def tools(chat_tools: Any) -> list[dict[str, Any]]:
