@@ -29,7 +29,10 @@ async def deliver(d: Delivery) -> web.Response:
     if not isinstance(data, dict):
         raise UpstreamError(502, "upstream returned an unexpected body", code="bad_response_body")
     up_usage = usage_of(job.upstream_format, job.endpoint, data)
-    out = conv.response(data, ctx) if conv is not None else None
+    out = None
+    if conv is not None:
+        ctx.usage = up_usage  # read once: a converter need not read it again
+        out = conv.response(data, ctx)
     if conversations.tracks(job, conv) and data.get("choices"):
         conversations.remember(state, job, job.response_id, data["choices"][0].get("message", {}))
     usage = finalize_usage(job, up_usage, lambda: " ".join(estimate.output_text(data)))

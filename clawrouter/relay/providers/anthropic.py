@@ -44,7 +44,6 @@ MIN_THINKING_MAX_TOKENS = 1280
 PATHS: Mapping[str, str] = MappingProxyType(
     {Endpoint.MESSAGES: "/v1/messages", Endpoint.MODELS: "/v1/models"}
 )
-_MAX_TOKEN_ALIASES = ("max_completion_tokens", "max_output_tokens")
 
 
 def _positive_int(value: Any) -> int | None:
@@ -62,11 +61,14 @@ def _header(headers: Any, name: str) -> str:
 
 def with_max_tokens(body: Json) -> Json:
     """The body with a valid max_tokens (aliases removed: Anthropic rejects unknown fields)."""
-    out = dict(body)
-    aliases = [out.pop(k, None) for k in _MAX_TOKEN_ALIASES]
+    return _fix_max_tokens(dict(body))
+
+
+def _fix_max_tokens(out: Json) -> Json:
+    """with_max_tokens in place, on a body this adapter already copied."""
+    first, second = out.pop("max_completion_tokens", None), out.pop("max_output_tokens", None)
     if _positive_int(out.get("max_tokens")) is None:
-        found = next((v for v in map(_positive_int, aliases) if v is not None), None)
-        out["max_tokens"] = found or DEFAULT_MAX_TOKENS
+        out["max_tokens"] = _positive_int(first) or _positive_int(second) or DEFAULT_MAX_TOKENS
     return out
 
 
@@ -93,9 +95,24 @@ class AnthropicStreamDecoder(SSEJsonDecoder):
     __slots__ = ()
 
     def _events(self, events: list) -> list[Json]:
-        out = super()._events(events)
-        if any(obj.get("type") == "message_stop" for obj in out):
-            self.done = True
+        """SSEJsonDecoder._events, spotting message_stop in the same pass (no generator)."""
+        out = []
+        for ev in events:
+            data = ev.data
+            if not data or data.isspace():
+                continue
+            try:
+                obj = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                self.done = self.done or data.strip() == "[DONE]"
+                continue
+            if isinstance(obj, dict):
+                kind = obj.get("type")
+                if kind is None and ev.event and "type" not in obj:
+                    obj["type"] = kind = ev.event
+                if kind == "message_stop":
+                    self.done = True
+                out.append(obj)
         return out
 
 
@@ -160,7 +177,7 @@ class AnthropicAdapter(AdapterBase):
         body: Json = {**req.body, "model": model}
         if ch.setting.get("pass_through_body_enabled"):
             return body
-        body, model = thinking_from_suffix(with_max_tokens(body), model)
+        body, model = thinking_from_suffix(_fix_max_tokens(body), model)
         body["model"] = model
         if req.stream:
             body["stream"] = True
