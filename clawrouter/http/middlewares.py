@@ -26,7 +26,7 @@ from clawrouter.errors import (
 )
 from clawrouter.http.observe import CLIENT_GONE, METHODS, route_label
 from clawrouter.http.render import error_response, protocol_for
-from clawrouter.keys import CONFIG, JOB, REQUEST_ID, STREAMING
+from clawrouter.keys import JOB, REQUEST_ID, STREAMING
 from clawrouter.logs import REQUEST_ID as LOG_REQUEST_ID
 
 if TYPE_CHECKING:
@@ -109,31 +109,11 @@ def _stamped(response: web.StreamResponse, rid: str) -> web.StreamResponse:
     return response
 
 
-@web.middleware
-async def request_context(request: web.Request, handler):
-    """Assign the request id, render every error, stamp X-Request-Id on every response (the
-    edge() middleware below does this too, with the metrics; this one serves bare test apps)."""
-    rid = new_request_id()
-    request[REQUEST_ID] = rid
-    token = LOG_REQUEST_ID.set(rid)
-    try:
-        try:
-            limit = request.app[CONFIG].max_body_bytes  # the root app: this is its middleware
-            length = request.content_length
-            if length is not None and length > limit:
-                raise PayloadTooLargeError(f"request body too large (limit {limit} bytes)")
-            response = await handler(request)
-        except Exception as exc:
-            response = _rendered(request, exc, rid)
-        return _stamped(response, rid)
-    finally:
-        LOG_REQUEST_ID.reset(token)
-
-
 def edge(config: Config, metrics: Metrics | None, draining: asyncio.Event):
-    """The application's outermost middleware (after CORS preflight): request_context's work
-    and the observation of every request's final status (http/observe.py) in one layer, one
-    coroutine frame fewer on every request than the two apart."""
+    """The application's outermost middleware (after CORS preflight): assign the request id,
+    render every error in the caller's protocol, stamp X-Request-Id on every response, refuse
+    a body over the limit, and observe every request's final status (http/observe.py; none
+    when `metrics` is None), in one layer: one coroutine frame on every request."""
     limit = config.max_body_bytes
 
     @web.middleware

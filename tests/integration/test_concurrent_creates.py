@@ -262,13 +262,13 @@ async def test_a_refused_write_no_handler_expected_is_a_clean_error(gateway, err
     from aiohttp import ClientSession, web
     from aiohttp.test_utils import TestServer
 
-    from clawrouter.http.middlewares import request_context
+    from clawrouter.http.middlewares import edge
     from clawrouter.keys import CONFIG
 
     async def refused(request: web.Request) -> web.Response:
         raise error
 
-    app = web.Application(middlewares=[request_context])
+    app = web.Application(middlewares=[edge(gateway.config, None, asyncio.Event())])
     app[CONFIG] = gateway.config
     app.router.add_post("/api/thing", refused)
     async with (

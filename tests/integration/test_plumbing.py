@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from clawrouter.config import replace
 from clawrouter.errors import ClawError
-from clawrouter.http.middlewares import request_context
+from clawrouter.http.middlewares import edge
 from clawrouter.keys import CONFIG
 from tests.support.gateway import Gateway
 
@@ -115,7 +117,7 @@ async def test_unhandled_errors_never_leak_a_traceback(config):
     async def raises_claw(request):
         raise ClawError("slow down", status=429, retry_after=7)
 
-    app = web.Application(middlewares=[request_context])
+    app = web.Application(middlewares=[edge(config, None, asyncio.Event())])
     app[CONFIG] = config
     app.router.add_get("/api/boom", boom)
     app.router.add_get("/v1/boom", boom)

@@ -4,6 +4,8 @@ request even when a handler also checks it itself, per IP or per user."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -13,7 +15,7 @@ from clawrouter.app import build_api, create_app
 from clawrouter.auth.roles import PUBLIC
 from clawrouter.config import Config, load, replace
 from clawrouter.http import limits
-from clawrouter.http.middlewares import request_context
+from clawrouter.http.middlewares import edge
 from clawrouter.http.ratelimit import Limiters
 from clawrouter.keys import CONFIG, LIMITERS
 from clawrouter.openapi import build_document
@@ -112,7 +114,7 @@ class App:
         self.config = config
 
     def build(self) -> web.Application:
-        app = web.Application(middlewares=[request_context])
+        app = web.Application(middlewares=[edge(self.config, None, asyncio.Event())])
         app[CONFIG] = self.config
         app[LIMITERS] = Limiters.from_config(self.config.security, lambda: self.now)
         api = web.Application()
