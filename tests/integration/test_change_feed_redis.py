@@ -23,7 +23,7 @@ from clawrouter.db.repo import channels as channels_repo
 from clawrouter.keys import CHANGES, CLAIMS, MAIN_DB, RELAY
 from tests.integration.test_change_feed import MESSAGES, chat_status, new_key
 from tests.support.gateway import Client, Gateway
-from tests.support.redis_server import RedisServer, find_redis
+from tests.support.redis_server import RedisServer, running_redis
 from tests.support.sdk import openai_client
 from tests.support.upstreams import FakeUpstream
 
@@ -32,15 +32,8 @@ BOUND = 1.0  # seconds: the documented bound for a change to reach every gateway
 
 @pytest.fixture(scope="module")
 def redis_server() -> Iterator[RedisServer]:
-    program = find_redis()
-    if program is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server): skipped")
-    server = RedisServer(program)
-    server.start()
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.remove()
 
 
 class Pair:
@@ -262,19 +255,22 @@ async def test_a_gateway_starts_without_redis_and_catches_up_when_it_comes(
         late.remove()
 
 
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A server of the test's own: it pauses or stops it."""
+    with running_redis() as server:
+        yield server
+
+
 @pytest.mark.parametrize("redis_is", ["paused", "gone"])
 async def test_shutdown_is_bounded_whatever_redis_does(
-    tmp_path: Path, redis_is: str, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, redis_is: str, caplog: pytest.LogCaptureFixture, own_redis: RedisServer
 ):
     """Redis paused (SIGSTOP: its connections stay open and nothing is ever answered) or gone
     at shutdown, with a settlement queued for it: the gateway still stops within its grace
     period, and says which settlement Redis never got. Before the fix a paused Redis held the
     shared ledger's close for two socket timeouts per command (10 s and more)."""
-    program = find_redis()
-    if program is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server): skipped")
-    server = RedisServer(program)
-    server.start()
+    server = own_redis
     grace = 8.0
     overrides = {
         "server.data_dir": str(tmp_path / "data"),
@@ -309,4 +305,3 @@ async def test_shutdown_is_bounded_whatever_redis_does(
     finally:
         if not stopped:
             await gw.stop()
-        server.remove()

@@ -21,20 +21,13 @@ from clawrouter.keys import CHANNEL_TESTS, CLAIMS
 from tests.integration.test_oauth_telegram import BOT_TOKEN, signed, tg_login
 from tests.support.gateway import Client, Gateway
 from tests.support.oauth_cases import set_options
-from tests.support.redis_server import RedisServer, find_redis
+from tests.support.redis_server import RedisServer, running_redis
 
 
 @pytest.fixture(scope="module")
 def redis_server() -> Iterator[RedisServer]:
-    program = find_redis()
-    if program is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server): skipped")
-    server = RedisServer(program)
-    server.start()
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.remove()
 
 
 class Pair:

@@ -22,20 +22,13 @@ from clawrouter.keys import MAIN_DB, RELAY
 from clawrouter.relay import ledger_redis
 from clawrouter.relay.ledger_redis import RedisLedger
 from tests.support.gateway import Gateway
-from tests.support.redis_server import RedisServer, find_redis
+from tests.support.redis_server import RedisServer, running_redis
 
 
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
-    program = find_redis()
-    if program is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server): skipped")
-    server = RedisServer(program)
-    server.start()
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.remove()
 
 
 @pytest.fixture

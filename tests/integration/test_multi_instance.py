@@ -27,7 +27,7 @@ from yarl import URL
 
 from tests.support.gateway import Client
 from tests.support.instances import Instance, Proxy, instance_env
-from tests.support.redis_server import RedisServer, find_redis
+from tests.support.redis_server import running_redis
 from tests.support.sdk import openai_client
 from tests.support.upstreams import FakeUpstream
 
@@ -41,15 +41,8 @@ FLUSH = 1.0  # relay.log_flush_interval_seconds: what kill -9 may lose (docs/sca
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    program = find_redis()
-    if program is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server): skipped")
-    server = RedisServer(program)
-    server.start()
-    try:
+    with running_redis() as server:
         yield server.url
-    finally:
-        server.remove()
 
 
 class Cluster:

@@ -19,21 +19,14 @@ from clawrouter.keys import OPTIONS, RELAY
 from clawrouter.redis_link import RedisLink
 from tests.integration.test_change_feed import chat_status
 from tests.support.gateway import Gateway
-from tests.support.redis_server import RedisServer, find_redis
+from tests.support.redis_server import RedisServer, running_redis
 from tests.support.upstreams import FakeUpstream
 
 
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
-    program = find_redis()
-    if program is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server): skipped")
-    server = RedisServer(program)
-    server.start()
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.remove()
 
 
 async def test_two_gateways_share_one_budget(tmp_path: Path, redis_server: RedisServer):

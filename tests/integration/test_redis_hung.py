@@ -30,7 +30,7 @@ from clawrouter.relay import ledger_redis
 from clawrouter.relay.ledger_redis_scripts import RESERVE
 from tests.integration.test_change_feed import chat_status
 from tests.support.gateway import Client, Gateway
-from tests.support.redis_server import RedisServer, find_redis
+from tests.support.redis_server import RedisServer, running_redis
 from tests.support.upstreams import FakeUpstream
 
 MARGIN = 3.0  # seconds on top of the bound for a loaded machine (before the fix: 10 s and more)
@@ -39,15 +39,8 @@ BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
-    program = find_redis()
-    if program is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server): skipped")
-    server = RedisServer(program)
-    server.start()
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.remove()
 
 
 class Env:

@@ -4,13 +4,17 @@ in a temp directory, nothing saved to disk, stopped and removed at the end. With
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 
 def find_redis() -> str | None:
@@ -83,3 +87,18 @@ class RedisServer:
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_redis() -> Iterator[RedisServer]:
+    """A redis-server of its own for a test or a module's tests (the fixtures say which),
+    removed afterwards; the test is skipped, and says why, when none is installed."""
+    program = find_redis()
+    if program is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server): skipped")
+    server = RedisServer(program)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.remove()
