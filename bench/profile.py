@@ -35,7 +35,7 @@ def _short(frame: str) -> str:
     if not m:
         return frame
     path = m["file"].replace("\\", "/")
-    for cut in ("site-packages/", "/work/main/", "lib/python3."):
+    for cut in ("site-packages/", f"{REPO.as_posix()}/", "lib/python3."):
         if cut in path:
             path = path.split(cut, 1)[1]
     if path.startswith(("1", "2", "3", "4")) and "/" in path:  # lib/python3.11/asyncio/...
