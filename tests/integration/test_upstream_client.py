@@ -3,42 +3,21 @@
 close-delimited, gzip, deflate), 1xx skipped, HEAD and 204 without body, and the pool: keep-alive
 reuse, the limit on connections in use, idle connections closed."""
 
+# ruff: noqa: F401, F811  (the shared fixtures client and serve are imported, then named as parameters)
 from __future__ import annotations
 
 import asyncio
 import gzip
 import zlib
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 
 from clawrouter.http.upstream_client import UpstreamClient
-from tests.support.raw_upstream import Link, RawUpstream, Request, answer, chunked
+from tests.support.raw_upstream import Link, Request, answer, chunked, client, serve  # fixtures
 
 GZIP, DEFLATE = "Content-Encoding: gzip\r\n", "Content-Encoding: deflate\r\n"
 CT = {"Content-Type": "application/json", "Authorization": "Bearer sk-x"}
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[UpstreamClient]:
-    c = UpstreamClient(limit=10)
-    yield c
-    await c.close()
-
-
-@pytest.fixture
-async def serve() -> AsyncIterator:
-    """serve(script) -> a started RawUpstream, stopped after the test."""
-    started: list[RawUpstream] = []
-
-    async def start(script) -> RawUpstream:
-        started.append(await RawUpstream(script).start())
-        return started[-1]
-
-    yield start
-    for up in started:
-        await up.stop()
 
 
 async def ok(link: Link, req: Request) -> bool:

@@ -3,39 +3,19 @@
 mid-body, refused connections, the stale keep-alive retry, and every way the caller lets go
 (cancelled, released early) closing the socket at once — all as aiohttp's exception types."""
 
+# ruff: noqa: F401, F811  (the shared fixtures client and serve are imported, then named as parameters)
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 
 from clawrouter.http.upstream_client import UpstreamClient
-from tests.support.raw_upstream import Link, RawUpstream, Request, answer
+from tests.support.raw_upstream import Link, Request, answer, client, serve  # fixtures
 
 HEAD = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[UpstreamClient]:
-    c = UpstreamClient(limit=10)
-    yield c
-    await c.close()
-
-
-@pytest.fixture
-async def serve() -> AsyncIterator:
-    started: list[RawUpstream] = []
-
-    async def start(script) -> RawUpstream:
-        started.append(await RawUpstream(script).start())
-        return started[-1]
-
-    yield start
-    for up in started:
-        await up.stop()
 
 
 async def hang(link: Link, req: Request) -> bool:

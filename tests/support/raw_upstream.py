@@ -7,8 +7,12 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+
+import pytest
+
+from clawrouter.http.upstream_client import UpstreamClient
 
 
 @dataclass
@@ -148,3 +152,27 @@ def chunked(*parts: bytes, extra: str = "") -> bytes:
     for p in parts:
         out += b"%x\r\n%s\r\n" % (len(p), p)
     return out + b"0\r\n\r\n"
+
+
+# Fixtures for the lean client's tests (imported by them: `from ... import client, serve`).
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[UpstreamClient]:
+    c = UpstreamClient(limit=10)
+    yield c
+    await c.close()
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[..., Awaitable[RawUpstream]]]:
+    """serve(script) -> a started RawUpstream, stopped after the test."""
+    started: list[RawUpstream] = []
+
+    async def start(script) -> RawUpstream:
+        started.append(await RawUpstream(script).start())
+        return started[-1]
+
+    yield start
+    for up in started:
+        await up.stop()
