@@ -23,6 +23,7 @@ from clawrouter.db.repo import channels as channels_repo
 from clawrouter.keys import CHANGES, CLAIMS, MAIN_DB, RELAY
 from tests.integration.test_change_feed import MESSAGES, chat_status, new_key
 from tests.support.gateway import Client, Gateway
+from tests.support.gateway_pair import gateway_pair
 from tests.support.redis_server import RedisServer, running_redis
 from tests.support.sdk import openai_client
 from tests.support.upstreams import FakeUpstream
@@ -55,24 +56,8 @@ async def pair(
     config: Config = replace(
         load(env={}, overrides=overrides), security={"api_rate_limit": 0, "web_rate_limit": 0}
     )
-    a, b = Gateway(config), Gateway(config)
-    await a.start()
-    await b.start()
-    try:
-        async with FakeUpstream() as up:
-            await a.setup_root()
-            root_a = await a.login("root", "rootpass123")
-            body = {
-                "mode": "single",
-                "channel": {"type": 1, "name": "up", "key": "sk-up", "base_url": up.base_url,
-                            "models": "gpt-4o-mini", "group": "default"},
-            }  # fmt: skip
-            status, reply = await root_a.json("POST", "/api/channel/", json=body)
-            assert status == 200 and reply["success"], reply
-            yield Pair(a, b, root_a, up)
-    finally:
-        await b.stop()
-        await a.stop()
+    async with gateway_pair(config) as (a, b, root_a, up):
+        yield Pair(a, b, root_a, up)
 
 
 async def within(seconds: float, check: Callable[[], Awaitable[bool]]) -> float:

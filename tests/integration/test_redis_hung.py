@@ -8,7 +8,6 @@ subscription hung reaches the other gateway. Real redis-server, SQLite store."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -29,7 +28,9 @@ from clawrouter.redis_link import COOLDOWN_SECONDS, RedisLink
 from clawrouter.relay import ledger_redis
 from clawrouter.relay.ledger_redis_scripts import RESERVE
 from tests.integration.test_change_feed import chat_status
+from tests.integration.test_change_feed_redis import within
 from tests.support.gateway import Client, Gateway
+from tests.support.gateway_pair import gateway_pair
 from tests.support.redis_server import RedisServer, running_redis
 from tests.support.upstreams import FakeUpstream
 
@@ -56,33 +57,11 @@ async def env(tmp_path: Path, redis_server: RedisServer) -> AsyncIterator[Env]:
         "redis.channel": f"test-{uuid.uuid4().hex}",
     }
     config = load(env={}, overrides=overrides)  # rate limits on: shared in Redis, fail open
-    a, b = Gateway(config), Gateway(config)
-    await a.start()
-    await b.start()
-    try:
-        async with FakeUpstream() as up:
-            await a.setup_root()
-            root = await a.login("root", "rootpass123")
-            body = {
-                "mode": "single",
-                "channel": {"type": 1, "name": "up", "key": "sk-up", "base_url": up.base_url,
-                            "models": "gpt-4o-mini", "group": "default"},
-            }  # fmt: skip
-            status, reply = await root.json("POST", "/api/channel/", json=body)  # published
-            assert status == 200 and reply["success"], reply
+    async with gateway_pair(config) as (a, b, root, up):
+        try:
             yield Env(a, b, root, up)
-    finally:
-        redis_server.resume()
-        await b.stop()
-        await a.stop()
-
-
-async def within(seconds: float, check: Callable[[], Awaitable[bool]]) -> float:
-    start = time.monotonic()
-    while not await check():
-        assert time.monotonic() - start < seconds, f"not seen within {seconds} s"
-        await asyncio.sleep(0.05)
-    return time.monotonic() - start
+        finally:
+            redis_server.resume()  # before the gateways stop
 
 
 async def post(base: str, path: str, key: str, body: Any, **headers: str) -> tuple[int, Any]:
