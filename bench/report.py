@@ -5,7 +5,11 @@ the JSON record written to bench/results/<stamp>.json.
 The targets are issue #15's, each against the raw pass-through of the same run: throughput
 ≥ 0.7× raw's (and CPU per request ≤ 1.45× raw's, the same thing measured on the gateway's core
 alone, less noisy), added latency at one connection within 0.1 ms of raw's, first byte of a
-stream at 32 streams within 0.3 ms of raw's, peak RSS ≤ 80 MB."""
+stream at 32 streams within 0.3 ms of raw's, peak RSS ≤ 80 MB.
+
+Each value is the median over the run's rounds (bench/rounds.py), and so is each verdict's;
+under each format's table a line gives the lowest and highest per-round value of the four
+compared figures, so a reader sees how steady the run was."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
+from bench import rounds
 from bench.scenarios import FORMATS, names_of
 
 TARGETS = {
@@ -80,13 +85,28 @@ def format_values(results: dict, fmt: str) -> dict[str, float | None]:
     }  # fmt: skip
 
 
+def per_round(results: dict, fmt: str) -> dict[str, list[float]]:
+    """A format's four compared values round by round (ClawRouter's round i against raw's
+    round i), the rounds where both were measured."""
+    out: dict[str, list[float]] = {}
+    for i in range(rounds.count(results)):
+        for name, value in format_values(rounds.round_view(results, i), fmt).items():
+            out.setdefault(name, [])
+            if value is not None:
+                out[name].append(round(value, 3))
+    return out
+
+
 def verdicts(results: dict, formats: list[str]) -> dict[str, dict[str, Any]]:
-    """Each target: the measured value, the limit and PASS / FAIL (n/a when not measured)."""
+    """Each target: the measured value (from the medians over rounds), the limit, PASS / FAIL
+    (n/a when not measured) and the value of each round."""
     out: dict[str, dict[str, Any]] = {}
     for fmt in formats:
+        each = per_round(results, fmt)
         for name, value in format_values(results, fmt).items():
             result = _verdict(value, TARGETS[name], higher_is_better=name == "rps_ratio")
             out[f"{fmt}.{name}"] = {"value": value, "limit": TARGETS[name], "result": result}
+            out[f"{fmt}.{name}"]["per_round"] = each.get(name, [])
     peak = results.get("clawrouter", {}).get("rss_peak_mb")
     limit = TARGETS["peak_rss_mb"]
     out["peak_rss_mb"] = {"value": peak, "limit": limit, "result": _verdict(peak, limit)}
@@ -172,6 +192,40 @@ def _format_rows(results: dict, fmt: str, conns: int, streams: int) -> list[list
     return rows  # fmt: skip
 
 
+def spread_line(results: dict, fmt: str, streams: int) -> str:
+    """Under a format's table: each compared value's lowest–highest over the rounds ("" with
+    fewer than two rounds)."""
+    labels = {
+        "rps_ratio": "req/s",
+        "cpu_ratio": "CPU per request",
+        "c1_over_raw_ms": "p50 at 1 connection",
+        "ttfb_over_raw_ms": f"first byte at {streams} streams",
+    }
+    parts = []
+    for name, values in per_round(results, fmt).items():
+        if len(values) < 2:
+            continue
+        lo, hi = min(values), max(values)
+        if name.endswith("_ratio"):
+            parts.append(f"{labels[name]} {lo:.2f}–{hi:.2f}× raw")
+        else:
+            parts.append(f"{labels[name]} {lo:+.3f} to {hi:+.3f} ms beside raw")
+    if not parts:
+        return ""
+    n = rounds.count(results)
+    return f"Over {n} rounds (lowest–highest; the table has the medians): " + "; ".join(parts) + "."
+
+
+def rounds_note(settings: dict[str, Any]) -> str:
+    """How the values were taken: rounds, durations, warm-up."""
+    s = settings
+    return (
+        f"Each value: the median of {s['rounds']} round(s) of {s['duration']:g} s at"
+        f" {s['conns']} connections or {s['streams']} streams, {s['c1_duration']:g} s at one,"
+        f" each after {s['warmup']:g} s of warm-up; RSS peak: over the whole run."
+    )
+
+
 def _markdown(rows: list[list[str]]) -> list[str]:
     out = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
     return out + ["| " + " | ".join(row) + " |" for row in rows[1:]]
@@ -189,6 +243,8 @@ def table(results: dict, conns: int, streams: int) -> str:
         if _has(results, fmt):
             out += [f"**{f.label}** (`{f.path}`)", ""]
             out += [*_markdown([header, *_format_rows(results, fmt, conns, streams)]), ""]
+            spread = spread_line(results, fmt, streams)
+            out += [spread, ""] if spread else []
     v = verdicts(results, [])
     rss, errs, bg = [], [], []
     for name, _ in COLUMNS:

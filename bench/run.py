@@ -2,10 +2,12 @@
 in one run on 127.0.0.1. Starts the fake upstream (bench/upstream.py), the raw proxy
 (bench/rawproxy.py) and ClawRouter on a temporary data directory (configured through its HTTP
 API, default options: billing and logging on), loads each with the same requests in each wire
-format (bench/scenarios.py), stops everything, prints markdown tables with issue #15's targets
-(PASS / FAIL) and writes bench/results/<stamp>.json. With 2+ CPUs the proxies run on one CPU and
-the upstream plus load generators on another. --workers N and --targets clawrouter-pg add the
-scaling set-ups (bench/scaling.py), measured on chat throughput."""
+format (bench/scenarios.py) for --rounds rounds, the targets in a rotated order each round,
+stops everything, prints markdown tables of each metric's median over the rounds with issue
+#15's targets (PASS / FAIL) and each round's spread, and writes bench/results/<stamp>.json.
+With 2+ CPUs the proxies run on one CPU and the upstream plus load generators on another.
+--workers N and --targets clawrouter-pg add the scaling set-ups (bench/scaling.py), measured on
+chat throughput."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import gateway, report, scaling, scenarios
+from bench import gateway, report, rounds, scaling, scenarios
 from bench.measure import Measured, log
 from bench.procs import Proc, free_port, psutil
 from bench.scenarios import FORMATS, SCENARIOS, Load, Target
@@ -110,7 +112,9 @@ def measure_interleaved(
     names: list[str], a: argparse.Namespace, load: Load, cpus: Cpus, up: Proc, work: Path
 ) -> tuple[dict, bool]:
     """direct, raw and ClawRouter side by side: all started, then each scenario run on each in
-    turn, so a drift in the machine's load hits the columns of a row alike."""
+    turn, --rounds times, the order rotated each round (clawrouter, raw, direct; raw, direct,
+    clawrouter; ...), so a drift in the machine's load hits the columns of a row alike and
+    none always goes first."""
     results: dict[str, dict] = {}
     runs: dict[str, Measured] = {}
     started: list[Started] = []
@@ -129,14 +133,15 @@ def measure_interleaved(
                 results[name] = {"error": str(e)[:2000]}
         pids = [up.pid] + [m.proc.pid for m in runs.values() if m.proc]
         for scenario in a.scenarios:
-            for name, m in list(runs.items()):
-                try:
-                    m.scenario(scenario, load, pids)
-                except (RuntimeError, OSError, subprocess.SubprocessError) as e:
-                    failed = True
-                    log(f"!! {name} failed: {e}")
-                    results[name] = {"error": str(e)[:2000]}
-                    del runs[name]
+            for i in range(a.rounds):
+                for name in [n for n in rounds.order(names, i) if n in runs]:
+                    try:
+                        runs[name].scenario(scenario, load, pids, f"{i + 1}/{a.rounds}")
+                    except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+                        failed = True
+                        log(f"!! {name} failed: {e}")
+                        results[name] = {"error": str(e)[:2000]}
+                        del runs[name]
     finally:
         for name, m in runs.items():
             results[name] = m.finish()
@@ -148,14 +153,17 @@ def measure_interleaved(
 def run_target(
     name: str, a: argparse.Namespace, load: Load, cpus: Cpus, up: Proc, work: Path
 ) -> dict:
-    """A scaling set-up (workers, PostgreSQL + Redis), alone: chat throughput only."""
+    """A scaling set-up (workers, PostgreSQL + Redis), alone: chat throughput only (--rounds
+    runs, medians reported)."""
     st = Started()
     try:
         t = st.start(name, a, cpus, up, work)
         log(f"== {name} ({t.base})")
         m = Measured(t, st.proc, ["chat"])
+        pids = [up.pid] + ([st.proc.pid] if st.proc else [])
         try:
-            m.scenario("chat", load, [up.pid] + ([st.proc.pid] if st.proc else []))
+            for i in range(a.rounds):
+                m.scenario("chat", load, pids, f"{i + 1}/{a.rounds}")
         finally:
             out = m.finish()
         return out
@@ -183,9 +191,22 @@ def versions() -> dict[str, str]:
 
 def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, prog="python -m bench.run")
-    ap.add_argument("--duration", type=float, default=8, help="seconds per many-connection run")
-    ap.add_argument("--c1-duration", type=float, default=4, help="seconds per 1-connection run")
-    ap.add_argument("--warmup", type=float, default=1, help="discarded seconds before each run")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="runs of each scenario per target, the targets' order rotated each round; each "
+        "metric is the median over the rounds (default 3: a whole run takes about 9 min)",
+    )
+    ap.add_argument(
+        "--duration", type=float, default=3, help="seconds per many-connection run, per round (3)"
+    )
+    ap.add_argument(
+        "--c1-duration", type=float, default=2, help="seconds per 1-connection run, per round (2)"
+    )
+    ap.add_argument(
+        "--warmup", type=float, default=1, help="discarded seconds before each run, each round (1)"
+    )
     ap.add_argument("--conns", type=int, default=64, help="chat connections (default 64)")
     ap.add_argument("--streams", type=int, default=32, help="concurrent streams (default 32)")
     ap.add_argument("--chunks", type=int, default=20, help="content chunks per upstream answer")
@@ -222,6 +243,8 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--keep", action="store_true", help="keep the temporary data and logs")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     a = ap.parse_args()
+    if a.rounds < 1:
+        ap.error("--rounds: 1 or more")
     a.scenarios = [s for s in a.scenarios.split(",") if s]
     a.targets = [t for t in a.targets.split(",") if t]
     for s in a.scenarios:
@@ -314,6 +337,7 @@ def main() -> int:
         formats = [f for f in FORMATS if any(SCENARIOS[s].fmt.name == f for s in a.scenarios)]
         extra = [t for t in a.targets if t not in TARGET_NAMES]
         tables = report.table(results, a.conns, a.streams)
+        tables += "\n\n" + report.rounds_note(vars(a))
         if extra:
             tables += "\n\n" + report.scaling_table(results, extra)
         record = {
