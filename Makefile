@@ -1,6 +1,6 @@
 # ClawRouter — `make run` starts the gateway, `make test` runs lint + the whole test suite.
 # Both create and fill a local virtualenv (.venv) on first use; only Python 3.11+ is needed.
-# `make bench` compares it with a raw pass-through and direct-to-upstream (~6 min).
+# `make bench` compares it with a raw pass-through and direct-to-upstream (~9 min).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -83,7 +83,7 @@ $(BENCH_STAMP): $(RUN_STAMP)
 		|| echo 'psutil could not be installed: RSS/CPU will be read from /proc'
 	@touch $@
 
-bench: $(BENCH_STAMP) ## benchmark vs a raw pass-through and direct, 4 wire formats, ~6 min (ARGS="--formats chat")
+bench: $(BENCH_STAMP) ## benchmark vs a raw pass-through and direct, 4 wire formats, 3 rounds, ~9 min (ARGS="--formats chat")
 	$(BIN)/python -m bench.run $(ARGS)
 
 profile: $(BENCH_STAMP) ## where a request's CPU goes, with py-spy (ARGS="--scenario stream"; docs/performance.md)
