@@ -18,6 +18,7 @@ from clawrouter.relay.job import Job
 from clawrouter.relay.plain_chunks import MARKERS as _MARKERS
 from clawrouter.relay.plain_chunks import gemini_plain, plain_event
 from clawrouter.relay.providers.base import ProviderAdapter
+from clawrouter.relay.splice import Splice
 from clawrouter.relay.stream_text import StreamText
 from clawrouter.wire import usage as usage_mod
 from clawrouter.wire.error_types import anthropic_type, google_status
@@ -117,9 +118,15 @@ class Pump:
     with the ending in one write."""
 
     def __init__(
-        self, job: Job, out: web.StreamResponse, protocol: str, converter: Any | None
+        self,
+        job: Job,
+        out: web.StreamResponse,
+        protocol: str,
+        converter: Any | None,
+        transport: Any = None,
     ) -> None:
         self.job, self.out, self.protocol, self.conv = job, out, protocol, converter
+        self.transport = transport  # the client's: plain chunks may be spliced into it
         self.usage: Usage | None = None  # with read_usage() when Gemini chunks were plain
         self._markers = _MARKERS.get(protocol)
         self._gemini = protocol == Format.GEMINI
@@ -157,27 +164,38 @@ class Pump:
 
     # ---- pass-through --------------------------------------------------------------------------
     # Events of one upstream chunk are re-framed into a buffer and written with one write; a
-    # plain chunk (see plain_chunks) that starts on an event boundary is written as it came.
+    # plain chunk (see plain_chunks) that starts on an event boundary is written as it came,
+    # and the ones after it, while they stay plain, straight from the upstream connection's
+    # callback (relay.splice).
     async def passthrough(self, resp: aiohttp.ClientResponse) -> None:
         decoder = SSEDecoder()
         plain = self._plain if self._markers is not None or self._gemini else None
+        splice = Splice.attach(self, resp, self.out, self.transport) if plain else None
         job, out = self.job, self.out
-        async for chunk in resp.content.iter_any():
-            if not job.frt_ms:
-                self._first_byte()
-            if plain is not None and decoder.idle():
-                data = plain(chunk)
-                if data is not None:  # the buffer is empty here: every chunk before was flushed
-                    self.last_write = time.monotonic()
-                    try:
-                        await out.write(data)
-                    except (ConnectionError, aiohttp.ClientConnectionResetError):
-                        self.client_gone = True
-                        raise
-                    continue
-            if any(self._forward(ev.event, ev.data) for ev in decoder.feed(chunk)):
-                return
-            await self.flush()
+        try:
+            async for chunk in resp.content.iter_any():
+                if not job.frt_ms:
+                    self._first_byte()
+                if plain is not None and decoder.idle():
+                    data = plain(chunk)
+                    if data is not None:  # the buffer is empty: every chunk before was flushed
+                        self.last_write = time.monotonic()
+                        try:
+                            await out.write(data)
+                        except (ConnectionError, aiohttp.ClientConnectionResetError):
+                            self.client_gone = True
+                            raise
+                        if splice is not None:
+                            splice.arm()  # the head is out: the next chunks may splice
+                        continue
+                if any(self._forward(ev.event, ev.data) for ev in decoder.feed(chunk)):
+                    return
+                await self.flush()
+                if splice is not None and self.sent and decoder.idle():
+                    splice.arm()
+        finally:
+            if splice is not None:
+                splice.disarm()
         if not any(self._forward(ev.event, ev.data) for ev in decoder.finish()):
             self._ended_without_terminator()
 

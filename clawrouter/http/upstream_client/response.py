@@ -5,6 +5,7 @@ release, close, content_type, content_length). The connection feeds the body in.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from multidict import CIMultiDictProxy
@@ -20,7 +21,7 @@ class Body:
     """The body as it arrives: chunks, end of body or an error, one waiting reader. An error
     is raised once the chunks received before it were read."""
 
-    __slots__ = ("_chunks", "_conn", "_eof", "_exc", "_loop", "_size", "_waiter")
+    __slots__ = ("_chunks", "_conn", "_eof", "_exc", "_loop", "_size", "_waiter", "sink")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, conn: Connection | None) -> None:
         self._loop = loop
@@ -30,9 +31,16 @@ class Body:
         self._eof = False
         self._exc: BaseException | None = None
         self._waiter: asyncio.Future[None] | None = None
+        # Set by relay.splice: takes a chunk as it arrives (True) instead of keeping it for
+        # the reader; only while nothing is kept, so the reader still sees every other chunk
+        # in order.
+        self.sink: Callable[[bytes], bool] | None = None
 
     # ---- fed by the connection ---------------------------------------------------------------
     def feed(self, data: bytes) -> None:
+        sink = self.sink
+        if sink is not None and not self._chunks and sink(data):
+            return
         self._chunks.append(data)
         self._size += len(data)
         if self._size > HIGH_WATER and self._conn is not None:

@@ -35,7 +35,7 @@ async def deliver(d: Delivery) -> web.StreamResponse:
     request, state, job, resp, adapter = d.request, d.state, d.job, d.resp, d.adapter
     conv = d.conv and d.conv.Stream(d.ctx)
     out = await open_stream(request, job)
-    pump = Pump(job, out, job.upstream_format, conv)
+    pump = Pump(job, out, job.upstream_format, conv, request.transport)
     pinger = _start_keepalive(state, job, pump)
     try:
         if conv is None and adapter.stream_framing != Framing.SSE:
