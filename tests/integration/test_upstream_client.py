@@ -43,10 +43,33 @@ async def test_the_request_is_written_as_aiohttp_writes_it(client: UpstreamClien
     assert mine[3].headers["Host"] == "example.com:99"
 
 
+async def test_a_repeated_call_reuses_its_head_with_each_body_length(client: UpstreamClient, serve):
+    """The head is built once per method, URL and headers (then kept): calls that differ only
+    in their body are still written as aiohttp writes each, Content-Length and all."""
+    up = await serve(ok)
+    calls = [("POST", CT, b'{"x":1}'), ("POST", CT, b'{"x":12345}' * 100), ("POST", CT, None),
+             ("POST", {**CT, "Content-Length": "3"}, b"abc"), ("GET", {}, b"12"),
+             ("GET", {}, None), ("POST", CT, b"{}")]  # fmt: skip
+    async with aiohttp.ClientSession() as http:
+        for _ in range(2):
+            for method, headers, body in calls:
+                async with http.request(method, up.base + "/v1/x", headers=headers, data=body) as r:
+                    await r.read()
+                resp = await client.request(method, up.base + "/v1/x", dict(headers), body, 5, 5)
+                assert resp.status == 200 and await resp.read() == b'{"ok":%d}' % len(body or b"")
+    mine, theirs = up.requests[1::2], up.requests[0::2]
+    for a, b in zip(mine, theirs, strict=True):
+        assert (a.method, a.target, a.body) == (b.method, b.target, b.body)
+        assert list(a.headers.items()) == list(b.headers.items())
+    lengths = [r.headers.get("Content-Length") for r in mine[:7]]
+    assert lengths == ["7", "1100", "0", "3", "2", None, "2"]
+
+
 async def test_header_injection_is_refused(client: UpstreamClient, serve):
     up = await serve(ok)
-    with pytest.raises(ValueError):
-        await client.request("GET", up.base + "/", {"X-A": "1\r\nX-B: 2"}, None, 5, 5)
+    for _ in range(2):  # each time: a refused head is never kept
+        with pytest.raises(ValueError):
+            await client.request("GET", up.base + "/", {"X-A": "1\r\nX-B: 2"}, None, 5, 5)
     assert up.requests == []
 
 

@@ -16,6 +16,7 @@ from clawrouter.http.upstream_client.pool import Key, Pool
 from clawrouter.http.upstream_client.response import Response
 
 _URL_CACHE = 1024  # parsed URLs kept per client (cleared when full)
+_HEAD_CACHE = 1024  # request heads kept per client (cleared when full); see _head
 _BODY_METHODS = frozenset(("POST", "PUT", "PATCH"))
 
 
@@ -47,6 +48,7 @@ class UpstreamClient:
         self._loop = asyncio.get_running_loop()
         self._pool = Pool(self._loop, limit, idle_timeout, dns_ttl, ssl_context)
         self._urls: dict[str, _Target | None] = {}
+        self._heads: dict[tuple[object, ...], tuple[bytes, bytes | None]] = {}
 
     def can_send(self, url: str) -> bool:
         """Whether this client sends to `url` (http or https, no credentials in it)."""
@@ -80,7 +82,7 @@ class UpstreamClient:
         target = self._target(url)
         if target is None:
             raise ValueError(f"the lean upstream client does not send to {url!r}")
-        data = _request_bytes(method, target, headers, body)
+        data = self._request_bytes(method, url, target, headers, body)
         head_only = method == "HEAD"
         fresh = False
         while True:
@@ -97,8 +99,29 @@ class UpstreamClient:
         self._pool.close()
         await asyncio.sleep(0)  # let the transports' connection_lost run
 
+    def _request_bytes(
+        self, method: str, url: str, t: _Target, headers: dict[str, str], body: bytes | None
+    ) -> bytes:
+        """The request as bytes. Its head is built once per method, URL and headers (an
+        upstream's calls differ only in their body, and so in Content-Length)."""
+        key = (method, url, body is None, *headers.items())
+        parts = self._heads.get(key)
+        if parts is None:
+            if len(self._heads) >= _HEAD_CACHE:
+                self._heads.clear()
+            parts = self._heads[key] = _head(method, t, headers, body is not None)
+        head, after_length = parts
+        if after_length is not None:  # the Content-Length value goes between the two
+            size = b"%d" % len(body) if body is not None else b"0"
+            head = head + size + after_length
+        return head + body if body else head
 
-def _request_bytes(method: str, t: _Target, headers: dict[str, str], body: bytes | None) -> bytes:
+
+def _head(
+    method: str, t: _Target, headers: dict[str, str], has_body: bool
+) -> tuple[bytes, bytes | None]:
+    """(the request head, None), or (its bytes up to the Content-Length value, the rest) when
+    the length is ours to write. Raises ValueError for a header with a line break."""
     lines = [f"{method} {t.path} HTTP/1.1"]
     names = {name.lower() for name in headers}
     if "host" not in names:
@@ -110,9 +133,12 @@ def _request_bytes(method: str, t: _Target, headers: dict[str, str], body: bytes
         lines.append("Accept-Encoding: gzip, deflate")
     if "user-agent" not in names:
         lines.append(f"User-Agent: {SERVER_SOFTWARE}")
-    if body is not None or method in _BODY_METHODS:
+    length = has_body or method in _BODY_METHODS
+    if length:
         if "content-length" not in names:
-            lines.append(f"Content-Length: {len(body) if body is not None else 0}")
+            lines.append("Content-Length: \0")  # the placeholder for the body's length
+        else:
+            length = False  # the caller's own
         if "content-type" not in names:
             lines.append("Content-Type: application/octet-stream")
     n = len(lines)
@@ -120,4 +146,7 @@ def _request_bytes(method: str, t: _Target, headers: dict[str, str], body: bytes
     if head.count("\n") != n - 1 or head.count("\r") != n - 1:
         raise ValueError("Newline or carriage return character detected in HTTP headers")
     raw = (head + "\r\n\r\n").encode("utf-8", "surrogateescape")
-    return raw + body if body else raw
+    if not length:
+        return raw, None
+    before, _, after = raw.rpartition(b"Content-Length: \0")
+    return before + b"Content-Length: ", after
