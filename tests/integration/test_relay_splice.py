@@ -168,3 +168,22 @@ async def test_a_converted_stream_is_converted_event_by_event_and_billed(relay_e
     assert chunks[-1]["usage"]["completion_tokens"] == 777
     (log,) = await relay_env.logs()
     assert log["completion_tokens"] == 777 and log["prompt_tokens"] == 9
+
+
+async def test_an_http_1_0_client_gets_the_stream_unframed(relay_env, serve):
+    events = [chat_event(i) for i in range(30)]
+    up = await serve(script(events, CHAT_TAIL, pause=0.002))
+    await relay_env.gw.add_channel(up.base, models="gpt-4o", priority=9)
+    host, port = relay_env.gw.base.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    body = orjson.dumps(CHAT)
+    writer.write(
+        b"POST /v1/chat/completions HTTP/1.0\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+        % (host.encode(), relay_env.key.encode(), len(body), body)
+    )
+    raw = await asyncio.wait_for(reader.read(), 10)  # HTTP/1.0: the body ends with the connection
+    writer.close()
+    head, _, got = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 200") and b"transfer-encoding" not in head.lower()
+    assert got == b"".join(events) + CHAT_TAIL
