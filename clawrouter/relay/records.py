@@ -15,6 +15,8 @@ from clawrouter.relay.state import RelayState
 from clawrouter.wire.status import LogType
 from clawrouter.wire.usage import Usage
 
+_CONSUME = LogType.CONSUME  # read once: an Enum member costs ~0.1 µs a read (Python 3.11)
+
 
 def _ip(job: Job) -> str:
     return job.ip if job.caller.user.setting.get("record_ip_log") else ""
@@ -25,16 +27,19 @@ def consume_other(job: Job, settlement: Settlement, usage: Usage) -> dict[str, A
     ch = job.channel
     admin: dict[str, Any] = {"use_channel": [str(c) for c in job.tried]}
     if ch is not None and ch.multi_key:
-        admin.update(is_multi_key=True, multi_key_index=job.key_index)
+        admin["is_multi_key"] = True
+        admin["multi_key_index"] = job.key_index
     if usage.estimated:
         admin["local_count_tokens"] = True
-    other.update(
-        frt=job.frt_ms,
-        request_path=job.path,
-        is_model_mapped=job.upstream_model != job.model,
-        upstream_model_name=job.upstream_model,
-        admin_info={**other.get("admin_info", {}), **admin},
-    )
+    # in this order after the settlement's keys (admin_info stays where the settlement put it,
+    # merged, when it has one); assigned one by one: an update(**kw) costs twice as much
+    upstream_model = job.upstream_model
+    other["frt"] = job.frt_ms
+    other["request_path"] = job.path
+    other["is_model_mapped"] = upstream_model != job.model
+    other["upstream_model_name"] = upstream_model
+    settled_admin = other.get("admin_info")
+    other["admin_info"] = admin if settled_admin is None else {**settled_admin, **admin}
     if job.upstream_format and job.upstream_format != job.client_format:
         other["request_conversion"] = [job.client_format, job.upstream_format]
         other["final_request_format"] = job.upstream_format
@@ -48,24 +53,26 @@ def consume_other(job: Job, settlement: Settlement, usage: Usage) -> dict[str, A
 
 
 def record_consume(state: RelayState, job: Job, settlement: Settlement, usage: Usage) -> None:
-    if not state.options["LogConsumeEnabled"] and not state.options["DataExportEnabled"]:
+    options = state.options
+    log_consume, export = options["LogConsumeEnabled"], options["DataExportEnabled"]
+    if not log_consume and not export:
         return
     now = int(state.clock())
-    use_time = int(time.perf_counter() - job.started)
     user, token = job.caller.user, job.caller.token
-    ch_id = job.channel.id if job.channel else 0
     prompt, completion = usage.input_total, usage.completion_tokens
-    row = (
-        user.id, now, LogType.CONSUME, ", ".join(job.content_notes), user.username, token.name,
-        job.model, settlement.quota, prompt, completion, use_time, int(job.stream), ch_id,
-        token.id, job.group, _ip(job), job.request_id, "",
-        orjson.dumps(consume_other(job, settlement, usage)).decode(),
-    )  # fmt: skip
+    row = None
+    if log_consume:
+        row = (
+            user.id, now, _CONSUME, ", ".join(job.content_notes), user.username, token.name,
+            job.model, settlement.quota, prompt, completion, int(time.perf_counter() - job.started),
+            int(job.stream), job.channel.id if job.channel else 0, token.id, job.group, _ip(job),
+            job.request_id, "", orjson.dumps(consume_other(job, settlement, usage)).decode(),
+        )  # fmt: skip
     aggregate = None
-    if state.options["DataExportEnabled"]:
+    if export:
         hour = now - now % 3600
         aggregate = (user.id, user.username, job.model, hour, settlement.quota, prompt + completion)
-    state.writer.log(row if state.options["LogConsumeEnabled"] else None, aggregate)
+    state.writer.log(row, aggregate)
 
 
 def record_error(state: RelayState, job: Job, err: UpstreamError) -> None:

@@ -16,13 +16,16 @@ from clawrouter.wire import usage as usage_mod
 from clawrouter.wire.formats import Endpoint, Format
 from clawrouter.wire.usage import Usage
 
+# Read once: an Enum member costs ~0.1 µs a read (Python 3.11), and usage_of runs per answer.
+_ANTHROPIC, _GEMINI, _RESPONSES = Format.ANTHROPIC, Format.GEMINI, Endpoint.RESPONSES
+
 
 def usage_of(protocol: Format, endpoint: Endpoint, data: dict[str, Any]) -> Usage | None:
-    if protocol == Format.ANTHROPIC:
+    if protocol == _ANTHROPIC:
         return usage_mod.from_anthropic(data.get("usage"))
-    if protocol == Format.GEMINI:
+    if protocol == _GEMINI:
         return usage_mod.from_gemini(data.get("usageMetadata"))
-    if endpoint == Endpoint.RESPONSES:
+    if endpoint == _RESPONSES:
         return usage_mod.from_responses(data.get("usage"))
     return usage_mod.from_openai(data.get("usage"))
 
