@@ -15,6 +15,7 @@ import orjson
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
+from multidict import istr
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 # Query parameters whose value is a secret wherever they appear: API keys (?key=), OAuth and
@@ -38,6 +39,7 @@ def redact(text: str) -> str:
     return _SECRETS.sub(sub, text)
 
 
+_X_REQUEST_ID = istr("X-Request-Id")  # istr: not case-folded again per access line
 # The console's level column, padded (logging.getLevelName and the padding, once).
 _LEVEL_NAMES = {logging.INFO: "INFO   ", logging.WARNING: "WARNING"}
 
@@ -189,7 +191,7 @@ class AccessLogger(AbstractAccessLogger):
         level = logging.WARNING if status >= 500 else logging.INFO
         if not self.logger.isEnabledFor(level):
             return
-        rid = response.headers.get("X-Request-Id", "-")
+        rid = response.headers.get(_X_REQUEST_ID, "-")
         path = self._path(request)
         handlers = logging.getLogger().handlers
         fast = handlers[0] if len(handlers) == 1 else None

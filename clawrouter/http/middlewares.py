@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
+from multidict import istr
 
 from clawrouter.config import Config
 from clawrouter.db.store import DuplicateError, StoreError
@@ -102,10 +103,16 @@ def _rendered(request: web.Request, exc: Exception, rid: str) -> web.StreamRespo
     return error_response(err, protocol_for(request.path, request.headers, request.query))
 
 
+# istr names: a CIMultiDict does not case-fold them again on every request
+_X_REQUEST_ID, _X_CONTENT_TYPE_OPTIONS = istr("X-Request-Id"), istr("X-Content-Type-Options")
+
+
 def _stamped(response: web.StreamResponse, rid: str) -> web.StreamResponse:
     if not response.prepared:
-        response.headers["X-Request-Id"] = rid
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers = response.headers
+        headers[_X_REQUEST_ID] = rid
+        if _X_CONTENT_TYPE_OPTIONS not in headers:
+            headers[_X_CONTENT_TYPE_OPTIONS] = "nosniff"
     return response
 
 

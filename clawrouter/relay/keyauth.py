@@ -17,6 +17,10 @@ from clawrouter.relay.state import RelayState
 from clawrouter.wire.status import TokenStatus, UserStatus
 
 _REALTIME_PREFIX = "openai-insecure-api-key."
+# Read once: an Enum member costs ~0.1 µs a read (Python 3.11), and every key check reads these.
+_ENABLED, _DISABLED = TokenStatus.ENABLED, TokenStatus.DISABLED
+_EXPIRED, _EXHAUSTED = TokenStatus.EXPIRED, TokenStatus.EXHAUSTED
+_USER_DISABLED = UserStatus.DISABLED
 
 
 @dataclass(slots=True)
@@ -68,21 +72,19 @@ def _ip_allowed(token: TokenEntry, ip: str) -> bool:
 
 
 def _check_token(state: RelayState, token: TokenEntry, now: int) -> None:
-    if token.status == TokenStatus.DISABLED:
+    if token.status == _DISABLED:
         raise UnauthorizedError("this API key has been disabled", code="invalid_api_key")
-    if token.status == TokenStatus.EXPIRED or (
-        token.expired_time != -1 and token.expired_time < now
-    ):
-        if token.status != TokenStatus.EXPIRED:
-            token.status = TokenStatus.EXPIRED
-            state.writer.token_status(token.id, TokenStatus.EXPIRED)
+    if token.status == _EXPIRED or (token.expired_time != -1 and token.expired_time < now):
+        if token.status != _EXPIRED:
+            token.status = _EXPIRED
+            state.writer.token_status(token.id, _EXPIRED)
         raise UnauthorizedError("this API key has expired", code="invalid_api_key")
     if not token.unlimited and token.remain_quota <= 0:
-        if token.status != TokenStatus.EXHAUSTED:
-            token.status = TokenStatus.EXHAUSTED
-            state.writer.token_status(token.id, TokenStatus.EXHAUSTED)
+        if token.status != _EXHAUSTED:
+            token.status = _EXHAUSTED
+            state.writer.token_status(token.id, _EXHAUSTED)
         raise UnauthorizedError("this API key's quota is used up", code="invalid_api_key")
-    if token.status != TokenStatus.ENABLED:
+    if token.status != _ENABLED:
         raise UnauthorizedError("this API key is not enabled", code="invalid_api_key")
 
 
@@ -125,7 +127,7 @@ def authenticate_key(state: RelayState, request: web.Request, ip: str) -> RelayC
     if not _ip_allowed(token, ip):
         raise ForbiddenError(f"this API key may not be used from {ip}", code="access_denied")
     user = state.users.get(token.user_id)
-    if user is None or user.status == UserStatus.DISABLED:
+    if user is None or user.status == _USER_DISABLED:
         raise ForbiddenError("the user of this API key has been banned", code="user_banned")
     pinned = None
     if channel is not None:

@@ -28,12 +28,15 @@ class Tier(list[ChannelEntry]):
 Tiers = list[list[ChannelEntry]]
 _THINKING_BUDGET = re.compile(r"^(gemini-2\.5-.+-thinking)-\d+$")
 _GIZMO = re.compile(r"^(gpt-4o?-gizmo)-.+$")
+_WILDCARD_PREFIXES = ("gemini-2.5-", "gpt-4-gizmo-", "gpt-4o-gizmo-")  # what each needs first
 
 
 def matching_names(model: str) -> list[str]:
     """The model name, then the wildcard form channels may list (the reference's
     FormatMatchingModelName): gemini-2.5-*-thinking-<budget> and gpt-4(o)-gizmo-*."""
     names = [model]
+    if not model.startswith(_WILDCARD_PREFIXES):  # neither pattern can match (most models)
+        return names
     for pattern in (_THINKING_BUDGET, _GIZMO):
         m = pattern.match(model)
         if m:
