@@ -32,6 +32,42 @@ async def test_no_headers_within_the_read_timeout(client: UpstreamClient, serve)
     await up.wait_closes(1)  # the connection was closed, not pooled
 
 
+async def test_each_call_on_a_reused_connection_has_its_own_read_timeout(
+    client: UpstreamClient, serve
+):
+    """A call's end leaves its timer armed for the connection's next call (see
+    Connection._arm): a later call with a shorter timeout, the same one, or none, on the same
+    connection is timed out exactly as a first call would be."""
+
+    async def script(link: Link, req: Request) -> bool:
+        if req.target == "/hang":
+            await asyncio.sleep(30)
+            return False
+        if req.target == "/slow":
+            await asyncio.sleep(0.5)
+        await link.send(answer(b"{}"))
+        return True
+
+    async def times_out(seconds: float) -> None:
+        t0 = time.monotonic()
+        with pytest.raises(aiohttp.SocketTimeoutError):
+            await client.request("GET", up.base + "/hang", {}, None, 5, seconds)
+        assert seconds - 0.05 < time.monotonic() - t0 < seconds + 1.0
+
+    up = await serve(script)
+    resp = await client.request("GET", up.base + "/ok", {}, None, 5, 20)
+    assert await resp.read() == b"{}"
+    await times_out(0.3)  # shorter than the 20 s timer the first call left armed
+    resp = await client.request("GET", up.base + "/ok", {}, None, 5, 0.2)
+    assert await resp.read() == b"{}"
+    resp = await client.request("GET", up.base + "/slow", {}, None, 5, None)
+    assert await resp.read() == b"{}"  # 0.5 s: no timeout for this call, whatever was armed
+    resp = await client.request("GET", up.base + "/ok", {}, None, 5, 0.3)
+    assert await resp.read() == b"{}"
+    await times_out(0.3)  # the same timeout: the armed timer re-arms from this call's start
+    assert [r.conn for r in up.requests] == [0, 0, 1, 1, 1, 1]
+
+
 async def test_silence_between_reads_times_out_but_a_steady_stream_does_not(
     client: UpstreamClient, serve
 ):

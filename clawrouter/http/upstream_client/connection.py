@@ -120,10 +120,10 @@ class Connection(asyncio.Protocol):
         self._head_only = head_only
         assert self.transport is not None
         self.transport.write(data)
+        self._timeout = timeout or 0.0
         if timeout:
-            self._timeout = timeout
             self._last = now = self.loop.time()
-            self._timer = self.loop.call_at(now + timeout, self._on_timer)
+            self._arm(now + timeout)
         return fut
 
     def abort(self) -> None:
@@ -150,10 +150,21 @@ class Connection(asyncio.Protocol):
             self._last = self.loop.time()
             self.transport.resume_reading()
 
-    # ---- timeouts: one timer per call, re-armed from the last read when it fires ---------------
+    # ---- timeouts: a timer re-armed from the last read when it fires --------------------------
+    # A call's end leaves the timer armed (it finds nothing to time out when it fires), so the
+    # next call on the connection, with the same timeout, arms none: a timer started and
+    # cancelled per call cost ~3 µs on uvloop.
+    def _arm(self, due: float) -> None:
+        timer = self._timer
+        if timer is not None:
+            if timer.when() <= due:
+                return  # it fires in time and re-arms itself from the last read
+            timer.cancel()
+        self._timer = self.loop.call_at(due, self._on_timer)
+
     def _on_timer(self) -> None:
         self._timer = None
-        if self._head is None and self._body is None:
+        if (self._head is None and self._body is None) or not self._timeout:
             return
         now = self.loop.time()
         due = self._last + self._timeout
@@ -237,7 +248,7 @@ class Connection(asyncio.Protocol):
             self.abort()
 
     def _finish_body(self) -> bool:
-        self._stop_timer()
+        # the timer stays armed for the connection's next call (see _arm); closing stops it
         if self.paused:
             self.resume()
         body, resp = self._body, self._resp
