@@ -33,7 +33,7 @@ async def deliver(d: Delivery) -> web.Response:
     if conv is not None:
         ctx.usage = up_usage  # read once: a converter need not read it again
         out = conv.response(data, ctx)
-    if conversations.tracks(job, conv) and data.get("choices"):
+    if conv is not None and conversations.tracks(job, conv) and data.get("choices"):
         conversations.remember(state, job, job.response_id, data["choices"][0].get("message", {}))
     usage = finalize_usage(job, up_usage, lambda: " ".join(estimate.output_text(data)))
     if out is None and usage.estimated and job.endpoint in (Endpoint.CHAT, Endpoint.COMPLETIONS):
