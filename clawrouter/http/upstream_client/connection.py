@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import httptools
 from aiohttp import ClientOSError, ClientPayloadError, ServerDisconnectedError, SocketTimeoutError
+from aiohttp.hdrs import CONTENT_ENCODING, CONTENT_LENGTH, TRANSFER_ENCODING  # istr: no folding
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from clawrouter.http.upstream_client.response import Body, Response
@@ -211,9 +212,9 @@ class Connection(asyncio.Protocol):
         self._head = None
         no_body = self._head_only or status in _NO_BODY
         self._until_close = not no_body and (
-            "Content-Length" not in headers and "Transfer-Encoding" not in headers
+            CONTENT_LENGTH not in headers and TRANSFER_ENCODING not in headers
         )
-        self._decode = None if no_body else _decoder(headers.get("Content-Encoding"))
+        self._decode = None if no_body else _decoder(headers.get(CONTENT_ENCODING))
         if not head.done():
             head.set_result(resp)
         if self._head_only:
