@@ -14,6 +14,7 @@ from clawrouter.db.database import Database
 from clawrouter.db.migrate import migrate
 from clawrouter.db.repo import logs as logs_repo
 from clawrouter.db.repo import stats as stats_repo
+from clawrouter.db.repo import usage as usage_repo
 from clawrouter.db.repo.logs import LogFilter
 from clawrouter.db.repo.usage import LOG_COLUMNS, insert_logs
 from clawrouter.keys import LOG_DB
@@ -218,3 +219,21 @@ async def test_postgresql_answers_the_filters_from_an_index_in_id_order(postgres
             assert "Index Scan Backward" in plan and "Sort" not in plan, f"{name}: {plan}"
     finally:
         await pg.close()
+
+
+@pytest.mark.parametrize("count", [1, 255, 256, 257, 1023])
+async def test_log_rows_go_in_whole_and_in_order_in_chunks_of_nine_sizes(tmp_path: Path, count):
+    """Multi-row INSERTs (db/repo/usage.py): every row, in order, whatever the batch size, and
+    only the statements of 256, 128, ... 1 rows (SQLite keeps each prepared statement)."""
+    db = Database(tmp_path / "logs.db")
+    await db.open()
+    try:
+        await migrate(db, "logs")
+        sizes = usage_repo._log_chunks(count)
+        assert sum(sizes) == count and set(sizes) <= {256, 128, 64, 32, 16, 8, 4, 2, 1}
+        assert sizes == sorted(sizes, reverse=True)
+        await insert_logs(db, [log_row(i) for i in range(count)], [])
+        got = await db.fetchall("SELECT request_id FROM logs ORDER BY id")
+        assert [r["request_id"] for r in got] == [log_row(i)[16] for i in range(count)]
+    finally:
+        await db.close()

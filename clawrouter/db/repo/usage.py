@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import MappingProxyType
 
 from clawrouter.db.store import Store, Tx
 
@@ -15,12 +16,30 @@ _LOG_INSERT = (
     "INSERT INTO logs (" + ", ".join(f'"{c}"' for c in LOG_COLUMNS) + ") VALUES "
 )  # fmt: skip
 _LOG_ROW = "(" + ", ".join("?" for _ in LOG_COLUMNS) + ")"
-# Log rows go in as multi-row INSERTs of this many rows (19 parameters each, far below SQLite's
-# and PostgreSQL's 32,766): one statement step per chunk instead of one per row, so SQLite's
-# writer thread gives the GIL back and takes it again once per chunk, not once per row
-# (docs/performance.md, "The log writer").
+# Log rows go in as multi-row INSERTs of up to LOG_CHUNK rows (19 parameters each, far below
+# SQLite's and PostgreSQL's 32,766): one statement step per chunk instead of one per row, so
+# SQLite's writer thread gives the GIL back and takes it again once per chunk, not once per row
+# (docs/performance.md, "The log writer"). A batch's last rows go in chunks of powers of two,
+# so only these nine statements exist: SQLite keeps each prepared one (~0.8 MB for 256 rows),
+# and a statement per remainder length would keep up to 128 of them (~44 MB).
 LOG_CHUNK = 256
-_LOG_INSERT_CHUNK = _LOG_INSERT + ", ".join([_LOG_ROW] * LOG_CHUNK)
+_LOG_INSERTS = MappingProxyType(
+    {n: _LOG_INSERT + ", ".join([_LOG_ROW] * n) for n in (256, 128, 64, 32, 16, 8, 4, 2, 1)}
+)
+
+
+def _log_chunks(count: int) -> list[int]:
+    """Chunk sizes for `count` rows: LOG_CHUNK as often as it fits, then the remainder's
+    powers of two, largest first (600 -> 256, 256, 64, 16, 8)."""
+    sizes = [LOG_CHUNK] * (count // LOG_CHUNK)
+    rest = count % LOG_CHUNK
+    size = LOG_CHUNK // 2
+    while rest:
+        if rest >= size:
+            sizes.append(size)
+            rest -= size
+        size //= 2
+    return sizes
 
 
 async def apply_balances(
@@ -69,14 +88,11 @@ async def insert_logs(
     """rows: tuples in LOG_COLUMNS order; quota_data: (user_id, username, model_name,
     hour, count, quota, token_used)."""
     async with db.transaction() as tx:
-        for start in range(0, len(rows), LOG_CHUNK):
-            part = rows[start : start + LOG_CHUNK]
-            sql = (
-                _LOG_INSERT_CHUNK
-                if len(part) == LOG_CHUNK
-                else _LOG_INSERT + ", ".join([_LOG_ROW] * len(part))
-            )
-            await tx.execute(sql, [value for row in part for value in row])
+        start = 0
+        for size in _log_chunks(len(rows)):
+            part = rows[start : start + size]
+            start += size
+            await tx.execute(_LOG_INSERTS[size], [value for row in part for value in row])
         await tx.executemany(
             "INSERT INTO quota_data (user_id, username, model_name, created_at, count, quota,"
             " token_used) VALUES (?, ?, ?, ?, ?, ?, ?)"
