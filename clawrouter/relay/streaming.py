@@ -13,6 +13,7 @@ import aiohttp
 import orjson
 from aiohttp import web
 
+from clawrouter.keys import STREAMING
 from clawrouter.relay.job import Job
 from clawrouter.relay.plain_chunks import MARKERS as _MARKERS
 from clawrouter.relay.plain_chunks import gemini_plain, plain_event
@@ -26,6 +27,12 @@ from clawrouter.wire.sse import KEEPALIVE, SSEDecoder, encode_data, encode_done,
 from clawrouter.wire.usage import Usage
 
 log = logging.getLogger(__name__)
+SSE_HEADERS = {
+    "Content-Type": "text/event-stream",
+    "Cache-Control": "no-cache",
+    "Connection": "keep-alive",
+    "X-Accel-Buffering": "no",
+}
 
 
 def error_event(
@@ -315,21 +322,14 @@ class Pump:
     async def converted(self, resp: aiohttp.ClientResponse, adapter: ProviderAdapter) -> None:
         decoder = adapter.stream_decoder()
         job = self.job
-        splice = Splice.attach(self, resp, self.out, self.transport, decoder)
-        try:
-            async for chunk in resp.content.iter_any():
-                if not job.frt_ms:
-                    self._first_byte()
-                if any(self._convert_one(obj) for obj in decoder.feed(chunk)):
-                    return
-                if decoder.done:
-                    break
-                await self.flush()
-                if splice is not None and self.sent:
-                    splice.arm()  # when the decoder is between events
-        finally:
-            if splice is not None:
-                splice.disarm()
+        async for chunk in resp.content.iter_any():
+            if not job.frt_ms:
+                self._first_byte()
+            if any(self._convert_one(obj) for obj in decoder.feed(chunk)):
+                return
+            if decoder.done:
+                break
+            await self.flush()
         if any(self._convert_one(obj) for obj in decoder.finish()):
             return
         if decoder.done or self.complete:
@@ -386,3 +386,12 @@ class Pump:
             return b""
         done = encode_done()
         return done if usage_chunk is None else encode_data(usage_chunk) + done
+
+
+async def open_stream(request: web.Request, job: Job) -> web.StreamResponse:
+    out = web.StreamResponse(status=200, headers=SSE_HEADERS)
+    out.headers["X-Request-Id"] = job.request_id
+    await out.prepare(request)
+    request[STREAMING] = True
+    job.started_response = True
+    return out

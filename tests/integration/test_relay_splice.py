@@ -122,54 +122,6 @@ async def test_gemini_events_are_reframed_and_the_last_usage_counts(relay_env, s
     assert log["completion_tokens"] == 41 and log["prompt_tokens"] == 5
 
 
-def anthropic_event(kind: str, obj: dict) -> bytes:
-    return b"event: " + kind.encode() + b"\ndata: " + orjson.dumps({"type": kind, **obj}) + b"\n\n"
-
-
-def anthropic_stream(n: int) -> tuple[list[bytes], bytes]:
-    start = anthropic_event("message_start", {"message": {
-        "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-3-5-haiku-20241022",
-        "content": [], "stop_reason": None, "stop_sequence": None,
-        "usage": {"input_tokens": 9, "output_tokens": 1}}})  # fmt: skip
-    block = anthropic_event(
-        "content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}
-    )
-    deltas = [
-        anthropic_event("content_block_delta",
-                        {"index": 0, "delta": {"type": "text_delta", "text": f"w{i} "}})
-        for i in range(n)
-    ]  # fmt: skip
-    tail = (
-        anthropic_event("content_block_stop", {"index": 0})
-        + anthropic_event("message_delta", {"delta": {"stop_reason": "end_turn",
-                          "stop_sequence": None}, "usage": {"output_tokens": 777}})
-        + anthropic_event("message_stop", {})
-    )  # fmt: skip
-    return [start, block, *deltas], tail
-
-
-async def test_a_converted_stream_is_converted_event_by_event_and_billed(relay_env, serve):
-    events, tail = anthropic_stream(80)
-    up = await serve(script(events, tail, pause=0.002))
-    await relay_env.gw.add_channel(
-        up.base, type=14, key="a-key", models="claude-3-5-haiku-20241022"
-    )
-    body = {**CHAT, "model": "claude-3-5-haiku-20241022",
-            "stream_options": {"include_usage": True}}  # fmt: skip
-    got = await stream_through(relay_env, up, "/v1/chat/completions", body)
-    blocks = [b for b in got.split(b"\n\n") if b]
-    assert blocks[-1] == b"data: [DONE]"
-    chunks = [orjson.loads(b.removeprefix(b"data: ")) for b in blocks[:-1]]
-    assert all(c["object"] == "chat.completion.chunk" for c in chunks)
-    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
-    assert text == "".join(f"w{i} " for i in range(80))
-    finish = [c["choices"][0]["finish_reason"] for c in chunks if c["choices"]]
-    assert finish[-1] == "stop" and set(finish[:-1]) == {None}
-    assert chunks[-1]["usage"]["completion_tokens"] == 777
-    (log,) = await relay_env.logs()
-    assert log["completion_tokens"] == 777 and log["prompt_tokens"] == 9
-
-
 async def test_an_http_1_0_client_gets_the_stream_unframed(relay_env, serve):
     events = [chat_event(i) for i in range(30)]
     up = await serve(script(events, CHAT_TAIL, pause=0.002))

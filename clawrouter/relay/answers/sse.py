@@ -12,24 +12,17 @@ import logging
 import aiohttp
 from aiohttp import web
 
-from clawrouter.keys import STREAMING
 from clawrouter.relay import conversations
 from clawrouter.relay.answers.delivery import Delivery
 from clawrouter.relay.job import Job
 from clawrouter.relay.settlement import finalize_usage, settle
 from clawrouter.relay.state import RelayState
-from clawrouter.relay.streaming import Pump, error_event
+from clawrouter.relay.streaming import Pump, error_event, open_stream
 from clawrouter.wire import usage as usage_mod
 from clawrouter.wire.formats import Endpoint, Format, Framing
 from clawrouter.wire.usage import Usage
 
 log = logging.getLogger(__name__)
-SSE_HEADERS = {
-    "Content-Type": "text/event-stream",
-    "Cache-Control": "no-cache",
-    "Connection": "keep-alive",
-    "X-Accel-Buffering": "no",
-}
 _END_MESSAGES = {
     "eof": "upstream ended the stream before it was complete",
     "timeout": "upstream stream idle timeout",
@@ -122,12 +115,3 @@ async def _finish_stream(pump: Pump, job: Job, usage: Usage) -> None:
         await pump.out.write_eof(tail)
     except (ConnectionError, aiohttp.ClientConnectionResetError):
         job.end_reason = "client_gone"
-
-
-async def open_stream(request: web.Request, job: Job) -> web.StreamResponse:
-    out = web.StreamResponse(status=200, headers=SSE_HEADERS)
-    out.headers["X-Request-Id"] = job.request_id
-    await out.prepare(request)
-    request[STREAMING] = True
-    job.started_response = True
-    return out

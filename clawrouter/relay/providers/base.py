@@ -190,10 +190,6 @@ class SSEJsonDecoder:
     def finish(self) -> list[dict[str, Any]]:
         return self._events(self._sse.finish())
 
-    def idle(self) -> bool:
-        """Between events (relay.splice feeds it whole events only)."""
-        return self._sse.idle()
-
 
 _MESSAGE_FIELDS = ("message", "msg", "err", "error_msg", "detail")
 

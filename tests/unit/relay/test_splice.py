@@ -10,7 +10,6 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from clawrouter.http.upstream_client.response import Body, Response
-from clawrouter.relay.providers.base import SSEJsonDecoder
 from clawrouter.relay.splice import WRITE_LIMIT, Splice
 
 
@@ -154,77 +153,3 @@ async def test_no_splice_for_other_bodies_a_compressed_answer_or_no_transport(bo
     assert Splice.attach(pump, Other(), sse_out(), t) is None
     assert Splice.attach(pump, resp, sse_out(encoding="gzip"), t) is None
     assert Splice.attach(pump, resp, sse_out(), None) is None
-
-
-class ConvertingPump(Pump):
-    """What a converted splice reads of the pump: _convert_one, take and last_write."""
-
-    def __init__(self, fail: bool = False) -> None:
-        super().__init__(fail)
-        self.buf = bytearray()
-        self.seen: list[dict] = []
-
-    def _convert_one(self, obj: dict) -> bool:
-        if self.fail:
-            raise ValueError("boom")
-        self.seen.append(obj)
-        self.buf += b"data: " + obj["type"].encode() + b"\n\n"
-        return False
-
-    def take(self) -> bytes:
-        data, self.buf = bytes(self.buf), bytearray()
-        return data
-
-
-def converting(body: Body, pump: ConvertingPump, t: Transport) -> Splice:
-    resp = Response(200, CIMultiDictProxy(CIMultiDict()), body, None)
-    splice = Splice.attach(pump, resp, sse_out(), t, SSEJsonDecoder())
-    assert splice is not None
-    splice.arm()
-    return splice
-
-
-DELTA = b'event: content_block_delta\ndata: {"type":"content_block_delta"}\n\n'
-
-
-async def test_converted_chunks_of_whole_events_are_converted_and_sent(body: Body):
-    pump, t = ConvertingPump(), Transport()
-    converting(body, pump, t)
-    body.feed(DELTA + DELTA)
-    assert t.written == [b"36\r\n" + b"data: content_block_delta\n\n" * 2 + b"\r\n"]
-    assert len(pump.seen) == 2 and body._chunks == [] and body.sink is not None
-
-
-async def test_a_converted_chunk_that_may_end_the_stream_waits_for_the_coroutine(body: Body):
-    for end in (b"event: message_stop\ndata: {}\n\n", b'data: {"type":"error"}\n\n',
-                b"data: [DONE]\n\n"):  # fmt: skip
-        pump, t = ConvertingPump(), Transport()
-        b = Body(asyncio.get_running_loop(), None)
-        converting(b, pump, t)
-        b.feed(end)
-        assert t.written == [] and pump.seen == [] and b._chunks == [end] and b.sink is None
-
-
-async def test_part_of_an_event_left_pending_hands_the_rest_to_the_coroutine(body: Body):
-    pump, t = ConvertingPump(), Transport()
-    splice = converting(body, pump, t)
-    body.feed(DELTA + b"event: message_st")  # the marker split across chunks
-    assert len(pump.seen) == 1 and len(t.written) == 1 and body.sink is None
-    body.feed(b'op\ndata: {"type":"message_stop"}\n\n')
-    assert body._chunks == [b'op\ndata: {"type":"message_stop"}\n\n']
-    splice.arm()  # the decoder still holds the head of that event: no splice
-    assert body.sink is None
-
-
-async def test_a_failure_while_converting_ends_the_stream_through_the_coroutine(body: Body):
-    pump, t = ConvertingPump(fail=True), Transport()
-    converting(body, pump, t)
-    body.feed(DELTA)
-    assert t.written == [] and body._chunks == [] and body.sink is None
-    with pytest.raises(ValueError, match="boom"):
-        await body.readany()
-
-
-async def test_no_converted_splice_for_a_decoder_that_cannot_say_it_is_between_events(body: Body):
-    resp = Response(200, CIMultiDictProxy(CIMultiDict()), body, None)
-    assert Splice.attach(ConvertingPump(), resp, sse_out(), Transport(), object()) is None
