@@ -47,7 +47,7 @@ def close(said: float, actual: float) -> bool:
          "CPU µs per request (gateway process)", [(2, 0), (1, 0)]),
         (r"beyond the raw column \(([\d.]+) against ([\d.]+) ms\)",
          "p50 ms, 1 connection (added)", [(2, 1), (1, 1)]),
-        (r"32 concurrent streams it adds about [\d.]+ ms beyond it \(([\d.]+) against ([\d.]+) ms\)",
+        (r"32 concurrent streams it adds about -?[\d.]+ ms beyond it \(([\d.]+) against ([\d.]+) ms\)",
          "stream first byte p50 ms, 32 streams (added)", [(2, 0), (1, 0)]),
     ],
 )  # fmt: skip
@@ -63,8 +63,8 @@ def test_benchmark_prose_differences_match_the_table():
     said = quoted(r"spends about (\d+) µs of CPU per request more")[0]
     assert abs(said - (num(cpu[2]) - num(cpu[1]))) <= 5  # "about 270": to the nearest ten
     chat = t["p50 ms, 1 connection (added)"]
-    said = quoted(r"At one connection it adds ([\d.]+) ms beyond the raw column")[0]
+    said = quoted(r"At one connection it adds (-?[\d.]+) ms beyond the raw column")[0]
     assert close(said, num(chat[2], 1) - num(chat[1], 1))
     many = t["stream first byte p50 ms, 32 streams (added)"]
-    said = quoted(r"32 concurrent streams it adds about ([\d.]+) ms beyond it")[0]
+    said = quoted(r"32 concurrent streams it adds about (-?[\d.]+) ms beyond it")[0]
     assert close(said, num(many[2]) - num(many[1]))
