@@ -19,8 +19,8 @@ from clawrouter.keys import OPTIONS, RELAY
 from clawrouter.redis_link import RedisLink
 from tests.integration.test_change_feed import chat_status
 from tests.support.gateway import Gateway
+from tests.support.gateway_pair import gateway_pair
 from tests.support.redis_server import RedisServer, running_redis
-from tests.support.upstreams import FakeUpstream
 
 
 @pytest.fixture
@@ -68,23 +68,14 @@ async def test_model_request_limits_are_shared(tmp_path: Path, redis_server: Red
         "redis.channel": f"test-{uuid.uuid4().hex}",
     }
     config = replace(load(env={}, overrides=overrides), security={"api_rate_limit": 0})
-    a, b = Gateway(config), Gateway(config)
-    await a.start()
-    await b.start()
-    try:
-        async with FakeUpstream() as up:
-            await a.setup_root()
-            await a.add_channel(up.base_url)
-            key = await a.add_token()
-            for option, value in (("ModelRequestRateLimitEnabled", True),
-                                  ("ModelRequestRateLimitSuccessCount", 2)):  # fmt: skip
-                await a.app[OPTIONS].set(option, value)
-            await b.app[RELAY].apply(Change("all"))  # B reads the store A wrote
-            assert [await chat_status(a.base, key) for _ in range(2)] == [200, 200]
-            assert await chat_status(b.base, key) == 429
-    finally:
-        await a.stop()
-        await b.stop()
+    async with gateway_pair(config) as (a, b, _root, _up):
+        key = await a.add_token()
+        for option, value in (("ModelRequestRateLimitEnabled", True),
+                              ("ModelRequestRateLimitSuccessCount", 2)):  # fmt: skip
+            await a.app[OPTIONS].set(option, value)
+        await b.app[RELAY].apply(Change("all"))  # B reads the store A wrote
+        assert [await chat_status(a.base, key) for _ in range(2)] == [200, 200]
+        assert await chat_status(b.base, key) == 429
 
 
 async def test_an_unreachable_redis_lets_requests_through():
