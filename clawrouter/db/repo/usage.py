@@ -23,9 +23,8 @@ _LOG_ROW = "(" + ", ".join("?" for _ in LOG_COLUMNS) + ")"
 # so only these nine statements exist: SQLite keeps each prepared one (~0.8 MB for 256 rows),
 # and a statement per remainder length would keep up to 128 of them (~44 MB).
 LOG_CHUNK = 256
-_LOG_INSERTS = MappingProxyType(
-    {n: _LOG_INSERT + ", ".join([_LOG_ROW] * n) for n in (256, 128, 64, 32, 16, 8, 4, 2, 1)}
-)
+_POWERS = tuple(LOG_CHUNK >> i for i in range(LOG_CHUNK.bit_length()))  # 256, 128, ... 1
+_LOG_INSERTS = MappingProxyType({n: _LOG_INSERT + ", ".join([_LOG_ROW] * n) for n in _POWERS})
 
 
 def _log_chunks(count: int) -> list[int]:
